@@ -1,0 +1,1 @@
+"""Knowledge Carrier core: settings, database, managed PostGIS cluster, migrations, versioning."""

@@ -1,0 +1,41 @@
+"""The ``kc`` command: one module per subcommand group, user errors as messages, never tracebacks."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gis.errors import KCError
+
+
+class KCGroup(click.Group):
+    """A click group that turns domain errors into a message on stderr and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KCError as err:
+            click.secho(f"Error: {err}", fg="red", err=True)
+            sys.exit(err.exit_code)
+
+
+@click.group(cls=KCGroup)
+@click.version_option(package_name="knowledge-carrier")
+def main() -> None:
+    """Knowledge Carrier: versioned PostGIS store, loaders, 3D Tiles and OGC API Features.
+
+    Settings come from the environment: KC_HOME (data folder, default ./.kc), KC_DATABASE_URL
+    (use that database instead of the local one), KC_PORT (web server port).
+    """
+
+
+def _register() -> None:
+    from gis.cli.db import db
+    from gis.cli.demo import demo
+
+    main.add_command(db)
+    main.add_command(demo)
+
+
+_register()

@@ -1,0 +1,40 @@
+"""``kc demo``: what `make demo` runs once the database is up and migrated."""
+
+from __future__ import annotations
+
+import click
+
+from gis.db import connect, database_url, redact
+from gis.settings import load_settings
+
+INVENTORY = (
+    ("cities", "SELECT count(*) FROM kc.city"),
+    ("thematic fields", "SELECT count(*) FROM kc.thematic_field"),
+    ("measurement points", "SELECT count(*) FROM kc.measurement_point"),
+    ("buildings", "SELECT count(*) FROM kc.building"),
+    ("building versions", "SELECT count(*) FROM kc.building_version_current"),
+    ("projects", "SELECT count(*) FROM kc.project"),
+    ("reports", "SELECT count(*) FROM kc.report WHERE superseded_at IS NULL"),
+)
+
+
+@click.command()
+def demo() -> None:
+    """Show what the database holds and how to reach it."""
+    settings = load_settings()
+    url = database_url(settings)
+    conn = connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            click.echo("Knowledge Carrier database:")
+            for label, query in INVENTORY:
+                cur.execute(query)
+                click.echo(f"  {label:<20} {cur.fetchone()[0]:>8}")
+            cur.execute("SELECT code, valid_at FROM kc.measurement_point ORDER BY valid_at")
+            points = ", ".join(f"{code} ({valid_at})" for code, valid_at in cur.fetchall())
+            click.echo(f"  measurement points: {points}")
+    finally:
+        conn.close()
+    click.echo(f"\nDatabase: {redact(url)}")
+    click.echo('  psql "$(.venv/bin/kc db url)"     connect with psql')
+    click.echo("  .venv/bin/kc db status | stop       inspect or stop the local PostGIS")

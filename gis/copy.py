@@ -1,0 +1,44 @@
+"""Bulk loading with COPY: rows to a table in one round trip."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Iterable, Sequence
+
+import psycopg2.extensions
+from psycopg2 import sql
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_value(value: object) -> str:
+    """One value in COPY text format (``\\N`` for NULL and NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, list | tuple):
+        value = "{" + ",".join(str(v) for v in value) + "}"
+    return str(value).translate(_ESCAPES)
+
+
+def copy_rows(
+    cur: psycopg2.extensions.cursor,
+    table: sql.Composable,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+) -> None:
+    """COPY ``rows`` into ``table`` (an already quoted identifier) in one statement."""
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(copy_value(v) for v in row))
+        buffer.write("\n")
+    buffer.seek(0)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        table, sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    cur.copy_expert(statement, buffer)
