@@ -81,7 +81,7 @@ def test_failing_migration_is_rolled_back_whole(empty_db_url: str, sql_copy: Pat
     (sql_copy / "migrations" / "0098_half.sql").write_text(
         "CREATE TABLE kc.half (x int);\nSELECT no_such_function();"
     )
-    with pytest.raises(MigrationError, match="0098_half.sql failed and was rolled back"):
+    with pytest.raises(MigrationError, match=r"0098_half\.sql failed and was rolled back"):
         migrate(conn, sql_copy)
     assert "half" not in table_names(conn)
     with conn, conn.cursor() as cur:
@@ -111,5 +111,5 @@ def test_badly_named_migration_is_refused(sql_copy: Path) -> None:
     (sql_copy / "migrations" / "7_oops.sql").write_text("SELECT 1;")
     from gis.migrations import discover_migrations
 
-    with pytest.raises(MigrationError, match="NNNN_lowercase_name.sql"):
+    with pytest.raises(MigrationError, match=r"NNNN_lowercase_name\.sql"):
         discover_migrations(sql_copy)

@@ -20,7 +20,7 @@ def heights(conn, at: dt.date, known_at=None) -> dict[str, float]:
 
 def rows_in(conn, table: str) -> int:
     with conn, conn.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM kc.{table}")  # noqa: S608 - constant table names
+        cur.execute(f"SELECT count(*) FROM kc.{table}")
         return cur.fetchone()[0]
 
 
@@ -143,7 +143,9 @@ def test_exclusion_constraint_rejects_overlap_inserted_in_sql(conn) -> None:
         cur.execute("SELECT building_id, version_id FROM kc.building_validity")
         building_id, version_id = cur.fetchone()
     conn.commit()
-    with pytest.raises(psycopg2.errors.ExclusionViolation, match="building_versions_do_not_overlap"):
+    with pytest.raises(
+        psycopg2.errors.ExclusionViolation, match="building_versions_do_not_overlap"
+    ):
         with conn, conn.cursor() as cur:
             cur.execute(
                 "INSERT INTO kc.building_version (building_id, footprint, height, source_crs, "
