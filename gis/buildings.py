@@ -95,9 +95,9 @@ def apply_staged(
     cur.execute(
         sql.SQL(
             "CREATE TEMP TABLE {hashed} ON COMMIT DROP AS "
-            "SELECT b.building_id, " + CONTENT_HASH + " AS content_hash, s.* "
+            "SELECT b.building_id, {content_hash} AS content_hash, s.* "
             "FROM {stage} s JOIN kc.building b ON b.city_code = %s AND b.source_id = s.source_id"
-        ).format(hashed=sql.Identifier(HASHED), stage=stage),
+        ).format(hashed=sql.Identifier(HASHED), stage=stage, content_hash=sql.SQL(CONTENT_HASH)),
         (city,),
     )
     return apply_snapshot(

@@ -19,11 +19,19 @@ def copy_value(value: object) -> str:
         return "\\N"
     if isinstance(value, bool):
         return "t" if value else "f"
-    if isinstance(value, dict | list):
+    if isinstance(value, dict):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, list | tuple):
-        value = "{" + ",".join(str(v) for v in value) + "}"
+    elif isinstance(value, list | tuple):
+        value = "{" + ",".join(_array_element(v) for v in value) + "}"
     return str(value).translate(_ESCAPES)
+
+
+def _array_element(value: object) -> str:
+    """One element of a PostgreSQL array literal (lists go to array columns, dicts to jsonb)."""
+    if value is None:
+        return "NULL"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
 
 
 def copy_rows(
@@ -32,7 +40,10 @@ def copy_rows(
     columns: Sequence[str],
     rows: Iterable[Sequence[object]],
 ) -> None:
-    """COPY ``rows`` into ``table`` (an already quoted identifier) in one statement."""
+    """COPY ``rows`` into ``table`` (a composed identifier) in one statement.
+
+    Values: None and NaN become NULL, dicts JSON (for jsonb), lists and tuples array literals.
+    """
     buffer = io.StringIO()
     for row in rows:
         buffer.write("\t".join(copy_value(v) for v in row))

@@ -215,8 +215,8 @@ def apply_snapshot(
     )
     if summary.changes == 0 and correction:
         cur.execute(
-            "CREATE TEMP TABLE _kc_seg ON COMMIT DROP AS SELECT NULL::bigint AS version_id "
-            "WHERE false"
+            "CREATE TEMP TABLE _kc_seg (ident bigint, valid_from date, vt date, version_id bigint, "
+            "copy_of bigint, staged boolean, new_version boolean) ON COMMIT DROP"
         )
         return summary  # the same snapshot again: nothing to record
 
