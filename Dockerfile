@@ -1,0 +1,22 @@
+# The application image: the `kc` tool and its server. The database is the compose `postgis`
+# service, reached through KC_DATABASE_URL (no embedded cluster in the container).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    KC_HOME=/data \
+    KC_HOST=0.0.0.0 \
+    KC_PORT=5000
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gdal-bin postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY . /app
+RUN pip install --no-cache-dir -e . \
+    && useradd --system --create-home --home-dir /data kc
+USER kc
+VOLUME /data
+EXPOSE 5000
+CMD ["sh", "-c", "kc db migrate && kc demo"]
