@@ -8,26 +8,27 @@ from collections.abc import Iterable, Sequence
 import psycopg2.extensions
 from psycopg2 import sql
 
-from gis.copy import copy_rows
+from gis.copy import stage_temp
 from gis.errors import SnapshotError
 from gis.versioning import BUILDINGS, SnapshotSummary, apply_snapshot, check_city
 
 STAGE = "_kc_stage_building"
 HASHED = "_kc_stg_building"
 
-#: Columns of a staged building, in COPY order. ``footprint`` and ``geom_3d`` are hex EWKB in
-#: EPSG:4326; ``source_attributes`` a JSON object.
-STAGE_COLUMNS = (
-    "source_id",
-    "footprint",
-    "height",
-    "height_estimated",
-    "storeys",
-    "base_elevation",
-    "geom_3d",
-    "source_crs",
-    "source_attributes",
+#: Columns of a staged building, in COPY order, with their types. ``footprint`` and ``geom_3d``
+#: are hex EWKB or EWKT in EPSG:4326; ``source_attributes`` a JSON object.
+STAGE_SCHEMA = (
+    ("source_id", "text NOT NULL"),
+    ("footprint", "geometry(MultiPolygon, 4326) NOT NULL"),
+    ("height", "double precision NOT NULL"),
+    ("height_estimated", "boolean NOT NULL DEFAULT false"),
+    ("storeys", "integer"),
+    ("base_elevation", "double precision"),
+    ("geom_3d", "geometry(GeometryZ, 4326)"),
+    ("source_crs", "text NOT NULL"),
+    ("source_attributes", "jsonb NOT NULL DEFAULT '{}'"),
 )
+STAGE_COLUMNS = tuple(col for col, _ in STAGE_SCHEMA)
 
 # Coordinates are snapped to 1e-9 degrees (about 0.1 mm) for the comparison only, so that the
 # same file reprojected again compares equal; the stored geometry is not rounded.
@@ -38,30 +39,9 @@ CONTENT_HASH = """sha256(
     || coalesce(ST_AsEWKB(ST_SnapToGrid(s.geom_3d, 1e-9)), ''::bytea))"""
 
 
-def create_stage(cur: psycopg2.extensions.cursor) -> None:
-    """The temp table a building snapshot is copied into (dropped at commit)."""
-    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(STAGE)))
-    cur.execute(
-        sql.SQL(
-            """CREATE TEMP TABLE {} (
-                   source_id text NOT NULL,
-                   footprint geometry(MultiPolygon, 4326) NOT NULL,
-                   height double precision NOT NULL,
-                   height_estimated boolean NOT NULL DEFAULT false,
-                   storeys integer,
-                   base_elevation double precision,
-                   geom_3d geometry(GeometryZ, 4326),
-                   source_crs text NOT NULL,
-                   source_attributes jsonb NOT NULL DEFAULT '{{}}'
-               ) ON COMMIT DROP"""
-        ).format(sql.Identifier(STAGE))
-    )
-
-
 def stage_rows(cur: psycopg2.extensions.cursor, rows: Iterable[Sequence[object]]) -> None:
     """COPY rows (in ``STAGE_COLUMNS`` order) into a fresh stage."""
-    create_stage(cur)
-    copy_rows(cur, sql.Identifier(STAGE), STAGE_COLUMNS, rows)
+    stage_temp(cur, STAGE, STAGE_SCHEMA, rows)
 
 
 def apply_staged(

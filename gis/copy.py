@@ -53,3 +53,25 @@ def copy_rows(
         table, sql.SQL(", ").join(map(sql.Identifier, columns))
     )
     cur.copy_expert(statement, buffer)
+
+
+def stage_temp(
+    cur: psycopg2.extensions.cursor,
+    name: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Iterable[Sequence[object]],
+) -> None:
+    """A fresh temp table ``name`` with ``(column, type)`` columns (dropped at commit), filled by COPY.
+
+    The types are constants of the calling module, never user input.
+    """
+    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+    cur.execute(
+        sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
+            sql.Identifier(name),
+            sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(col), sql.SQL(typ)) for col, typ in columns
+            ),
+        )
+    )
+    copy_rows(cur, sql.Identifier(name), [col for col, _ in columns], rows)

@@ -14,55 +14,36 @@ from collections.abc import Iterable, Sequence
 import psycopg2.extensions
 from psycopg2 import sql
 
-from gis.copy import copy_rows
+from gis.copy import stage_temp
 from gis.errors import SnapshotError
 from gis.versioning import PROJECTS, SnapshotSummary, apply_snapshot, check_city, point_date
 
 STAGE = "_kc_stage_project"
 HASHED = "_kc_stg_project"
 
-#: Columns of a staged project, in COPY order. ``footprint`` is hex EWKB or EWKT in EPSG:4326,
-#: ``title`` and ``attributes`` JSON objects, ``building_refs`` a list of building source ids or
-#: None to derive the touched buildings by intersection.
-STAGE_COLUMNS = (
-    "code",
-    "thematic_field",
-    "title",
-    "footprint",
-    "status",
-    "attributes",
-    "source_crs",
-    "building_refs",
+#: Columns of a staged project, in COPY order, with their types. ``footprint`` is hex EWKB or
+#: EWKT in EPSG:4326, ``title`` and ``attributes`` JSON objects, ``building_refs`` a list of
+#: building source ids, or None to derive the touched buildings by intersection.
+STAGE_SCHEMA = (
+    ("code", "text NOT NULL"),
+    ("thematic_field", "text NOT NULL"),
+    ("title", "jsonb NOT NULL"),
+    ("footprint", "geometry(Geometry, 4326) NOT NULL"),
+    ("status", "text NOT NULL"),
+    ("attributes", "jsonb NOT NULL DEFAULT '{}'"),
+    ("source_crs", "text NOT NULL"),
+    ("building_refs", "text[]"),
 )
+STAGE_COLUMNS = tuple(col for col, _ in STAGE_SCHEMA)
 
 CONTENT_HASH = """sha256(
     ST_AsEWKB(ST_SnapToGrid(s.footprint, 1e-9))
     || convert_to(jsonb_build_array(s.status, s.attributes, s.source_crs, s.touched)::text, 'UTF8'))"""
 
 
-def create_stage(cur: psycopg2.extensions.cursor) -> None:
-    """The temp table a project snapshot is copied into (dropped at commit)."""
-    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(STAGE)))
-    cur.execute(
-        sql.SQL(
-            """CREATE TEMP TABLE {} (
-                   code text NOT NULL,
-                   thematic_field text NOT NULL,
-                   title jsonb NOT NULL,
-                   footprint geometry(Geometry, 4326) NOT NULL,
-                   status text NOT NULL,
-                   attributes jsonb NOT NULL DEFAULT '{{}}',
-                   source_crs text NOT NULL,
-                   building_refs text[]
-               ) ON COMMIT DROP"""
-        ).format(sql.Identifier(STAGE))
-    )
-
-
 def stage_rows(cur: psycopg2.extensions.cursor, rows: Iterable[Sequence[object]]) -> None:
     """COPY rows (in ``STAGE_COLUMNS`` order) into a fresh stage."""
-    create_stage(cur)
-    copy_rows(cur, sql.Identifier(STAGE), STAGE_COLUMNS, rows)
+    stage_temp(cur, STAGE, STAGE_SCHEMA, rows)
 
 
 def _refuse(

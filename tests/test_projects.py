@@ -35,41 +35,28 @@ def state(conn, at: dt.date) -> dict[str, tuple]:
         return {code: (status, refs) for code, status, refs in cur.fetchall()}
 
 
+def two_projects(pv_status: str) -> list[tuple]:
+    """The A3 PV (touching B1 by intersection) and a substation (B3 by explicit reference)."""
+    return [
+        project("LYO-PV-A3", pv_status, square(1, size=0.0002)),
+        project("LYO-DH-SUB", "planned", "SRID=4326;POINT(4.8 45.7)", refs=["B3"]),
+    ]
+
+
 def test_projects_touch_buildings_and_version_their_status(conn) -> None:
     load(conn, "lyon", "PM18", {"B1": 10, "B2": 20, "B3": 30})
     load(conn, "lyon", "PM24", {"B1": 10, "B2": 20, "B3": 30})
-    first = load_projects(
-        conn,
-        "PM18",
-        [
-            project("LYO-PV-A3", "in_preparation", square(1, size=0.0002)),
-            project("LYO-DH-SUB", "planned", "SRID=4326;POINT(4.8 45.7)", refs=["B3"]),
-        ],
-    )
+    first = load_projects(conn, "PM18", two_projects("in_preparation"))
     assert counts(first) == (2, 0, 0, 0)
     assert state(conn, PM18) == {
         "LYO-PV-A3": ("in_preparation", ["B1"]),
         "LYO-DH-SUB": ("planned", ["B3"]),
     }
-    second = load_projects(
-        conn,
-        "PM24",
-        [
-            project("LYO-PV-A3", "in_implementation", square(1, size=0.0002)),
-            project("LYO-DH-SUB", "planned", "SRID=4326;POINT(4.8 45.7)", refs=["B3"]),
-        ],
-    )
+    second = load_projects(conn, "PM24", two_projects("in_implementation"))
     assert counts(second) == (0, 1, 1, 0)
     assert state(conn, PM24)["LYO-PV-A3"] == ("in_implementation", ["B1"])
     assert state(conn, PM18)["LYO-PV-A3"] == ("in_preparation", ["B1"])
-    again = load_projects(
-        conn,
-        "PM24",
-        [
-            project("LYO-PV-A3", "in_implementation", square(1, size=0.0002)),
-            project("LYO-DH-SUB", "planned", "SRID=4326;POINT(4.8 45.7)", refs=["B3"]),
-        ],
-    )
+    again = load_projects(conn, "PM24", two_projects("in_implementation"))
     assert again.changes == 0 and again.load_id is None
 
 
