@@ -66,7 +66,7 @@ def texts(values: pd.Series) -> np.ndarray:
 
 def attributes_json(frame: pd.DataFrame) -> list[str]:
     """Each row's attributes as a JSON object text (for the jsonb ``source_attributes``)."""
-    if frame.empty:
+    if len(frame) == 0:
         return []
     if len(frame.columns) == 0:
         return ["{}"] * len(frame)

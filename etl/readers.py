@@ -65,7 +65,12 @@ def _pick_layer(path: Path, layer: str | None, problems: Problems) -> str | bool
     try:
         layers = pyogrio.list_layers(path)
     except Exception as err:  # pyogrio raises several GDAL error types for unreadable files
-        problems.add("(file)", "(file)", _gdal_message(err), "a vector file GDAL can read")
+        problems.add(
+            "(file)",
+            "(file)",
+            _gdal_message(err),
+            "a complete, readable vector file (GeoPackage, GeoJSON, Shapefile … any format GDAL reads)",
+        )
         return False
     names = [str(name) for name, geometry_type in layers if geometry_type is not None]
     if layer is not None:

@@ -79,6 +79,8 @@ def parse_date(value: object) -> dt.date:
     if isinstance(value, int | float):
         return EXCEL_EPOCH + dt.timedelta(days=int(value))
     text = str(value).strip()
+    if text.isdigit() and 20000 <= int(text) <= 80000:  # an Excel serial date that became text
+        return EXCEL_EPOCH + dt.timedelta(days=int(text))
     for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(text, fmt).date()

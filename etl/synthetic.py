@@ -22,7 +22,7 @@ from pyproj import Transformer
 POINTS = ("PM18", "PM24", "PM30")
 DEMO_COUNT = 3000
 #: Bump when the generator's output changes, so that ``kc sample load`` rewrites the files.
-VERSION = 1
+VERSION = 2
 SYNTHETIC = "synthetic"
 
 BLOCK_W, BLOCK_H, STREET = 90.0, 60.0, 16.0
@@ -76,6 +76,7 @@ class District:
     refurbished: dict[str, np.ndarray]
     usage: np.ndarray
     block: np.ndarray
+    columns: int
 
     def block_box(self, block: int) -> shapely.Geometry:
         cols = self.columns
@@ -83,9 +84,12 @@ class District:
         bx, by = x0 + (block % cols) * (BLOCK_W + STREET), y0 + (block // cols) * (BLOCK_H + STREET)
         return shapely.box(bx, by, bx + BLOCK_W, by + BLOCK_H)
 
-    @property
-    def columns(self) -> int:
-        return max(1, int(self.spec.width_m() // (BLOCK_W + STREET)))
+
+def grid_columns(spec: CitySpec, blocks: int) -> int:
+    """Blocks per row: the city's area width, or a square grid when the area is too small
+    (benchmarks with 100,000+ buildings would otherwise stretch far north of the city)."""
+    fitting = max(1, int(spec.width_m() // (BLOCK_W + STREET)))
+    return fitting if blocks <= 2 * fitting * fitting else int(np.ceil(np.sqrt(blocks)))
 
 
 def district(city: str, count: int = DEMO_COUNT) -> District:
@@ -95,7 +99,7 @@ def district(city: str, count: int = DEMO_COUNT) -> District:
     n = np.arange(count)
     block, slot = n // SLOTS_PER_BLOCK, n % SLOTS_PER_BLOCK
     row, k = slot // SLOTS_PER_ROW, slot % SLOTS_PER_ROW
-    cols = max(1, int(spec.width_m() // (BLOCK_W + STREET)))
+    cols = grid_columns(spec, int(block.max()) + 1 if count else 1)
     x0, y0 = spec.origin()
     bx = x0 + (block % cols) * (BLOCK_W + STREET)
     by = y0 + (block // cols) * (BLOCK_H + STREET)
@@ -137,6 +141,7 @@ def district(city: str, count: int = DEMO_COUNT) -> District:
             count,
         ),
         block=block,
+        columns=cols,
     )
 
 

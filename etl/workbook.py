@@ -162,7 +162,8 @@ def _table(
                     "a value (the workbook was saved by a program that does not calculate formulas, "
                     "e.g. openpyxl or pandas: open and save it in Excel or LibreOffice)",
                 )
-            record[key] = value
+            if value is not None or key not in record:  # a merged header spans empty columns
+                record[key] = value
         rows.append(Row(r, record))
     return rows
 
