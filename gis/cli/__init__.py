@@ -33,9 +33,15 @@ def main() -> None:
 def _register() -> None:
     from gis.cli.db import db
     from gis.cli.demo import demo
+    from gis.cli.load import load
+    from gis.cli.reporting import reporting
+    from gis.cli.sample import sample
 
     main.add_command(db)
     main.add_command(demo)
+    main.add_command(load)
+    main.add_command(reporting)
+    main.add_command(sample)
 
 
 _register()
