@@ -41,8 +41,11 @@ if [ ! -x "$VENV/bin/python" ]; then
     echo "==> creating $VENV"
     "$PYTHON" -m venv "$VENV"
 fi
-if [ ! -e "$VENV/.installed" ] || [ pyproject.toml -nt "$VENV/.installed" ]; then
+# Reinstall when pyproject.toml changes or a top-level package appears (an editable install maps
+# the packages that existed when it ran).
+wanted="$(sha256sum pyproject.toml | cut -c1-16) $(ls -d */__init__.py 2>/dev/null | tr '\n' ' ')"
+if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$wanted" ]; then
     echo "==> installing Python dependencies into $VENV"
     "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[test]'
-    touch "$VENV/.installed"
+    echo "$wanted" > "$VENV/.installed"
 fi
