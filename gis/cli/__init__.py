@@ -31,9 +31,11 @@ def main() -> None:
 
 
 def _register() -> None:
+    from gis.cli.books import books
     from gis.cli.db import db
     from gis.cli.demo import demo
 
+    main.add_command(books)
     main.add_command(db)
     main.add_command(demo)
 
