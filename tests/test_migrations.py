@@ -99,7 +99,14 @@ def test_changed_view_is_redeployed_with_everything_after_it(
     fn.write_text(fn.read_text() + "\nCOMMENT ON SCHEMA kc IS 'redeployed';\n")
     report = migrate(conn, sql_copy)
     assert report.applied == []
-    assert report.redeployed == ["functions/10_state_at.sql", "views/10_current_versions.sql"]
+    # The first function file changed: it and every function and view file after it.
+    after = [
+        f"{d}/{p.name}"
+        for d in ("functions", "views")
+        for p in sorted((sql_copy / d).glob("*.sql"))
+    ]
+    assert after[0] == "functions/10_state_at.sql" and "views/10_current_versions.sql" in after
+    assert report.redeployed == after
     with conn, conn.cursor() as cur:
         cur.execute("SELECT obj_description('kc'::regnamespace)")
         assert cur.fetchone()[0] == "redeployed"

@@ -17,6 +17,11 @@ missing=()
 have_postgis || missing+=("postgresql-${PG_MAJOR}-postgis-3")
 command -v ogr2ogr >/dev/null 2>&1 || missing+=("gdal-bin")
 "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=("python3-venv")
+# Project Books: pango for WeasyPrint's PDF, Chromium for the rendering test (headless screenshots).
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib libpango-1.0.so.0 || missing+=("libpango-1.0-0")
+have_lib libpangoft2-1.0.so.0 || missing+=("libpangoft2-1.0-0")
+command -v chromium >/dev/null 2>&1 || missing+=("chromium")
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

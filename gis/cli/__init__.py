@@ -31,12 +31,14 @@ def main() -> None:
 
 
 def _register() -> None:
+    from gis.cli.books import books
     from gis.cli.db import db
     from gis.cli.demo import demo
     from gis.cli.load import load
     from gis.cli.reporting import reporting
     from gis.cli.sample import sample
 
+    main.add_command(books)
     main.add_command(db)
     main.add_command(demo)
     main.add_command(load)

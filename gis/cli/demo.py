@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from gis.books.build import books_dir, build_books
 from gis.cli.sample import load_demo_sample
 from gis.db import connect, database_url, redact
 from gis.settings import load_settings
@@ -35,6 +36,15 @@ def demo() -> None:
             cur.execute("SELECT code, valid_at FROM kc.measurement_point ORDER BY valid_at")
             points = ", ".join(f"{code} ({valid_at})" for code, valid_at in cur.fetchall())
             click.echo(f"  measurement points: {points}")
+        with conn:
+            built = build_books(conn, books_dir(settings))
+        click.echo(
+            f"\nProject Books: {built.html} page(s), {built.pdf} PDF(s) for "
+            f"{', '.join(built.points) or 'no point yet (no project loaded)'}: "
+            f"{books_dir(settings) / 'index.html'}"
+        )
+        if built.pdf_skipped:
+            click.echo(f"  {built.pdf_skipped}")
     finally:
         conn.close()
     click.echo(f"\nDatabase: {redact(url)}")

@@ -1,0 +1,233 @@
+"""Build the Project Books and the cross-topic analysis into ``KC_HOME/books`` (or any folder).
+
+Layout, relative to the books folder (what the web server mounts under ``/books/``)::
+
+    index.json, index.html              every built point and language
+    <point>/book.json                   what was built for the point (manifest)
+    <point>/challenges.json             the cross-topic matrix of the point (language-independent)
+    <point>/<lang>/index.html           the point's entry page
+    <point>/<lang>/<field>.html (.pdf)  one Project Book per thematic field
+    <point>/<lang>/challenges.html      the cross-topic analysis
+
+Files are written to a temporary name and renamed, so a reader never sees half a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg2.extensions
+
+from gis.books.challenges import build_matrix, matrix_document
+from gis.books.data import BooksError, load_matrix_rows, load_projects, load_reference
+from gis.books.i18n import LANGS
+from gis.books.pages import build_book
+from gis.books.pdf import pdf_unavailable, write_pdf
+from gis.books.render import render_book, render_matrix, render_point_index, render_root_index
+from gis.settings import Settings
+
+INDEX = "index.json"
+MANIFEST = "book.json"
+
+
+def books_dir(settings: Settings) -> Path:
+    """Where ``kc books build`` writes by default and what the server serves under ``/books/``."""
+    return settings.home / "books"
+
+
+@dataclass
+class BuildReport:
+    """What one build wrote."""
+
+    out: Path
+    points: list[str] = field(default_factory=list)
+    langs: list[str] = field(default_factory=list)
+    html: int = 0
+    pdf: int = 0
+    pdf_skipped: str | None = None
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` atomically (temporary file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: object) -> None:
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+def _pdf(html: str, target: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write_pdf(html, Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def points_with_content(conn: psycopg2.extensions.connection) -> list[str]:
+    """The measurement points at which any project has a footprint version or a report."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT m.code FROM kc.measurement_point m "
+            "WHERE EXISTS (SELECT 1 FROM kc.project_at_point(m.code)) ORDER BY m.valid_at"
+        )
+        return [code for (code,) in cur.fetchall()]
+
+
+def check_langs(langs: Sequence[str]) -> list[str]:
+    unknown = [lang for lang in langs if lang not in LANGS]
+    if unknown:
+        raise BooksError(
+            f"unknown language {', '.join(unknown)}: expected one of {', '.join(LANGS)}"
+        )
+    return list(dict.fromkeys(langs))
+
+
+def build_books(
+    conn: psycopg2.extensions.connection,
+    out: Path,
+    *,
+    points: Sequence[str] | None = None,
+    langs: Sequence[str] = LANGS,
+    pdf: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Build the books of ``points`` (default: every point with projects) in ``langs`` into ``out``."""
+    langs = check_langs(langs)
+    ref = load_reference(conn)
+    order = [p.code for p in ref.points]
+    wanted = list(points) if points is not None else points_with_content(conn)
+    unknown = [p for p in wanted if p not in order]
+    if unknown:
+        raise BooksError(
+            f"unknown measurement point {', '.join(unknown)}: expected one of {', '.join(order)}"
+        )
+    wanted.sort(key=order.index)
+    report = BuildReport(out=out, points=wanted, langs=langs)
+    if pdf:
+        report.pdf_skipped = pdf_unavailable()
+    else:
+        report.pdf_skipped = "PDF not asked for (--no-pdf)"
+    with_pdf = pdf and report.pdf_skipped is None
+    if wanted:
+        needed = [p.code for p in ref.points_until(wanted[-1])]
+        by_point = load_projects(conn, needed)
+    built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    for point in wanted:
+        matrix = build_matrix(ref, point, load_matrix_rows(conn, point))
+        write_json(out / point / "challenges.json", matrix_document(matrix))
+        manifest = _read_manifest(out / point / MANIFEST)
+        for lang in langs:
+            folder = out / point / lang
+            books = [build_book(ref, by_point, point, f) for f in ref.fields]
+            entries = []
+            for book in books:
+                html = render_book(ref, book, lang, pdf=with_pdf)
+                write_text(folder / f"{book.field.code}.html", html)
+                report.html += 1
+                if with_pdf:
+                    _pdf(html, folder / f"{book.field.code}.pdf")
+                    report.pdf += 1
+                entries.append(
+                    {
+                        "code": book.field.code,
+                        "name": book.field.name,
+                        "href": f"{lang}/{book.field.code}.html",
+                        "pdf": f"{lang}/{book.field.code}.pdf" if with_pdf else None,
+                        "projects": len(book.projects),
+                    }
+                )
+                if progress:
+                    progress(f"{point}/{lang}/{book.field.code}")
+            write_text(folder / "challenges.html", render_matrix(ref, matrix, lang))
+            write_text(
+                folder / "index.html",
+                render_point_index(ref, ref.point(point), lang, books, pdf=with_pdf),
+            )
+            report.html += 2
+            manifest["langs"][lang] = {
+                "built_at": built_at,
+                "index": f"{lang}/index.html",
+                "challenges": f"{lang}/challenges.html",
+                "fields": entries,
+            }
+        p = ref.point(point)
+        manifest.update(
+            point=point,
+            label=p.label,
+            valid_at=p.valid_at.isoformat(),
+            challenges="challenges.json",
+        )
+        write_json(out / point / MANIFEST, manifest)
+    write_index(out, order)
+    return report
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"langs": {}}
+    return data if isinstance(data, dict) and isinstance(data.get("langs"), dict) else {"langs": {}}
+
+
+def write_index(out: Path, order: Sequence[str]) -> dict:
+    """``index.json`` and ``index.html`` from every point's manifest, hrefs relative to ``out``."""
+    entries = []
+    for manifest_path in sorted(out.glob(f"*/{MANIFEST}")):
+        m = _read_manifest(manifest_path)
+        point = m.get("point")
+        if point != manifest_path.parent.name:
+            continue
+        langs = {
+            lang: {
+                "built_at": info["built_at"],
+                "index": f"{point}/{info['index']}",
+                "challenges": f"{point}/{info['challenges']}",
+                "fields": [
+                    {
+                        **f,
+                        "href": f"{point}/{f['href']}",
+                        "pdf": f"{point}/{f['pdf']}" if f.get("pdf") else None,
+                    }
+                    for f in info["fields"]
+                ],
+            }
+            for lang, info in m["langs"].items()
+        }
+        entries.append(
+            {
+                "point": point,
+                "label": m["label"],
+                "valid_at": m["valid_at"],
+                "challenges": f"{point}/{m['challenges']}",
+                "index": {lang: info["index"] for lang, info in langs.items()},
+                "langs": langs,
+            }
+        )
+    rank = {code: n for n, code in enumerate(order)}
+    entries.sort(key=lambda e: (rank.get(e["point"], len(rank)), e["valid_at"]))
+    index = {"books": entries}
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / INDEX, index)
+    write_text(out / "index.html", render_root_index(entries))
+    return index

@@ -1,0 +1,74 @@
+"""``kc books``: the Project Books and the cross-topic challenge analysis, per measurement point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gis.books.build import books_dir, build_books
+from gis.books.i18n import LANGS
+from gis.db import connect, database_url
+from gis.settings import load_settings
+
+
+@click.group()
+def books() -> None:
+    """Generate the Project Books and the cross-topic analysis from the database."""
+
+
+@books.command()
+@click.option("--at", "at", metavar="POINT", help="Build one measurement point (e.g. PM24).")
+@click.option(
+    "--all", "all_points", is_flag=True, help="Build every point with projects (the default)."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: $KC_HOME/books).",
+)
+@click.option(
+    "--lang",
+    "langs",
+    type=click.Choice(LANGS),
+    multiple=True,
+    help="Language of the books; repeat for several (default: en, de and fr). "
+    "Missing translations fall back to English, marked (EN).",
+)
+@click.option(
+    "--pdf/--no-pdf", default=True, show_default=True, help="Also write PDF (WeasyPrint)."
+)
+def build(
+    at: str | None, all_points: bool, out: Path | None, langs: tuple[str, ...], pdf: bool
+) -> None:
+    """Write one Project Book per thematic field, the challenge matrix and the indexes.
+
+    Output: OUT/<point>/<lang>/<field>.html (and .pdf), OUT/<point>/<lang>/challenges.html,
+    OUT/<point>/challenges.json, OUT/index.json and OUT/index.html.
+    """
+    if at and all_points:
+        raise click.BadParameter("give either --at POINT or --all, not both", param_hint="--at")
+    settings = load_settings()
+    target = (out or books_dir(settings)).absolute()
+    conn = connect(database_url(settings))
+    try:
+        with conn:
+            report = build_books(
+                conn,
+                target,
+                points=[at] if at else None,
+                langs=langs or LANGS,
+                pdf=pdf,
+            )
+    finally:
+        conn.close()
+    if not report.points:
+        click.echo("No project or report at any measurement point yet: nothing to build.")
+    else:
+        click.echo(
+            f"Built {report.html} HTML page(s), {report.pdf} PDF(s) for "
+            f"{', '.join(report.points)} in {', '.join(report.langs)}"
+        )
+    if pdf and report.pdf_skipped:
+        click.secho(report.pdf_skipped, fg="yellow", err=True)
+    click.echo(f"Index: {target / 'index.html'}")
