@@ -53,8 +53,17 @@ class BuildReport:
     pdf_skipped: str | None = None
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` atomically (temporary file in the same folder, then rename)."""
+def write_text(path: Path, text: str) -> bool:
+    """Write ``text`` atomically (temporary file in the same folder, then rename).
+
+    Returns False, writing nothing, when the file already holds exactly ``text``: a rebuild of
+    unchanged data touches no file and renders no PDF again.
+    """
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except OSError:
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -65,6 +74,7 @@ def write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return True
 
 
 def write_json(path: Path, data: object) -> None:
@@ -142,10 +152,11 @@ def build_books(
             entries = []
             for book in books:
                 html = render_book(ref, book, lang, pdf=with_pdf)
-                write_text(folder / f"{book.field.code}.html", html)
+                changed = write_text(folder / f"{book.field.code}.html", html)
                 report.html += 1
-                if with_pdf:
-                    _pdf(html, folder / f"{book.field.code}.pdf")
+                pdf_path = folder / f"{book.field.code}.pdf"
+                if with_pdf and (changed or not pdf_path.exists()):
+                    _pdf(html, pdf_path)
                     report.pdf += 1
                 entries.append(
                     {
