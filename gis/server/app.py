@@ -120,7 +120,13 @@ def create_app() -> Flask:
     @APP.after_request
     def decorate(response: Response) -> Response:
         response.headers.update(CORS_HEADERS)
-        if landing_links and request.path in ("", "/") and response.mimetype == "application/json":
+        # pygeoapi replaces the headers with a dict, so response.mimetype is not set: read them.
+        content_type = str(response.headers.get("Content-Type", ""))
+        if (
+            landing_links
+            and request.path in ("", "/")
+            and content_type.startswith("application/json")
+        ):
             _add_links(response, landing_links)
         return response
 

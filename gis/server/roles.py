@@ -44,9 +44,12 @@ def reader_password(home: Path) -> str:
     return password
 
 
-def ensure_login_role(conn: psycopg2.extensions.connection, password: str) -> None:
-    """Create or update ``kc_api``: may log in, read-only by default, member of ``kc_reader``."""
-    role, group = sql.Identifier(LOGIN_ROLE), sql.Identifier(READER_GROUP)
+def ensure_login_role(
+    conn: psycopg2.extensions.connection, password: str, *, role: str = LOGIN_ROLE
+) -> None:
+    """Create or update ``role``: may log in, read-only by default, member of ``kc_reader``."""
+    name = role
+    role, group = sql.Identifier(name), sql.Identifier(READER_GROUP)
     with conn, conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (READER_GROUP,))
         if cur.fetchone() is None:
@@ -54,7 +57,7 @@ def ensure_login_role(conn: psycopg2.extensions.connection, password: str) -> No
                 f"role {READER_GROUP} does not exist: the schema is not migrated. "
                 "Run 'kc db migrate' first."
             )
-        cur.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (LOGIN_ROLE,))
+        cur.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (name,))
         verb = "ALTER" if cur.fetchone() else "CREATE"
         cur.execute(
             sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %s").format(
