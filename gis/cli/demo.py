@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from gis.cli.serve import run as serve_api
 from gis.db import connect, database_url, redact
 from gis.settings import load_settings
 
@@ -20,7 +21,7 @@ INVENTORY = (
 
 @click.command()
 def demo() -> None:
-    """Show what the database holds and how to reach it."""
+    """Show what the database holds, then serve it (OGC API Features and 3D Tiles)."""
     settings = load_settings()
     url = database_url(settings)
     conn = connect(url)
@@ -38,3 +39,5 @@ def demo() -> None:
     click.echo(f"\nDatabase: {redact(url)}")
     click.echo('  psql "$(.venv/bin/kc db url)"     connect with psql')
     click.echo("  .venv/bin/kc db status | stop       inspect or stop the local PostGIS")
+    click.echo()
+    serve_api()  # last: replaces this process with the server (KC_PORT, KC_HOST), Ctrl-C stops it
