@@ -37,6 +37,7 @@ def _register() -> None:
     from gis.cli.load import load
     from gis.cli.reporting import reporting
     from gis.cli.sample import sample
+    from gis.cli.serve import serve
 
     main.add_command(books)
     main.add_command(db)
@@ -44,6 +45,7 @@ def _register() -> None:
     main.add_command(load)
     main.add_command(reporting)
     main.add_command(sample)
+    main.add_command(serve)
 
 
 _register()

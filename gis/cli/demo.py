@@ -6,6 +6,7 @@ import click
 
 from gis.books.build import books_dir, build_books
 from gis.cli.sample import load_demo_sample
+from gis.cli.serve import run as serve_api
 from gis.db import connect, database_url, redact
 from gis.settings import load_settings
 
@@ -22,7 +23,7 @@ INVENTORY = (
 
 @click.command()
 def demo() -> None:
-    """Show what the database holds and how to reach it."""
+    """Show what the database holds, then serve it (OGC API Features and 3D Tiles)."""
     settings = load_settings()
     url = database_url(settings)
     load_demo_sample(url, settings)
@@ -50,3 +51,5 @@ def demo() -> None:
     click.echo(f"\nDatabase: {redact(url)}")
     click.echo('  psql "$(.venv/bin/kc db url)"     connect with psql')
     click.echo("  .venv/bin/kc db status | stop       inspect or stop the local PostGIS")
+    click.echo()
+    serve_api()  # last: replaces this process with the server (KC_PORT, KC_HOST), Ctrl-C stops it
