@@ -17,11 +17,14 @@ missing=()
 have_postgis || missing+=("postgresql-${PG_MAJOR}-postgis-3")
 command -v ogr2ogr >/dev/null 2>&1 || missing+=("gdal-bin")
 "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=("python3-venv")
-# Project Books: pango for WeasyPrint's PDF, Chromium for the rendering test (headless screenshots).
+# Project Books: pango for WeasyPrint's PDF. Chromium renders books and CesiumJS headless in tests;
+# node runs the glTF validator and serves nothing (CesiumJS comes from node_modules).
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 have_lib libpango-1.0.so.0 || missing+=("libpango-1.0-0")
 have_lib libpangoft2-1.0.so.0 || missing+=("libpangoft2-1.0-0")
-command -v chromium >/dev/null 2>&1 || missing+=("chromium")
+command -v node >/dev/null 2>&1 || missing+=("nodejs")
+command -v npm >/dev/null 2>&1 || missing+=("npm")
+[ -x /usr/bin/chromium ] || missing+=("chromium")
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -45,6 +48,11 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
     echo "==> creating $VENV"
     "$PYTHON" -m venv "$VENV"
+fi
+if [ ! -d node_modules/gltf-validator ] || [ ! -d node_modules/cesium ] ||
+    [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "==> installing node tools (gltf-validator, cesium) into node_modules"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 # Reinstall when pyproject.toml changes or a top-level package appears (an editable install maps
 # the packages that existed when it ran).

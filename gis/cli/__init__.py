@@ -38,6 +38,7 @@ def _register() -> None:
     from gis.cli.reporting import reporting
     from gis.cli.sample import sample
     from gis.cli.serve import serve
+    from gis.cli.tiles import tiles
 
     main.add_command(books)
     main.add_command(db)
@@ -46,6 +47,7 @@ def _register() -> None:
     main.add_command(reporting)
     main.add_command(sample)
     main.add_command(serve)
+    main.add_command(tiles)
 
 
 _register()
