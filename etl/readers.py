@@ -20,6 +20,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from etl.problems import Problems
+from gis.crs import reproject_to_wgs84
 
 STORAGE_EPSG = 4326
 #: Features farther than this from their city's district (in degrees, about 40-55 km in Europe)
@@ -131,7 +132,8 @@ def read_vector(
         source, allow_override=True
     )
     if not source.equals(CRS.from_epsg(STORAGE_EPSG)):
-        frame = frame.to_crs(STORAGE_EPSG)
+        geoms = reproject_to_wgs84(frame.geometry.values, source.to_string())
+        frame = frame.set_geometry(geoms).set_crs(STORAGE_EPSG, allow_override=True)
     return VectorData(frame=frame, source_crs=crs_label(source))
 
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import shapely
 
+from gis.crs import to_wgs84
 from tests.tiles_data import synthetic_footprints
 from tiles.geometry import GeometryError, prism, solid, surface_mesh, triangulate_3d
-from tiles.placement import Frame, to_wgs84
+from tiles.placement import Frame
 
 FRAME = Frame.at(4.83, 45.76)
 

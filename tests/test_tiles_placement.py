@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from tiles.placement import Frame, operation, to_ecef, to_wgs84, y_up
+from gis.crs import operation, to_wgs84
+from tiles.placement import Frame, to_ecef, y_up
 
 VIENNA = (16.40, 48.16, 16.45, 48.18)
 

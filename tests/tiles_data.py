@@ -17,9 +17,9 @@ import shapely
 from shapely import affinity
 
 from gis.buildings import apply_staged, stage_rows
+from gis.crs import to_wgs84
 from gis.projects import apply_staged as apply_projects
 from gis.projects import stage_rows as stage_projects
-from tiles.placement import to_wgs84
 
 REPO = Path(__file__).resolve().parent.parent
 LYON_GEOJSON = (
