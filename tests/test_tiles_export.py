@@ -332,3 +332,38 @@ def test_killed_export_leaves_the_previous_tileset(conn, db_url, tmp_path) -> No
     assert _snapshot(folder) != before
     assert [p.name for p in (tmp_path / "lyon").iterdir() if p.name.startswith(".tmp")] == []
     shutil.rmtree(tmp_path)
+
+
+def test_true_3d_geometry_is_written_instead_of_the_extrusion(conn, tmp_path) -> None:
+    """A version with geom_3d (here a pyramid roof on a box) keeps its shape in the tiles."""
+    from tests.snapshots import load as load_plain
+
+    x0, y0, x1, y1 = 4.8200, 45.7350, 4.8201, 45.7351
+    cx, cy, base, eaves, apex = (x0 + x1) / 2, (y0 + y1) / 2, 170.0, 176.0, 181.0
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    faces = [[(x, y, base) for x, y in reversed(corners)]]  # floor, facing down
+    for (ax, ay), (bx, by) in zip(corners, corners[1:] + corners[:1], strict=True):
+        faces.append([(ax, ay, base), (bx, by, base), (bx, by, eaves), (ax, ay, eaves)])
+        faces.append([(ax, ay, eaves), (bx, by, eaves), (cx, cy, apex)])
+    wkt = ",".join("((" + ",".join(f"{x} {y} {z}" for x, y, z in [*f, f[0]]) + "))" for f in faces)
+    load_plain(conn, "lyon", "PM18", {"B1": 11.0})  # the footprint row of the same building
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "UPDATE kc.building_version SET geom_3d = ST_GeomFromText(%s, 4326), "
+            "base_elevation = %s",
+            (f"MULTIPOLYGON Z ({wkt})", base),
+        )
+    export_all(conn, tmp_path, point="PM18", city="lyon")
+    folder = tmp_path / "lyon" / "PM18"
+    assert [r["messages"] for r in validate(contents(folder)) if r["errors"]] == []
+    tileset = json.loads((folder / "tileset.json").read_text())
+    m = np.array(tileset["root"]["transform"]).reshape(4, 4, order="F")
+    frame = Frame(0.0, 0.0, m[:3, 3], m[:3, :3].T)
+    [leaf] = [t for t in tileset_tiles(tileset) if "content" in t]
+    pos, _ = read_positions(folder / leaf["content"]["uri"])
+    geo = frame.to_geographic(pos)
+    heights = sorted(set(np.round(geo[:, 2], 2)))
+    # Ground at 0 (shifted by the base elevation), eaves at 6 m, apex at 11 m: not a flat box.
+    assert heights == [0.0, eaves - base, apex - base]
+    top = geo[np.isclose(geo[:, 2], apex - base, atol=0.01)]
+    assert np.allclose(top[:, 0], cx, atol=1e-7) and np.allclose(top[:, 1], cy, atol=1e-7)
