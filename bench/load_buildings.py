@@ -1,6 +1,7 @@
 """Benchmark: ``kc load buildings`` against ``ogr2ogr -f PostgreSQL`` on the same GeoPackage.
 
-Not a test. Writes N synthetic buildings (default 100,000) to a GeoPackage, then in one run:
+Not a test. Writes the buildings of N synthetic plots (default 105,000: over 100,000 buildings)
+to a GeoPackage, then in one run:
   1. ogr2ogr loads it into a plain table (the reference: no validation, no versioning);
   2. ``kc load buildings`` loads it as a snapshot (validation, reprojection, COPY, versioning);
   3. ``kc load buildings`` re-loads the same snapshot (nothing changes).
@@ -115,4 +116,5 @@ def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    # N plots; at PM18 about 96 % of them hold a building, so 105,000 plots give > 100,000.
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 105_000)
