@@ -125,10 +125,15 @@ def reader_db_url(lyon_db, tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def api(lyon_db, reader_db_url, tmp_path_factory) -> Iterator[object]:
     """``kc serve`` running against the Lyon database, with a small 3D Tiles export."""
+    from gis.books.build import build_books
     from tests.server_fixtures import start_server, write_tiles
 
     home = tmp_path_factory.mktemp("kc_home")
     write_tiles(home / "tiles")
+    conn = connect(lyon_db[0])
+    with conn:
+        build_books(conn, home / "books", pdf=False)
+    conn.close()
     server = start_server(home, lyon_db[0], reader_db_url)
     yield server
     server.stop()

@@ -266,6 +266,22 @@ def test_3d_tiles_are_served_and_discoverable(api) -> None:
     assert get(api, "/tiles/lyon/PM18/missing.glb").status_code == 404
 
 
+def test_project_books_are_served_and_linked(api) -> None:
+    landing = get(api, "/", f="json").json()
+    [books] = [link for link in landing["links"] if link["href"].endswith("/books/index.html")]
+    assert books["rel"] == "related" and books["type"] == "text/html"
+    assert books["href"] == f"{api.base}/books/index.html"
+    assert "Projektbücher" in get(api, "/", f="json", lang="de").json()["links"][-1]["title"]
+    page = get(api, "/books/")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    built = get(api, "/books/index.json").json()["books"]
+    # every point at which a project has a footprint version or a report (PM30: still valid)
+    assert [b["point"] for b in built] == ["PM18", "PM24", "PM30"]
+    book = get(api, f"/books/{built[0]['index']['de']}")
+    assert book.status_code == 200 and "Projektmonat 18" in book.text
+    assert get(api, "/books/../serve.log").status_code == 404
+
+
 def test_cors_and_html(api) -> None:
     items = get(api, "/collections/buildings/items", limit=1)
     assert items.headers["Access-Control-Allow-Origin"] == "*"

@@ -117,6 +117,15 @@ def create_app() -> Flask:
             abort(404)
         return send_from_directory(tiles_dir, path, mimetype=mimetype, max_age=300)
 
+    books_dir = Path(os.environ.get("KC_BOOKS_DIR", "books")).absolute()
+    landing_links = [*landing_links, books_link(CONFIG["server"]["url"])]
+
+    @APP.route("/books/", defaults={"path": "index.html"}, methods=["GET", "HEAD"])
+    @APP.route("/books/<path:path>", methods=["GET", "HEAD"])
+    def books(path: str) -> Response:
+        """The Project Books and the cross-topic analysis as built by ``kc books build``."""
+        return send_from_directory(books_dir, path, max_age=60)
+
     @APP.after_request
     def decorate(response: Response) -> Response:
         response.headers.update(CORS_HEADERS)
@@ -131,6 +140,20 @@ def create_app() -> Flask:
         return response
 
     return APP
+
+
+def books_link(base_url: str) -> dict:
+    """The landing page's link to the Project Books (built by ``kc books build``)."""
+    return {
+        "rel": "related",
+        "type": "text/html",
+        "title": {
+            "en": "Project Books and cross-topic analysis of challenges",
+            "de": "Projektbücher und themenübergreifende Analyse der Herausforderungen",
+            "fr": "Livres de projets et analyse transversale des défis",
+        },
+        "href": f"{base_url}/books/index.html",
+    }
 
 
 def _add_links(response: Response, links: list[dict]) -> None:

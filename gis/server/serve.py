@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg2
 
+from gis.books.build import books_dir
 from gis.cluster import Cluster
 from gis.db import connect, redact
 from gis.errors import ConfigError
@@ -28,6 +29,7 @@ class ServerFiles:
     config: Path
     openapi: Path
     tiles_dir: Path
+    books_dir: Path
     password: str
     base_url: str
 
@@ -88,6 +90,7 @@ def prepare(
         config=server_dir / "pygeoapi.yml",
         openapi=server_dir / "openapi.json",
         tiles_dir=tiles_dir,
+        books_dir=books_dir(settings),
         password=_password(url),
         base_url=base_url,
     )
@@ -103,6 +106,7 @@ def environment(files: ServerFiles) -> dict[str, str]:
         "PYGEOAPI_OPENAPI": str(files.openapi),
         cfg.PASSWORD_VARIABLE: files.password,
         "KC_TILES_DIR": str(files.tiles_dir),
+        "KC_BOOKS_DIR": str(files.books_dir),
     }
 
 
