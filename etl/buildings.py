@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import psycopg2
 
-from etl.errors import LoadProblems, Problem
+from etl.errors import load_transaction
 from etl.fields import attributes_json, find_field, numbers, texts
 from etl.geometry import as_multipolygons, ewkb_hex, polygonal_mask, present_mask, repair_invalid
 from etl.problems import Problems
 from etl.readers import VectorData, check_location, file_sha256, read_vector
 from etl.vocabulary import check_city, check_point
 from gis import buildings as store
-from gis.db import connect
 from gis.versioning import SnapshotSummary
 
 #: Height of one storey in metres, used when a building has a number of storeys but no height
@@ -242,33 +240,18 @@ def load_buildings(
 ) -> BuildingLoad:
     """Load ``path`` as the buildings of ``city`` at ``point``: all of it, or nothing."""
     problems = Problems(path.name)
-    conn = connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            _, district = check_city(cur, city, problems)
-            check_point(cur, point, problems)
-            data = read_vector(path, problems, layer=options.layer, crs=options.crs)
-            if data is None:
-                problems.raise_if_any()
-            prepared = prepare(cur, data, options, district, problems)
+    with load_transaction(url, path) as cur:
+        conn = cur.connection
+        _, district = check_city(cur, city, problems)
+        check_point(cur, point, problems)
+        data = read_vector(path, problems, layer=options.layer, crs=options.crs)
+        if data is None:
             problems.raise_if_any()
-            n = len(prepared.ids)
-            store.stage_rows(cur, progress(prepared.rows(), n, f"staging {n} buildings"))
-            summary = store.apply_staged(
-                conn, city, point, source=str(path), source_sha256=file_sha256(path)
-            )
-            return BuildingLoad(summary, n, prepared.repaired, int(sum(prepared.estimated)))
-    except psycopg2.Error as err:
-        raise LoadProblems(
-            [
-                Problem(
-                    path.name,
-                    "(database)",
-                    "(load)",
-                    " ".join(str(err).split()),
-                    "data the database accepts",
-                )
-            ]
-        ) from err
-    finally:
-        conn.close()
+        prepared = prepare(cur, data, options, district, problems)
+        problems.raise_if_any()
+        n = len(prepared.ids)
+        store.stage_rows(cur, progress(prepared.rows(), n, f"staging {n} buildings"))
+        summary = store.apply_staged(
+            conn, city, point, source=str(path), source_sha256=file_sha256(path)
+        )
+        return BuildingLoad(summary, n, prepared.repaired, int(sum(prepared.estimated)))

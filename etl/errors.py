@@ -8,9 +8,15 @@ anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+import psycopg2
+import psycopg2.extensions
+
+from gis.db import connect
 from gis.errors import KCError
 
 #: How many problems the message shows; the rest are counted.
@@ -68,3 +74,27 @@ def render_table(problems: Iterable[Problem], *, shown: int = SHOWN) -> str:
     if len(problems) > shown:
         lines.append(f"… and {len(problems) - shown} more")
     return "\n".join(lines)
+
+
+@contextmanager
+def load_transaction(url: str, path: Path) -> Iterator[psycopg2.extensions.cursor]:
+    """One transaction for loading ``path``: committed whole, or rolled back whole.
+
+    A constraint the database enforces beyond the loader's own checks still reaches the user as a
+    problem of the file (no traceback), and nothing of the file stays in the database.
+    """
+    conn = connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            yield cur
+    except psycopg2.Error as err:
+        problem = Problem(
+            path.name,
+            "(database)",
+            "(load)",
+            " ".join(str(err).split()),
+            "data the database accepts",
+        )
+        raise LoadProblems([problem]) from err
+    finally:
+        conn.close()

@@ -14,17 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import psycopg2
 import shapely
 
-from etl.errors import LoadProblems, Problem
+from etl.errors import load_transaction
 from etl.fields import attributes_json, find_field, texts
 from etl.geometry import ewkb_hex, present_mask, repair_invalid
 from etl.problems import Problems
 from etl.readers import check_location, file_sha256, read_vector
 from etl.vocabulary import check_city, check_point, statuses, thematic_fields
 from gis import projects as store
-from gis.db import connect
 from gis.versioning import SnapshotSummary
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -118,112 +116,94 @@ def load_projects(
 ) -> ProjectLoad:
     """Load ``path`` as the project footprints of ``city`` at ``point``: all of it, or nothing."""
     problems = Problems(path.name)
-    conn = connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            _, district = check_city(cur, city, problems)
-            check_point(cur, point, problems)
-            data = read_vector(path, problems, layer=layer, crs=crs)
-            if data is None:
-                problems.raise_if_any()
-            frame = data.frame
-            columns = [c for c in frame.columns if c != frame.geometry.name]
-            names = {
-                k: find_field(columns, None, usual, k, problems, required=k in REQUIRED)
-                for k, usual in FIELDS.items()
-            }
-            refs_name = find_field(
-                columns,
-                buildings_field,
-                BUILDING_FIELDS,
-                "--buildings-field",
-                problems,
-                required=False,
-            )
-            if len(frame) == 0:
-                problems.add("(file)", "(features)", "no features", "at least one project")
-            values = {k: _column(frame, n) for k, n in names.items()}
-            labels = np.array(
-                [
-                    f"feature {i + 1}" + (f" ({c})" if c else "")
-                    for i, c in enumerate(values["code"])
-                ],
-                dtype=object,
-            )
-            for key in REQUIRED:
-                if names[key]:
-                    empty = np.array([v is None for v in values[key]], dtype=bool)
-                    problems.add_many(
-                        labels[empty],
-                        names[key],
-                        ["(empty)"] * int(empty.sum()),
-                        f"a {key.replace('_', ' ')}",
-                    )
-            if names["code"]:
-                _check_codes(cur, values["code"], labels, city, names["code"], problems)
-            status_vocab, field_vocab = statuses(cur), thematic_fields(cur)
-            status = [status_vocab.resolve(v) for v in values["status"]]
-            fields = [field_vocab.resolve(v) for v in values["thematic_field"]]
-            for key, vocab, resolved in (
-                ("status", status_vocab, status),
-                ("thematic_field", field_vocab, fields),
-            ):
-                for label, raw, code in zip(labels, values[key], resolved, strict=True):
-                    if raw is not None and code is None:
-                        problems.add(label, names[key], raw, f"a {vocab.name}, {vocab.expected()}")
-            refs = [split_refs(v) for v in _column(frame, refs_name)]
-            if refs_name:
-                _check_refs(cur, refs, labels, city, refs_name, problems)
-            geoms = np.asarray(frame.geometry.values, dtype=object)
-            present = present_mask(geoms, labels, problems)
-            check_location(geoms, labels, district, data.source_crs, problems)
-            polygonal = present & np.isin(shapely.get_type_id(geoms), [3, 6])
-            repair = repair_invalid(cur, geoms, labels, polygonal, problems)
-            bad_other = present & ~polygonal & ~shapely.is_valid(geoms)
-            problems.add_many(
-                labels[bad_other],
-                "geometry",
-                shapely.is_valid_reason(geoms[bad_other]),
-                "a valid geometry",
-            )
+    with load_transaction(url, path) as cur:
+        conn = cur.connection
+        _, district = check_city(cur, city, problems)
+        check_point(cur, point, problems)
+        data = read_vector(path, problems, layer=layer, crs=crs)
+        if data is None:
             problems.raise_if_any()
-            used = {names[k] for k in FIELDS if names[k]} | ({refs_name} if refs_name else set())
-            attrs = attributes_json(frame.drop(columns=[frame.geometry.name, *sorted(used)]))
-            titles = [
-                {lang: t for lang, t in (("en", en), ("de", de), ("fr", fr)) if t}
-                for en, de, fr in zip(
-                    values["title_en"], values["title_de"], values["title_fr"], strict=True
+        frame = data.frame
+        columns = [c for c in frame.columns if c != frame.geometry.name]
+        names = {
+            k: find_field(columns, None, usual, k, problems, required=k in REQUIRED)
+            for k, usual in FIELDS.items()
+        }
+        refs_name = find_field(
+            columns,
+            buildings_field,
+            BUILDING_FIELDS,
+            "--buildings-field",
+            problems,
+            required=False,
+        )
+        if len(frame) == 0:
+            problems.add("(file)", "(features)", "no features", "at least one project")
+        values = {k: _column(frame, n) for k, n in names.items()}
+        labels = np.array(
+            [f"feature {i + 1}" + (f" ({c})" if c else "") for i, c in enumerate(values["code"])],
+            dtype=object,
+        )
+        for key in REQUIRED:
+            if names[key]:
+                empty = np.array([v is None for v in values[key]], dtype=bool)
+                problems.add_many(
+                    labels[empty],
+                    names[key],
+                    ["(empty)"] * int(empty.sum()),
+                    f"a {key.replace('_', ' ')}",
                 )
-            ]
-            rows = list(
-                zip(
-                    values["code"],
-                    fields,
-                    titles,
-                    ewkb_hex(repair.geoms),
-                    status,
-                    attrs,
-                    [data.source_crs] * len(frame),
-                    refs,
-                    strict=True,
-                )
+        if names["code"]:
+            _check_codes(cur, values["code"], labels, city, names["code"], problems)
+        status_vocab, field_vocab = statuses(cur), thematic_fields(cur)
+        status = [status_vocab.resolve(v) for v in values["status"]]
+        fields = [field_vocab.resolve(v) for v in values["thematic_field"]]
+        for key, vocab, resolved in (
+            ("status", status_vocab, status),
+            ("thematic_field", field_vocab, fields),
+        ):
+            for label, raw, code in zip(labels, values[key], resolved, strict=True):
+                if raw is not None and code is None:
+                    problems.add(label, names[key], raw, f"a {vocab.name}, {vocab.expected()}")
+        refs = [split_refs(v) for v in _column(frame, refs_name)]
+        if refs_name:
+            _check_refs(cur, refs, labels, city, refs_name, problems)
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        present = present_mask(geoms, labels, problems)
+        check_location(geoms, labels, district, data.source_crs, problems)
+        polygonal = present & np.isin(shapely.get_type_id(geoms), [3, 6])
+        repair = repair_invalid(cur, geoms, labels, polygonal, problems)
+        bad_other = present & ~polygonal & ~shapely.is_valid(geoms)
+        problems.add_many(
+            labels[bad_other],
+            "geometry",
+            shapely.is_valid_reason(geoms[bad_other]),
+            "a valid geometry",
+        )
+        problems.raise_if_any()
+        used = {names[k] for k in FIELDS if names[k]} | ({refs_name} if refs_name else set())
+        attrs = attributes_json(frame.drop(columns=[frame.geometry.name, *sorted(used)]))
+        titles = [
+            {lang: t for lang, t in (("en", en), ("de", de), ("fr", fr)) if t}
+            for en, de, fr in zip(
+                values["title_en"], values["title_de"], values["title_fr"], strict=True
             )
-            store.stage_rows(cur, rows)
-            summary = store.apply_staged(
-                conn, city, point, source=str(path), source_sha256=file_sha256(path)
+        ]
+        rows = list(
+            zip(
+                values["code"],
+                fields,
+                titles,
+                ewkb_hex(repair.geoms),
+                status,
+                attrs,
+                [data.source_crs] * len(frame),
+                refs,
+                strict=True,
             )
-            return ProjectLoad(summary, len(rows), repair.repaired)
-    except psycopg2.Error as err:
-        raise LoadProblems(
-            [
-                Problem(
-                    path.name,
-                    "(database)",
-                    "(load)",
-                    " ".join(str(err).split()),
-                    "data the database accepts",
-                )
-            ]
-        ) from err
-    finally:
-        conn.close()
+        )
+        store.stage_rows(cur, rows)
+        summary = store.apply_staged(
+            conn, city, point, source=str(path), source_sha256=file_sha256(path)
+        )
+        return ProjectLoad(summary, len(rows), repair.repaired)

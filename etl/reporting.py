@@ -16,16 +16,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg2
 from psycopg2 import sql
 
-from etl.errors import LoadProblems, Problem
+from etl.errors import load_transaction
 from etl.problems import Problems
 from etl.readers import file_sha256
 from etl.vocabulary import Vocabulary, challenges, check_point, statuses, thematic_fields
 from etl.workbook import LANGS, TEXT_SECTIONS, Row, read_rows
 from gis.copy import copy_rows
-from gis.db import connect
 
 STAGE = "_kc_stage_report"
 REQUIRED = ("project_code", "status", "objectives")
@@ -287,32 +285,16 @@ def apply(
 def load_reporting(url: str, path: Path, point: str, *, sheet: str | None = None) -> ReportLoad:
     """Load a Common Reporting workbook (.xlsx) or CSV for ``point``: all of it, or nothing."""
     problems = Problems(path.name)
-    conn = connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            check_point(cur, point, problems)
-            rows = read_rows(path, sheet, problems)
-            if not rows and not problems:
-                problems.add(
-                    "(file)",
-                    "(rows)",
-                    "no report rows (only the header and help rows)",
-                    "one filled row per implementation project",
-                )
-            staged, free = validate(cur, rows, problems)
-            problems.raise_if_any()
-            return apply(cur, staged, free, point, str(path), file_sha256(path))
-    except psycopg2.Error as err:
-        raise LoadProblems(
-            [
-                Problem(
-                    path.name,
-                    "(database)",
-                    "(load)",
-                    " ".join(str(err).split()),
-                    "data the database accepts",
-                )
-            ]
-        ) from err
-    finally:
-        conn.close()
+    with load_transaction(url, path) as cur:
+        check_point(cur, point, problems)
+        rows = read_rows(path, sheet, problems)
+        if not rows and not problems:
+            problems.add(
+                "(file)",
+                "(rows)",
+                "no report rows (only the header and help rows)",
+                "one filled row per implementation project",
+            )
+        staged, free = validate(cur, rows, problems)
+        problems.raise_if_any()
+        return apply(cur, staged, free, point, str(path), file_sha256(path))
