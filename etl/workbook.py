@@ -23,18 +23,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from etl.problems import Problems
+from gis.report_sections import REPORT_SECTIONS
 
 SHEET = "Common Reporting"
+
 LANGS = ("de", "fr")
-TEXT_SECTIONS = (
-    "objectives",
-    "partners",
-    "drivers",
-    "barriers",
-    "corrective_actions",
-    "risks",
-    "lessons_learned",
-)
+TEXT_SECTIONS = REPORT_SECTIONS
 CHALLENGE_COLUMNS = tuple(f"challenge_{i}" for i in range(1, 5))
 
 

@@ -5,19 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from gis.report_sections import REPORT_SECTIONS
+
 #: A text for people: ``{"en": …, "de": …, "fr": …}``, English always present.
 I18n = dict[str, str]
 
 #: The report sections of the Common Reporting questionnaire, in the order the books show them.
-SECTIONS = (
-    "objectives",
-    "partners",
-    "drivers",
-    "barriers",
-    "corrective_actions",
-    "risks",
-    "lessons_learned",
-)
+SECTIONS = REPORT_SECTIONS
 
 
 @dataclass(frozen=True)
