@@ -1,0 +1,330 @@
+// The 3D scene: CesiumJS with the offline Natural Earth globe, one 3D tileset per measurement
+// point, project footprints from the OGC API, the district boundary and picking.
+/* global Cesium */
+
+const FOOTPRINT_HEIGHT = 0.4; // metres above the ellipsoid: above the globe, below every roof
+
+export function webglAvailable() {
+  try {
+    const canvas = document.createElement("canvas");
+    return Boolean(canvas.getContext("webgl2") || canvas.getContext("webgl"));
+  } catch {
+    return false;
+  }
+}
+
+export class Scene {
+  constructor(container, { onPick }) {
+    const imagery = Cesium.TileMapServiceImageryProvider.fromUrl(
+      Cesium.buildModuleUrl("Assets/Textures/NaturalEarthII"),
+    );
+    this.viewer = new Cesium.Viewer(container, {
+      baseLayer: Cesium.ImageryLayer.fromProviderAsync(imagery),
+      baseLayerPicker: false,
+      geocoder: false,
+      homeButton: false,
+      sceneModePicker: false,
+      navigationHelpButton: false,
+      animation: false,
+      timeline: false,
+      fullscreenButton: false,
+      infoBox: false,
+      selectionIndicator: false,
+      requestRenderMode: true,
+      maximumRenderTimeChange: Infinity,
+    });
+    const scene = this.viewer.scene;
+    scene.globe.baseColor = Cesium.Color.fromCssColorString("#dfe6e9");
+    scene.globe.depthTestAgainstTerrain = false;
+    scene.skyAtmosphere.show = true;
+    scene.fog.enabled = false;
+    this.scene = scene;
+    this.tileset = null;
+    this.tilesetKey = null;
+    this.features = new Map(); // tile -> [Cesium3DTileFeature]
+    this.colourOf = () => "#ffffff";
+    this.selectedKey = null;
+    this.footprints = new Cesium.CustomDataSource("footprints");
+    this.ended = new Cesium.CustomDataSource("ended");
+    this.boundary = new Cesium.CustomDataSource("boundary");
+    for (const source of [this.boundary, this.ended, this.footprints]) {
+      this.viewer.dataSources.add(source);
+    }
+    const handler = new Cesium.ScreenSpaceEventHandler(scene.canvas);
+    handler.setInputAction((event) => onPick(this.pick(event.position)), Cesium.ScreenSpaceEventType.LEFT_CLICK);
+    this.handler = handler;
+  }
+
+  /** What is under a window position: a building feature, a project footprint, or nothing. */
+  pick(position) {
+    const picked = this.scene.pick(position);
+    if (picked instanceof Cesium.Cesium3DTileFeature) {
+      return { kind: "building", properties: featureProperties(picked) };
+    }
+    const entity = picked?.id;
+    if (entity instanceof Cesium.Entity && entity.properties?.project) {
+      return { kind: "project", code: entity.properties.project.getValue() };
+    }
+    return { kind: "none" };
+  }
+
+  /**
+   * Show the tileset at `url`; resolves with the features of the loaded tiles once every tile
+   * the camera needs is loaded. The previous tileset stays until then (no flicker).
+   */
+  async showTileset(key, url, { fly }) {
+    const tileset = await Cesium.Cesium3DTileset.fromUrl(url, {
+      show: false,
+      preloadWhenHidden: true,
+      maximumScreenSpaceError: 8,
+    });
+    tileset.colorBlendMode = Cesium.Cesium3DTileColorBlendMode.REPLACE;
+    const features = new Map();
+    tileset.tileLoad.addEventListener((tile) => {
+      const content = tile.content;
+      const list = [];
+      for (let i = 0; i < content.featuresLength; i += 1) list.push(content.getFeature(i));
+      features.set(tile, list);
+      for (const feature of list) this.paint(feature);
+    });
+    tileset.tileUnload.addEventListener((tile) => features.delete(tile));
+    this.scene.primitives.add(tileset);
+    if (fly) this.frame(tileset);
+    await this.untilLoaded(tileset);
+    const previous = this.tileset;
+    this.tileset = tileset;
+    this.tilesetKey = key;
+    this.features = features;
+    tileset.show = true;
+    if (previous) this.scene.primitives.remove(previous);
+    this.scene.requestRender();
+    return this.allFeatures();
+  }
+
+  untilLoaded(tileset) {
+    return new Promise((resolve) => {
+      const timer = setInterval(() => this.scene.requestRender(), 100);
+      const done = tileset.allTilesLoaded.addEventListener(() => {
+        if (!tileset.tilesLoaded) return;
+        done();
+        clearInterval(timer);
+        resolve();
+      });
+      this.scene.requestRender();
+    });
+  }
+
+  frame(tileset) {
+    const sphere = tileset.boundingSphere;
+    const range = Math.max(sphere.radius * 2.3, 150);
+    this.viewer.camera.viewBoundingSphere(
+      sphere,
+      new Cesium.HeadingPitchRange(Cesium.Math.toRadians(20), Cesium.Math.toRadians(-42), range),
+    );
+    this.viewer.camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
+  }
+
+  allFeatures() {
+    return [...this.features.values()].flat();
+  }
+
+  /** Recolour every loaded building with `colourOf(properties)`. */
+  recolour(colourOf) {
+    this.colourOf = colourOf;
+    for (const feature of this.allFeatures()) this.paint(feature);
+    this.scene.requestRender();
+  }
+
+  paint(feature) {
+    const props = featureProperties(feature);
+    const css = props.version_id === this.selectedKey ? "#00e5ff" : this.colourOf(props);
+    feature.color = Cesium.Color.fromCssColorString(css);
+  }
+
+  select(versionId) {
+    this.selectedKey = versionId;
+    for (const feature of this.allFeatures()) this.paint(feature);
+    this.scene.requestRender();
+  }
+
+  /** Project footprints (GeoJSON features) as translucent polygons or points, with badges. */
+  showFootprints(projects, colourOf, badgeOf) {
+    this.footprints.entities.removeAll();
+    for (const project of projects) {
+      const colour = Cesium.Color.fromCssColorString(colourOf(project));
+      const properties = { project: project.properties.project };
+      for (const [i, part] of geometryParts(project.geometry).entries()) {
+        const id = `${project.properties.project}#${i}`;
+        if (part.type === "Polygon") {
+          this.footprints.entities.add({
+            id,
+            properties,
+            polygon: {
+              hierarchy: polygonHierarchy(part.coordinates),
+              height: FOOTPRINT_HEIGHT,
+              material: colour.withAlpha(0.35),
+              outline: true,
+              outlineColor: colour,
+            },
+          });
+          this.footprints.entities.add({
+            id: `${id}-edge`,
+            properties,
+            polyline: {
+              positions: ring(part.coordinates[0], FOOTPRINT_HEIGHT + 0.1),
+              width: 3,
+              material: colour,
+            },
+          });
+        } else if (part.type === "LineString") {
+          this.footprints.entities.add({
+            id,
+            properties,
+            polyline: { positions: ring(part.coordinates, FOOTPRINT_HEIGHT), width: 5, material: colour },
+          });
+        } else if (part.type === "Point") {
+          this.footprints.entities.add({
+            id,
+            properties,
+            position: Cesium.Cartesian3.fromDegrees(part.coordinates[0], part.coordinates[1], 2),
+            point: {
+              pixelSize: 14,
+              color: colour,
+              outlineColor: Cesium.Color.WHITE,
+              outlineWidth: 2,
+              disableDepthTestDistance: Number.POSITIVE_INFINITY,
+            },
+          });
+        }
+      }
+      const badge = badgeOf(project);
+      const centre = centreOf(project.geometry);
+      if (badge && centre) {
+        this.footprints.entities.add({
+          id: `${project.properties.project}-badge`,
+          properties,
+          position: Cesium.Cartesian3.fromDegrees(centre[0], centre[1], 45),
+          label: {
+            text: badge,
+            font: "600 13px system-ui, sans-serif",
+            fillColor: Cesium.Color.WHITE,
+            showBackground: true,
+            backgroundColor: Cesium.Color.fromCssColorString("#263238").withAlpha(0.85),
+            backgroundPadding: new Cesium.Cartesian2(6, 4),
+            pixelOffset: new Cesium.Cartesian2(0, -6),
+            disableDepthTestDistance: Number.POSITIVE_INFINITY,
+            scaleByDistance: new Cesium.NearFarScalar(300, 1.0, 4000, 0.6),
+          },
+        });
+      }
+    }
+    this.scene.requestRender();
+  }
+
+  /** Outlines of the buildings that ended at this point (they have no 3D tile any more). */
+  showEnded(features, colour) {
+    this.ended.entities.removeAll();
+    const css = Cesium.Color.fromCssColorString(colour);
+    for (const feature of features) {
+      for (const part of geometryParts(feature.geometry)) {
+        if (part.type !== "Polygon") continue;
+        this.ended.entities.add({
+          polyline: { positions: ring(part.coordinates[0], 0.6), width: 3, material: css },
+        });
+      }
+    }
+    this.scene.requestRender();
+  }
+
+  showBoundary(geometry) {
+    this.boundary.entities.removeAll();
+    for (const part of geometryParts(geometry)) {
+      if (part.type !== "Polygon") continue;
+      this.boundary.entities.add({
+        polyline: {
+          positions: ring(part.coordinates[0], 0.5),
+          width: 3,
+          material: new Cesium.PolylineDashMaterialProperty({
+            color: Cesium.Color.fromCssColorString("#fdd835"),
+            dashLength: 24,
+          }),
+        },
+      });
+    }
+    this.scene.requestRender();
+  }
+
+  /** Page coordinates of a geographic position (for tests and for anchoring overlays). */
+  toScreen(lon, lat, height = 0) {
+    const position = Cesium.Cartesian3.fromDegrees(lon, lat, height);
+    const win = Cesium.SceneTransforms.worldToWindowCoordinates(this.scene, position);
+    if (!win) return null;
+    const rect = this.scene.canvas.getBoundingClientRect();
+    return { x: rect.left + win.x, y: rect.top + win.y };
+  }
+}
+
+export function featureProperties(feature) {
+  const get = (name) => feature.getProperty(name);
+  let projects = [];
+  try {
+    projects = JSON.parse(get("projects") || "[]");
+  } catch {
+    projects = [];
+  }
+  return {
+    version_id: get("version_id"),
+    source_id: get("source_id"),
+    city: get("city"),
+    valid_from: get("valid_from"),
+    valid_to: get("valid_to"),
+    height: get("height"),
+    storeys: get("storeys"),
+    height_estimated: get("height_estimated"),
+    status: get("status"),
+    projects,
+  };
+}
+
+function geometryParts(geometry) {
+  if (!geometry) return [];
+  switch (geometry.type) {
+    case "Polygon":
+    case "LineString":
+    case "Point":
+      return [geometry];
+    case "MultiPolygon":
+      return geometry.coordinates.map((coordinates) => ({ type: "Polygon", coordinates }));
+    case "MultiLineString":
+      return geometry.coordinates.map((coordinates) => ({ type: "LineString", coordinates }));
+    case "MultiPoint":
+      return geometry.coordinates.map((coordinates) => ({ type: "Point", coordinates }));
+    case "GeometryCollection":
+      return geometry.geometries.flatMap(geometryParts);
+    default:
+      return [];
+  }
+}
+
+function ring(coordinates, height) {
+  return Cesium.Cartesian3.fromDegreesArrayHeights(coordinates.flatMap(([x, y]) => [x, y, height]));
+}
+
+function polygonHierarchy(rings) {
+  const flat = (r) => Cesium.Cartesian3.fromDegreesArray(r.flatMap(([x, y]) => [x, y]));
+  return new Cesium.PolygonHierarchy(
+    flat(rings[0]),
+    rings.slice(1).map((hole) => new Cesium.PolygonHierarchy(flat(hole))),
+  );
+}
+
+/** A representative lon/lat of a geometry: the mean of its vertices. */
+export function centreOf(geometry) {
+  const points = [];
+  const walk = (c) => (typeof c[0] === "number" ? points.push(c) : c.forEach(walk));
+  if (geometry?.coordinates) walk(geometry.coordinates);
+  else if (geometry?.geometries) geometry.geometries.forEach((g) => g.coordinates && walk(g.coordinates));
+  if (!points.length) return null;
+  const sum = points.reduce((a, p) => [a[0] + p[0], a[1] + p[1]], [0, 0]);
+  return [sum[0] / points.length, sum[1] / points.length];
+}
