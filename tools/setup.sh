@@ -17,6 +17,10 @@ missing=()
 have_postgis || missing+=("postgresql-${PG_MAJOR}-postgis-3")
 command -v ogr2ogr >/dev/null 2>&1 || missing+=("gdal-bin")
 "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=("python3-venv")
+# Tests of the 3D Tiles export: node runs the glTF validator, chromium renders CesiumJS headless.
+command -v node >/dev/null 2>&1 || missing+=("nodejs")
+command -v npm >/dev/null 2>&1 || missing+=("npm")
+[ -x /usr/bin/chromium ] || missing+=("chromium")
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -40,6 +44,11 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
     echo "==> creating $VENV"
     "$PYTHON" -m venv "$VENV"
+fi
+if [ ! -d node_modules/gltf-validator ] || [ ! -d node_modules/cesium ] ||
+    [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "==> installing node tools (gltf-validator, cesium) into node_modules"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 if [ ! -e "$VENV/.installed" ] || [ pyproject.toml -nt "$VENV/.installed" ]; then
     echo "==> installing Python dependencies into $VENV"

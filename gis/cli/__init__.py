@@ -33,9 +33,11 @@ def main() -> None:
 def _register() -> None:
     from gis.cli.db import db
     from gis.cli.demo import demo
+    from gis.cli.tiles import tiles
 
     main.add_command(db)
     main.add_command(demo)
+    main.add_command(tiles)
 
 
 _register()

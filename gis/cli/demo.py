@@ -18,6 +18,21 @@ INVENTORY = (
 )
 
 
+def export_tiles(url: str, out) -> None:
+    """3D Tiles of every city and measurement point (cities without buildings get none)."""
+    from tiles.export import export_all
+
+    conn = connect(url)
+    try:
+        results = export_all(conn, out)
+    finally:
+        conn.close()
+    written = [r for r in results if r.path is not None]
+    click.echo(f"\n3D Tiles: {len(written)} tileset(s) in {out} (index: {out / 'index.json'})")
+    for r in written:
+        click.echo(f"  {r.city:<8} {r.point:<6} {r.feature_count:>7} buildings")
+
+
 @click.command()
 def demo() -> None:
     """Show what the database holds and how to reach it."""
@@ -35,6 +50,7 @@ def demo() -> None:
             click.echo(f"  measurement points: {points}")
     finally:
         conn.close()
+    export_tiles(url, settings.home / "tiles")
     click.echo(f"\nDatabase: {redact(url)}")
     click.echo('  psql "$(.venv/bin/kc db url)"     connect with psql')
     click.echo("  .venv/bin/kc db status | stop       inspect or stop the local PostGIS")

@@ -1,0 +1,88 @@
+"""``kc tiles``: 3D Tiles of the buildings valid at each measurement point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gis.db import connect, database_url
+from gis.settings import load_settings
+
+
+@click.group()
+def tiles() -> None:
+    """3D Tiles: one tileset per city and measurement point, for CesiumJS and other viewers."""
+
+
+@tiles.command("export")
+@click.option("--at", "point", metavar="POINT", help="Only this measurement point (e.g. PM18).")
+@click.option("--all", "all_points", is_flag=True, help="Every measurement point.")
+@click.option("--city", metavar="CODE", help="Only this city (default: every city).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: $KC_HOME/tiles).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["glb", "b3dm"]),
+    default="glb",
+    show_default=True,
+    help="glb: 3D Tiles 1.1 with EXT_mesh_features/EXT_structural_metadata; "
+    "b3dm: 3D Tiles 1.0 with batch tables, for older viewers.",
+)
+@click.option(
+    "--max-features",
+    type=click.IntRange(min=1),
+    default=400,
+    show_default=True,
+    help="Most buildings in one tile.",
+)
+def export(
+    point: str | None,
+    all_points: bool,
+    city: str | None,
+    out: Path | None,
+    fmt: str,
+    max_features: int,
+) -> None:
+    """Write OUT/<city>/<point>/tileset.json for the buildings valid at each point.
+
+    Each tileset is published atomically (a viewer never sees a half-written one) and
+    OUT/index.json lists them all. A city without buildings at a point gets no tileset.
+    """
+    from tiles.export import export_all
+
+    if bool(point) == all_points:
+        raise click.UsageError("give either --at POINT or --all")
+    settings = load_settings()
+    out = (out or settings.home / "tiles").absolute()
+    conn = connect(database_url(settings))
+    try:
+        results = export_all(
+            conn,
+            out,
+            point=point,
+            city=city,
+            fmt=fmt,
+            max_features=max_features,
+            progress=_report,
+        )
+    finally:
+        conn.close()
+    written = sum(1 for r in results if r.path is not None)
+    click.echo(f"{written} tileset(s) in {out}; index: {out / 'index.json'}")
+
+
+def _report(result) -> None:
+    if result.path is None:
+        click.echo(
+            f"  {result.city} {result.point}: no buildings valid at {result.date}, no tileset"
+        )
+    else:
+        click.echo(
+            f"  {result.city} {result.point}: {result.feature_count} buildings in "
+            f"{result.tile_count} tile(s) -> {result.path}/tileset.json"
+        )

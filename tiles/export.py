@@ -1,0 +1,326 @@
+"""Export one 3D tileset per city and measurement point: database at the edge, the rest pure.
+
+``export_all`` reads the buildings valid at each point (``kc.building_state``) and the projects
+touching them (``kc.project_state``), builds the tiles and publishes them atomically under
+``DIR/<city>/<point>/tileset.json``; ``DIR/index.json`` then lists every published tileset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import psycopg2.extensions
+import shapely
+from py3dtiles.constants import SpecVersion
+from py3dtiles.tileset import BoundingVolumeBox, Tile, TileSet
+from py3dtiles.tileset.content.gltf import Gltf
+
+from gis.errors import KCError
+from tiles import tiling
+from tiles.b3dm import b3dm
+from tiles.features import Buildings, FeatureError, Solids, frame_for, solids
+from tiles.geometry import merge
+from tiles.gltf import glb
+from tiles.metadata import (
+    PROPERTIES,
+    ProjectTouch,
+    colouring_status,
+    colours,
+    projects_json,
+)
+from tiles.placement import VERTICAL_REFERENCE, Frame
+from tiles.publish import publish, unpublish, write_json_atomic
+
+FORMATS = ("glb", "b3dm")
+INDEX = "index.json"
+
+
+class ExportError(KCError):
+    """The export cannot run (unknown city or point, bad building geometry, bad option)."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What an export did for one city and point."""
+
+    city: str
+    point: str
+    date: dt.date
+    feature_count: int
+    tile_count: int
+    path: Path | None  # None: no buildings, no tileset
+
+
+# --- database (the edge) ----------------------------------------------------------------------
+
+
+def read_points(cur, point: str | None) -> list[tuple[str, dt.date]]:
+    cur.execute("SELECT code, valid_at FROM kc.measurement_point ORDER BY valid_at")
+    points = cur.fetchall()
+    if point is None:
+        return points
+    chosen = [p for p in points if p[0] == point]
+    if not chosen:
+        known = ", ".join(p[0] for p in points)
+        raise ExportError(f"unknown measurement point {point!r}; known points: {known}")
+    return chosen
+
+
+def read_cities(cur, city: str | None) -> list[str]:
+    cur.execute("SELECT code FROM kc.city ORDER BY code")
+    cities = [r[0] for r in cur.fetchall()]
+    if city is None:
+        return cities
+    if city not in cities:
+        raise ExportError(f"unknown city {city!r}; known cities: {', '.join(cities)}")
+    return [city]
+
+
+def read_buildings(cur, city: str, at: dt.date) -> Buildings:
+    """The building versions of ``city`` valid at ``at``, ordered by version id."""
+    cur.execute(
+        """SELECT version_id, building_id, source_id, valid_from, valid_to, height,
+                  height_estimated, storeys, base_elevation, ST_AsBinary(footprint),
+                  CASE WHEN geom_3d IS NULL THEN NULL ELSE
+                       (SELECT ST_AsBinary(ST_Collect(ST_MakePolygon(ST_ExteriorRing(d.geom))
+                                                      ORDER BY d.path))
+                          FROM ST_Dump(geom_3d) d) END
+             FROM kc.building_state(%s) WHERE city_code = %s ORDER BY version_id""",
+        (at, city),
+    )
+    rows = cur.fetchall()
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(11)]
+    return Buildings(
+        version_id=list(cols[0]),
+        building_id=list(cols[1]),
+        source_id=list(cols[2]),
+        valid_from=list(cols[3]),
+        valid_to=list(cols[4]),
+        height=list(cols[5]),
+        height_estimated=list(cols[6]),
+        storeys=list(cols[7]),
+        base_elevation=list(cols[8]),
+        footprint=list(shapely.from_wkb([bytes(g) for g in cols[9]])) if rows else [],
+        geom_3d=[None if g is None else shapely.from_wkb(bytes(g)) for g in cols[10]],
+    )
+
+
+def read_touches(cur, city: str, at: dt.date) -> dict[int, list[ProjectTouch]]:
+    """``{building_id: [projects touching it at at]}``."""
+    cur.execute(
+        """SELECT p.code, p.status, p.thematic_field, s.sort_order, p.building_ids
+             FROM kc.project_state(%s) p JOIN kc.implementation_status s ON s.code = p.status
+            WHERE p.city_code = %s ORDER BY p.code""",
+        (at, city),
+    )
+    touches: dict[int, list[ProjectTouch]] = {}
+    for code, status, field, rank, ids in cur.fetchall():
+        for building_id in ids:
+            touches.setdefault(building_id, []).append(ProjectTouch(code, status, field, rank))
+    return touches
+
+
+def read_palette(cur) -> dict[str, str]:
+    cur.execute("SELECT code, colour FROM kc.implementation_status ORDER BY code")
+    return dict(cur.fetchall())
+
+
+# --- pure part --------------------------------------------------------------------------------
+
+
+def columns(city: str, b: Buildings, touches: dict[int, list[ProjectTouch]]) -> dict[str, list]:
+    """The metadata columns of every building (``PROPERTIES`` order)."""
+    found = [touches.get(i, []) for i in b.building_id]
+    return {
+        "version_id": b.version_id,
+        "building_id": b.building_id,
+        "source_id": b.source_id,
+        "city": [city] * len(b),
+        "valid_from": [d.isoformat() for d in b.valid_from],
+        "valid_to": [None if d is None else d.isoformat() for d in b.valid_to],
+        "height": b.height,
+        "storeys": b.storeys,
+        "height_estimated": b.height_estimated,
+        "base_elevation": b.base_elevation,
+        "status": [colouring_status(t) for t in found],
+        "project_codes": [",".join(sorted(x.code for x in t)) or None for t in found],
+        "projects": [projects_json(t) for t in found],
+    }
+
+
+@dataclass(frozen=True)
+class TileFile:
+    path: str  # relative to the tileset folder
+    data: bytes
+    box: list[float]  # mins and maxs in the local frame
+
+
+def tile_contents(
+    node: tiling.Node,
+    shapes: Solids,
+    cols: dict[str, list],
+    palette: dict[str, str],
+    fmt: str,
+) -> TileFile:
+    """The content file of one leaf: its buildings' meshes and metadata."""
+    ids = node.features
+    meshes = []
+    for local, i in enumerate(ids):
+        m = shapes.meshes[i]
+        meshes.append(type(m)(m.positions, m.normals, m.triangles, np.full_like(m.feature, local)))
+    mesh = merge(meshes)
+    sub = {name: [values[i] for i in ids] for name, values in cols.items()}
+    rgba = colours(sub["status"], palette)
+    if fmt == "glb":
+        data = glb(mesh, rgba, properties=PROPERTIES, columns=sub)
+        data = bytes(Gltf.from_bytes(data).to_array())
+    else:
+        data = b3dm(glb(mesh, rgba, batch_ids=True), PROPERTIES, sub)
+    # 1 cm margin: the float32 positions in the file may round a hair outside the float64 box.
+    lo, hi = mesh.positions.min(axis=0) - 0.01, mesh.positions.max(axis=0) + 0.01
+    return TileFile(f"t/{node.path}.{fmt}", data, [*lo.tolist(), *hi.tolist()])
+
+
+def build_tileset(
+    city: str,
+    point: str,
+    at: dt.date,
+    b: Buildings,
+    touches: dict[int, list[ProjectTouch]],
+    palette: dict[str, str],
+    fmt: str,
+    max_features: int = tiling.DEFAULT_MAX_FEATURES,
+) -> tuple[dict, list[TileFile]]:
+    """tileset.json (as a dict) and its content files, for buildings ``b`` at point ``at``."""
+    frame: Frame = frame_for(b)
+    try:
+        shapes = solids(b, frame)
+    except FeatureError as err:
+        raise ExportError(f"{city} at {point}: {err}") from err
+    cols = columns(city, b, touches)
+    tree = tiling.build(shapes.centres, shapes.sizes, max_features)
+    files: dict[str, TileFile] = {}
+    for node in tree.walk():
+        if node.is_leaf:
+            files[node.path] = tile_contents(node, shapes, cols, palette, fmt)
+    digest = hashlib.sha256(f"{city}\0{point}\0{at}\0{fmt}\0".encode())
+    for node in tree.walk():
+        if node.path in files:
+            digest.update(files[node.path].path.encode() + b"\0" + files[node.path].data)
+    version = f"{point}-{digest.hexdigest()[:16]}"
+
+    def tile_of(node: tiling.Node) -> Tile:
+        if node.is_leaf:
+            f = files[node.path]
+            tile = Tile(
+                geometric_error=node.geometric_error,
+                bounding_volume=BoundingVolumeBox.from_mins_maxs(f.box),
+                refine_mode="ADD",
+                content_uri=f.path,
+            )
+        else:
+            tile = Tile(geometric_error=node.geometric_error, refine_mode="ADD")
+            for child in node.children:
+                tile.add_child(tile_of(child))
+        return tile
+
+    root = tile_of(tree)
+    root.transform = frame.matrix()
+    spec = SpecVersion.V1_1 if fmt == "glb" else SpecVersion.V1_0
+    # The tileset's own error is what is missed when nothing is drawn: the largest building.
+    error = max(tree.geometric_error, float(shapes.sizes.max()))
+    tileset = TileSet(geometric_error=error, spec_version=spec)
+    tileset.root_tile = root
+    tileset.asset.tileset_version = version
+    tileset.asset.extras = {"generator": "knowledge-carrier tiles"}
+    tileset.extras = {
+        "city": city,
+        "point": point,
+        "date": at.isoformat(),
+        "format": fmt,
+        "feature_count": len(b),
+        "bounding_region": list(shapes.region),
+        "vertical_reference": VERTICAL_REFERENCE,
+    }
+    return tileset.to_dict(), list(files.values())
+
+
+def write_tileset(folder: Path, tileset: dict, files: Sequence[TileFile]) -> None:
+    for f in files:
+        path = folder / f.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f.data)
+    (folder / "tileset.json").write_text(
+        json.dumps(tileset, separators=(",", ":"), ensure_ascii=False), encoding="utf-8"
+    )
+
+
+def index(out: Path) -> dict:
+    """The index of every tileset published under ``out`` (read from their tileset.json)."""
+    entries = []
+    for tileset_path in sorted(out.glob("*/*/tileset.json")):
+        if any(part.startswith(".") for part in tileset_path.relative_to(out).parts):
+            continue  # version folders behind the published links
+        extras = json.loads(tileset_path.read_text(encoding="utf-8")).get("extras", {})
+        if not {"city", "point", "date"} <= extras.keys():
+            continue
+        entries.append(
+            {
+                "city": extras["city"],
+                "point": extras["point"],
+                "date": extras["date"],
+                "href": tileset_path.relative_to(out).as_posix(),
+                "bounding_region": extras["bounding_region"],
+                "feature_count": extras["feature_count"],
+                "format": extras["format"],
+            }
+        )
+    entries.sort(key=lambda e: (e["city"], e["date"], e["point"]))
+    return {"tilesets": entries}
+
+
+def export_all(
+    conn: psycopg2.extensions.connection,
+    out: Path,
+    *,
+    point: str | None = None,
+    city: str | None = None,
+    fmt: str = "glb",
+    max_features: int = tiling.DEFAULT_MAX_FEATURES,
+    progress: Callable[[Published], None] | None = None,
+) -> list[Published]:
+    """Export and publish the tilesets of every (or one) city and point; rewrite the index."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    results = []
+    with conn.cursor() as cur:
+        points = read_points(cur, point)
+        cities = read_cities(cur, city)
+        palette = read_palette(cur)
+        for code in cities:
+            for point_code, at in points:
+                b = read_buildings(cur, code, at)
+                target = out / code / point_code
+                if not len(b):
+                    unpublish(target)
+                    result = Published(code, point_code, at, 0, 0, None)
+                else:
+                    touches = read_touches(cur, code, at)
+                    tileset, files = build_tileset(
+                        code, point_code, at, b, touches, palette, fmt, max_features
+                    )
+                    version = tileset["asset"]["tilesetVersion"]
+                    publish(target, version, lambda d, t=tileset, f=files: write_tileset(d, t, f))
+                    result = Published(code, point_code, at, len(b), len(files), target)
+                results.append(result)
+                if progress:
+                    progress(result)
+    conn.rollback()
+    write_json_atomic(out / INDEX, index(out))
+    return results
