@@ -94,3 +94,41 @@ def conn(db_url: str) -> Iterator[psycopg2.extensions.connection]:
     connection = connect(db_url)
     yield connection
     connection.close()
+
+
+# -- OGC API server (tests/test_server_*.py) ------------------------------------------------------
+@pytest.fixture(scope="session")
+def lyon_db(server_url: str, template_db: str) -> Iterator[tuple[str, object]]:
+    """A database with the real Lyon buildings at PM18 and PM24, projects and reports."""
+    from tests.server_fixtures import load_lyon
+
+    for url in _fresh_database(server_url, template_db):
+        yield url, load_lyon(url)
+
+
+@pytest.fixture(scope="session")
+def reader_db_url(lyon_db, tmp_path_factory) -> Iterator[str]:
+    """The Lyon database as a read-only login role (a test-only role, dropped afterwards)."""
+    from gis.server.roles import ensure_login_role, reader_password, with_credentials
+    from tests.server_fixtures import drop_role
+
+    url, _ = lyon_db
+    role = f"kc_api_test_{os.getpid()}"
+    password = reader_password(tmp_path_factory.mktemp("reader"))
+    conn = connect(url)
+    ensure_login_role(conn, password, role=role)
+    conn.close()
+    yield with_credentials(url, role, password)
+    drop_role(url, role)
+
+
+@pytest.fixture(scope="session")
+def api(lyon_db, reader_db_url, tmp_path_factory) -> Iterator[object]:
+    """``kc serve`` running against the Lyon database, with a small 3D Tiles export."""
+    from tests.server_fixtures import start_server, write_tiles
+
+    home = tmp_path_factory.mktemp("kc_home")
+    write_tiles(home / "tiles")
+    server = start_server(home, lyon_db[0], reader_db_url)
+    yield server
+    server.stop()

@@ -33,10 +33,12 @@ def main() -> None:
 def _register() -> None:
     from gis.cli.db import db
     from gis.cli.demo import demo
+    from gis.cli.serve import serve
     from gis.cli.tiles import tiles
 
     main.add_command(db)
     main.add_command(demo)
+    main.add_command(serve)
     main.add_command(tiles)
 
 

@@ -1,0 +1,64 @@
+"""``kc serve``: the OGC API Features server (pygeoapi under gunicorn) and the 3D Tiles."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from gis.settings import load_settings
+
+
+def default_workers() -> int:
+    """Two per core, at least two, at most eight: requests mostly wait on PostGIS."""
+    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on [default: KC_HOST or 127.0.0.1]")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="Port [default: KC_PORT or 5000]"
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="gunicorn worker processes [default: 2 per core, 2 to 8]",
+)
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve OGC API Features (valid-time datetime) and the 3D Tiles under /tiles.
+
+    The configuration is rendered from config/pygeoapi.yaml with the extents of the data, into
+    KC_HOME/server. The server reads with a read-only role: on the local cluster the login role
+    kc_api (password kept in KC_HOME/api-reader.json); with KC_DATABASE_URL set, the role of
+    KC_READER_DATABASE_URL (else KC_DATABASE_URL's, with a warning). KC_PUBLIC_URL sets the URL
+    written in links when the server sits behind a proxy.
+    """
+    run(host=host, port=port, workers=workers)
+
+
+def run(*, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
+    """Prepare and replace this process with gunicorn (used by ``kc serve`` and ``kc demo``)."""
+    from gis.server import serve as server
+
+    settings = load_settings()
+    host = host or settings.server_host
+    port = port or settings.server_port
+    workers = workers or default_workers()
+    url, warning = server.reader_url(settings, dict(os.environ))
+    if warning:
+        click.secho(f"Warning: {warning}", fg="yellow", err=True)
+    files = server.prepare(
+        settings, url, host=host, port=port, public_url=os.environ.get("KC_PUBLIC_URL")
+    )
+    base = files.base_url
+    click.echo(f"OGC API Features:  {base}/")
+    click.echo(f"  collections      {base}/collections")
+    click.echo(f"  buildings        {base}/collections/buildings/items?datetime=2018-01-31")
+    click.echo(f"  OpenAPI          {base}/openapi")
+    click.echo(f"3D Tiles:          {base}/tiles/index.json")
+    click.echo(f"gunicorn, {workers} workers, reading as a read-only role; Ctrl-C stops it.")
+    sys.stdout.flush()
+    command = server.gunicorn_command(host, port, workers)
+    os.execve(command[0], command, server.environment(files))  # noqa: S606 - gunicorn replaces us
