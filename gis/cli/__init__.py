@@ -33,11 +33,17 @@ def main() -> None:
 def _register() -> None:
     from gis.cli.db import db
     from gis.cli.demo import demo
+    from gis.cli.load import load
+    from gis.cli.reporting import reporting
+    from gis.cli.sample import sample
     from gis.cli.serve import serve
     from gis.cli.tiles import tiles
 
     main.add_command(db)
     main.add_command(demo)
+    main.add_command(load)
+    main.add_command(reporting)
+    main.add_command(sample)
     main.add_command(serve)
     main.add_command(tiles)
 

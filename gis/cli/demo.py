@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from gis.cli.sample import load_demo_sample
 from gis.db import connect, database_url, redact
 from gis.settings import load_settings
 
@@ -38,6 +39,7 @@ def demo() -> None:
     """Show what the database holds and how to reach it."""
     settings = load_settings()
     url = database_url(settings)
+    load_demo_sample(url, settings)
     conn = connect(url)
     try:
         with conn, conn.cursor() as cur:

@@ -1,0 +1,140 @@
+"""``kc load``: buildings, project footprints and Common Reporting workbooks, per measurement point.
+
+Each command loads a whole file in one transaction or nothing: problems are listed as a table
+(file, row or feature, field, found, expected) and the command exits 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import click
+
+from gis.db import database_url
+from gis.settings import load_settings
+
+#: Below this many rows a progress bar is more noise than help.
+PROGRESS_FROM = 5000
+
+file_argument = click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
+at_option = click.option(
+    "--at", "point", required=True, help="Measurement point the file describes (e.g. PM18)."
+)
+city_option = click.option("--city", required=True, help="City code (lyon, munich, vienna …).")
+layer_option = click.option("--layer", help="Layer to read when the file has several.")
+crs_option = click.option("--crs", help="CRS of a file that declares none (e.g. EPSG:3946).")
+
+
+def progress(rows: Iterable, length: int, label: str) -> Iterator:
+    """A click progress bar over ``rows`` on long work (on stderr, so summaries stay parseable)."""
+    if length < PROGRESS_FROM:
+        yield from rows
+        return
+    with click.progressbar(
+        rows, length=length, label=label, file=click.get_text_stream("stderr")
+    ) as bar:
+        yield from bar
+
+
+def _url() -> str:
+    return database_url(load_settings())
+
+
+def _snapshot_line(summary, **extra: int) -> str:
+    parts = [f"{k} {getattr(summary, k)}" for k in ("new", "changed", "unchanged", "ended")]
+    parts += [f"{k} {v}" for k, v in extra.items()]
+    verb = "correction of" if summary.correction and summary.changes else "at"
+    note = "" if summary.changes else " (nothing changed)"
+    return f"{summary.kind} {summary.city} {verb} {summary.point}: {', '.join(parts)}{note}"
+
+
+@click.group()
+def load() -> None:
+    """Load files for one measurement point (all of a file, or nothing)."""
+
+
+@load.command("buildings")
+@file_argument
+@city_option
+@at_option
+@layer_option
+@click.option(
+    "--id-field", help="Field with the stable building id (default: ID, id, source_id …)."
+)
+@click.option(
+    "--height-field", help="Field with the height in metres (default: height, HAUTEUR …)."
+)
+@click.option(
+    "--storeys-field",
+    help="Field with the number of storeys, used when the height is missing "
+    "(height = storeys x 3 m, flagged as estimated; default: storeys, NB_ETAGES …).",
+)
+@click.option(
+    "--base-field",
+    help="Field with the ground elevation in metres (default: base_elevation, Z_MIN_SOL).",
+)
+@crs_option
+def buildings_command(
+    file: Path, city: str, point: str, layer, id_field, height_field, storeys_field, base_field, crs
+) -> None:
+    """Load building footprints from FILE (any format GDAL reads) as CITY's snapshot at a point.
+
+    Footprints are reprojected to EPSG:4326 (the source CRS is kept); 3D footprints become 2D.
+    Buildings missing from FILE are ended at the point; loading the same file twice changes nothing.
+    """
+    from etl.buildings import BuildingOptions, load_buildings
+
+    options = BuildingOptions(layer, id_field, height_field, storeys_field, base_field, crs)
+    result = load_buildings(_url(), file, city, point, options, progress=progress)
+    click.echo(
+        _snapshot_line(
+            result.snapshot, repaired=result.repaired, estimated_heights=result.estimated
+        )
+    )
+
+
+@load.command("projects")
+@file_argument
+@city_option
+@at_option
+@layer_option
+@click.option(
+    "--buildings-field",
+    help="Field listing the building ids a project touches (';'-separated; default: buildings). "
+    "Without it, a project touches the buildings its footprint intersects.",
+)
+@crs_option
+def projects_command(file: Path, city: str, point: str, layer, buildings_field, crs) -> None:
+    """Load implementation-project footprints (points, lines, polygons) from FILE.
+
+    Fields: code, thematic_field, title_en (title_de, title_fr optional), status. Load the
+    buildings of the point first: touched buildings are found among them.
+    """
+    from etl.projects import load_projects
+
+    result = load_projects(
+        _url(), file, city, point, layer=layer, crs=crs, buildings_field=buildings_field
+    )
+    click.echo(_snapshot_line(result.snapshot, repaired=result.repaired))
+
+
+@load.command("reporting")
+@file_argument
+@at_option
+@click.option("--sheet", help="Sheet to read (default: 'Common Reporting', or the only sheet).")
+def reporting_command(file: Path, point: str, sheet) -> None:
+    """Load a Common Reporting WORKBOOK (.xlsx, or .csv with the same columns) for a point.
+
+    One row per implementation project (see 'kc reporting template'). A changed answer supersedes
+    the project's report at that point; the old one is kept as history.
+    """
+    from etl.reporting import load_reporting
+
+    r = load_reporting(_url(), file, point, sheet=sheet)
+    note = "" if r.changes else " (nothing changed)"
+    verb = "correction of" if r.changed else "at"
+    click.echo(
+        f"reporting {verb} {point}: new {r.new}, changed {r.changed}, unchanged {r.unchanged}, "
+        f"free tags added {r.free_tags}{note}"
+    )

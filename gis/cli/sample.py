@@ -1,0 +1,54 @@
+"""``kc sample``: synthetic sample districts (the demo's data, and benchmark input)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gis.db import database_url
+from gis.settings import Settings, load_settings
+
+
+def sample_folder(settings: Settings) -> Path:
+    return settings.home / "sample"
+
+
+def load_demo_sample(url: str, settings: Settings) -> None:
+    """What ``kc demo`` calls: write the sample into KC_HOME/sample once, load every point."""
+    from etl.synthetic import load_sample
+    from gis.cli.load import progress
+
+    folder = sample_folder(settings)
+    click.echo(f"Loading the SYNTHETIC sample districts from {folder}:")
+    load_sample(url, folder, echo=click.echo, progress=progress)
+
+
+@click.group()
+def sample() -> None:
+    """Synthetic sample data (labelled synthetic; not real buildings or reports)."""
+
+
+@sample.command("load")
+def load_command() -> None:
+    """Write the sample files into KC_HOME/sample (once) and load them for PM18, PM24, PM30."""
+    settings = load_settings()
+    load_demo_sample(database_url(settings), settings)
+
+
+@sample.command("buildings")
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--city", default="lyon", show_default=True, help="lyon, munich or vienna.")
+@click.option("--at", "point", default="PM18", show_default=True, help="PM18, PM24 or PM30.")
+@click.option("--count", default=100_000, show_default=True, help="Number of plots.")
+def buildings_command(out: Path, city: str, point: str, count: int) -> None:
+    """Write a GeoPackage of COUNT synthetic buildings (for benchmarks)."""
+    from etl.synthetic import CITIES, POINTS, write_buildings
+
+    if city not in CITIES:
+        raise click.BadParameter(f"expected one of {', '.join(CITIES)}", param_hint="--city")
+    if point not in POINTS:
+        raise click.BadParameter(f"expected one of {', '.join(POINTS)}", param_hint="--at")
+    out.unlink(missing_ok=True)
+    write_buildings(out, city, point, count)
+    click.echo(f"wrote {out}")
