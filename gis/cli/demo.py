@@ -56,3 +56,7 @@ def demo() -> None:
     click.echo(f"\nDatabase: {redact(url)}")
     click.echo('  psql "$(.venv/bin/kc db url)"     connect with psql')
     click.echo("  .venv/bin/kc db status | stop       inspect or stop the local PostGIS")
+    viewer = f"http://{settings.server_host}:{settings.server_port}/viewer/"
+    click.echo(
+        f"\nWeb viewer (3D district, timeline, reports): .venv/bin/kc serve, then open {viewer}"
+    )

@@ -15,6 +15,7 @@ from flask import Flask, Response, abort, request, send_from_directory
 from gis.server.config import read_tilesets, tileset_links
 from gis.server.provider import pick_language, translate
 from gis.server.valid_time import parse_datetime
+from gis.viewer import routes as viewer
 
 #: Content types of 3D Tiles content (3D Tiles 1.1 and the glTF registration).
 TILE_TYPES = {
@@ -116,6 +117,9 @@ def create_app() -> Flask:
         if mimetype is None:
             abort(404)
         return send_from_directory(tiles_dir, path, mimetype=mimetype, max_age=300)
+
+    if viewer.BLUEPRINT not in APP.blueprints:
+        viewer.register(APP)
 
     @APP.after_request
     def decorate(response: Response) -> Response:

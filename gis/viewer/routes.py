@@ -15,6 +15,7 @@ from gis.reference import LANGUAGES, read_yaml
 from gis.settings import CONFIG_DIR, PROJECT_ROOT
 
 PREFIX = "/viewer"
+BLUEPRINT = "kc_viewer"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: CesiumJS's built files; KC_CESIUM_DIR overrides (e.g. a system-wide install).
 DEFAULT_CESIUM_DIR = PROJECT_ROOT / "node_modules" / "cesium" / "Build" / "Cesium"
@@ -56,7 +57,7 @@ def _send(folder: Path, path: str, *, max_age: int) -> Response:
 def blueprint(cesium: Path | None = None) -> Blueprint:
     """The viewer's routes; ``cesium`` is the folder of CesiumJS's ``Build/Cesium``."""
     cesium = cesium or cesium_dir()
-    bp = Blueprint("kc_viewer", __name__)
+    bp = Blueprint(BLUEPRINT, __name__)
     colours = palette()
 
     @bp.get(PREFIX)

@@ -17,6 +17,7 @@ const state = {
   ready: false,
   webgl: false,
   lang: "en",
+  shownLang: null, // the language of the texts on screen (after a switch has fetched them)
   city: null,
   point: null,
   date: null,
@@ -112,7 +113,7 @@ async function showPoint(code, { fly = false } = {}) {
   const [projects, prevProjects, closed] = await Promise.all([
     api.items("projects", { city: state.city, datetime: point.valid_at }, state.lang),
     prevDate ? api.items("projects", { city: state.city, datetime: prevDate }, state.lang) : [],
-    prevDate ? api.items("buildings", { city: state.city, valid_to: point.valid_at }, "en") : [],
+    prevDate && scene ? api.items("buildings", { city: state.city, valid_to: point.valid_at }, "en") : [],
   ]);
   let features = [];
   if (scene) {
@@ -164,13 +165,10 @@ function classifyProjects(projects, prevProjects) {
     .map((f) => ({ ...f, change: "ended" }));
 }
 
+/** The map badge of a project that changed since the previous point (details in the panel). */
 function badgeOf(project) {
-  if (project.change === "new") return `★ ${project.properties.project}: ${t("projectNew")}`;
-  if (project.change === "status") {
-    return `▲ ${project.properties.project}: ${project.previousStatus} → ${project.properties.status_label}`;
-  }
-  if (project.change === "footprint") return `◆ ${project.properties.project}: ${t("footprintChanged")}`;
-  return null;
+  const mark = { new: "★", status: "▲", footprint: "◆" }[project.change];
+  return mark ? `${mark} ${project.properties.project}` : null;
 }
 
 function paint() {
@@ -202,7 +200,8 @@ function drawTimeline() {
 
 function drawStatusLine() {
   const point = pointOf(state.point);
-  $("status-line").textContent = `${point.label} · ${formatDate(point.valid_at)} · ${t("buildingsShown", { n: state.buildings })}`;
+  const count = scene ? ` · ${t("buildingsShown", { n: state.buildings })}` : "";
+  $("status-line").textContent = `${point.label} · ${formatDate(point.valid_at)}${count}`;
 }
 
 function drawLegend() {
@@ -232,7 +231,7 @@ function drawChanges() {
       h("li", { "data-change": "new" }, swatch(CHANGE_COLOURS.new), h("b", {}, c.new), ` ${t("isNew")}`),
       h("li", { "data-change": "changed" }, swatch(CHANGE_COLOURS.changed), h("b", {}, c.changed), ` ${t("isChanged")}`),
       h("li", { "data-change": "ended" }, swatch(CHANGE_COLOURS.ended, { outline: true }), h("b", {}, c.ended), ` ${t("isEnded")}`),
-      h("li", { "data-change": "projects" }, "▲ ", h("b", {}, changedProjects), ` ${t("tabSolution").toLowerCase()}`),
+      h("li", { "data-change": "projects" }, h("span", { class: "mark" }, "▲"), h("b", {}, changedProjects), ` ${t("projectsChanged")}`),
     ),
     data.endedBuildings.length
       ? h(
@@ -407,6 +406,7 @@ async function switchLanguage(lang) {
   drawStatusLine();
   drawChanges();
   drawPanels();
+  state.shownLang = state.lang;
 }
 
 // --- start --------------------------------------------------------------------------------
@@ -462,8 +462,10 @@ async function start() {
   wireControls();
   if (typeof Cesium === "undefined") {
     showMessage(t("noCesium", { detail: "cesium/Cesium.js" }));
+    document.body.classList.add("no-3d");
   } else if (!webglAvailable()) {
     showMessage(t("noWebgl"), "warning");
+    document.body.classList.add("no-3d");
   } else {
     try {
       scene = new Scene($("globe"), { onPick: (p) => onPick(p).catch(fail) });
@@ -471,6 +473,7 @@ async function start() {
     } catch (err) {
       console.warn(err);
       showMessage(t("noWebgl"), "warning");
+      document.body.classList.add("no-3d");
     }
   }
   const [palette, index] = await Promise.all([api.palette(), api.tilesIndex().catch(() => ({ tilesets: [] }))]);
@@ -490,6 +493,7 @@ async function start() {
     ? params.get("point")
     : [...data.points].reverse().find((p) => available.has(p.id))?.id;
   await showPoint(point, { fly: true });
+  state.shownLang = state.lang;
   state.ready = true;
 }
 

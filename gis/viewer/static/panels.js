@@ -211,10 +211,13 @@ export function solutionPanel({ solution, points, point, statuses, challengeLabe
       h(
         "p",
         { class: "meta" },
-        `${t("thematicField")}: `,
-        swatch(THEME_COLOURS[props.thematic_field] ?? "#999"),
-        ` ${solution.fieldName ?? props.thematic_field ?? "–"}`,
-        version ? ` · ${t("touches")}: ${version.properties.buildings_touched}` : "",
+        h(
+          "span",
+          { class: "chip", "data-field": props.thematic_field },
+          swatch(THEME_COLOURS[props.thematic_field] ?? "#999"),
+          solution.fieldName ?? props.thematic_field ?? "–",
+        ),
+        version ? h("span", {}, `${t("touches")}: ${version.properties.buildings_touched}`) : null,
       ),
     );
     parts.push(h("h3", {}, t("report", { point: point.label })));

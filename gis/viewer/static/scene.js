@@ -38,6 +38,12 @@ export class Scene {
     scene.globe.depthTestAgainstTerrain = false;
     scene.skyAtmosphere.show = true;
     scene.fog.enabled = false;
+    // A paler globe so that the coloured buildings stand out.
+    const base = this.viewer.imageryLayers.get(0);
+    if (base) {
+      base.saturation = 0.35;
+      base.brightness = 1.25;
+    }
     this.scene = scene;
     this.tileset = null;
     this.tilesetKey = null;
@@ -114,18 +120,51 @@ export class Scene {
     });
   }
 
+  /**
+   * An oblique view of the whole tileset: looking along the district's short side so that its
+   * long side fills the width, a little turned so that the facades show.
+   */
   frame(tileset) {
     const sphere = tileset.boundingSphere;
-    const range = Math.max(sphere.radius * 2.3, 150);
-    this.viewer.camera.viewBoundingSphere(
+    const camera = this.viewer.camera;
+    const region = tileset.extras?.bounding_region;
+    let heading = 0;
+    let long = sphere.radius * 2;
+    if (region) {
+      const [w, s, e, n] = region;
+      const wide = (e - w) * Math.cos((s + n) / 2) * 6378137;
+      const deep = (n - s) * 6378137;
+      heading = wide >= deep ? 0 : 90;
+      long = Math.max(wide, deep);
+    }
+    const fov = camera.frustum.fov ?? Cesium.Math.toRadians(60);
+    const range = Math.max(((long / 2) * 1.15) / Math.tan(fov / 2), 150);
+    camera.viewBoundingSphere(
       sphere,
-      new Cesium.HeadingPitchRange(Cesium.Math.toRadians(20), Cesium.Math.toRadians(-42), range),
+      new Cesium.HeadingPitchRange(Cesium.Math.toRadians(heading), Cesium.Math.toRadians(-32), range),
     );
-    this.viewer.camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
+    camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
   }
 
   allFeatures() {
     return [...this.features.values()].flat();
+  }
+
+  /**
+   * Entities build their geometry asynchronously over the next frames; in request-render mode
+   * nothing would draw them, so keep rendering for a moment after a change.
+   */
+  kick(ms = 6000) {
+    const until = performance.now() + ms;
+    this.kickUntil = Math.max(this.kickUntil ?? 0, until);
+    if (this.kicking) return;
+    this.kicking = true;
+    const step = () => {
+      this.scene.requestRender();
+      if (performance.now() < this.kickUntil) setTimeout(step, 150);
+      else this.kicking = false;
+    };
+    step();
   }
 
   /** Recolour every loaded building with `colourOf(properties)`. */
@@ -150,6 +189,7 @@ export class Scene {
   /** Project footprints (GeoJSON features) as translucent polygons or points, with badges. */
   showFootprints(projects, colourOf, badgeOf) {
     this.footprints.entities.removeAll();
+    let badges = 0;
     for (const project of projects) {
       const colour = Cesium.Color.fromCssColorString(colourOf(project));
       const properties = { project: project.properties.project };
@@ -200,6 +240,8 @@ export class Scene {
       const badge = badgeOf(project);
       const centre = centreOf(project.geometry);
       if (badge && centre) {
+        const lift = 22 * (badges % 3); // staggered so that neighbouring badges do not overlap
+        badges += 1;
         this.footprints.entities.add({
           id: `${project.properties.project}-badge`,
           properties,
@@ -211,14 +253,14 @@ export class Scene {
             showBackground: true,
             backgroundColor: Cesium.Color.fromCssColorString("#263238").withAlpha(0.85),
             backgroundPadding: new Cesium.Cartesian2(6, 4),
-            pixelOffset: new Cesium.Cartesian2(0, -6),
+            pixelOffset: new Cesium.Cartesian2(0, -6 - lift),
             disableDepthTestDistance: Number.POSITIVE_INFINITY,
             scaleByDistance: new Cesium.NearFarScalar(300, 1.0, 4000, 0.6),
           },
         });
       }
     }
-    this.scene.requestRender();
+    this.kick();
   }
 
   /** Outlines of the buildings that ended at this point (they have no 3D tile any more). */
@@ -233,7 +275,7 @@ export class Scene {
         });
       }
     }
-    this.scene.requestRender();
+    this.kick();
   }
 
   showBoundary(geometry) {
@@ -251,7 +293,7 @@ export class Scene {
         },
       });
     }
-    this.scene.requestRender();
+    this.kick();
   }
 
   /** Page coordinates of a geographic position (for tests and for anchoring overlays). */
