@@ -110,6 +110,29 @@ def point_dates(url: str) -> dict[str, dt.date]:
         conn.close()
 
 
+def db_changes(url: str, city: str, at: dt.date) -> dict[str, int]:
+    """Buildings new, changed (a version closed and one opened) and ended at ``at``."""
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """WITH v AS (
+                       SELECT r.building_id, r.valid_from, r.valid_to
+                         FROM kc.building_validity r JOIN kc.building b USING (building_id)
+                        WHERE b.city_code = %(city)s AND r.superseded_at IS NULL),
+                   opened AS (SELECT DISTINCT building_id FROM v WHERE valid_from = %(at)s),
+                   closed AS (SELECT DISTINCT building_id FROM v WHERE valid_to = %(at)s)
+                   SELECT (SELECT count(*) FROM opened WHERE building_id NOT IN (TABLE closed)),
+                          (SELECT count(*) FROM opened WHERE building_id IN (TABLE closed)),
+                          (SELECT count(*) FROM closed WHERE building_id NOT IN (TABLE opened))""",
+                {"city": city, "at": at},
+            )
+            new, changed, ended = cur.fetchone()
+            return {"new": new, "changed": changed, "ended": ended}
+    finally:
+        conn.close()
+
+
 def project_buildings(
     url: str, city: str, at: dt.date
 ) -> list[tuple[str, str, float, float, float]]:
@@ -143,6 +166,7 @@ class Browser:
             args=[*FLAGS, *extra_flags],
             headless=True,
             viewport=VIEWPORT,
+            has_touch=True,
         )
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -251,6 +275,10 @@ def test_viewer_timeline_levels_and_languages(site: Site) -> None:
                      .filter(f => f.getProperty('valid_from') === window.kc.state.date).length"""
             )
             assert state["changes"]["new"] + state["changes"]["changed"] == new_or_changed
+            assert state["changes"] == db_changes(site.db_url, CITY, dates["PM24"])
+            assert page.locator("#changes [data-change=ended] b").inner_text() == str(
+                state["changes"]["ended"]
+            )
             page.select_option("#colour-mode", "change")
             page.wait_for_timeout(500)
             browser.shot("2_lyon_PM24_changes")
@@ -329,6 +357,14 @@ def test_viewer_timeline_levels_and_languages(site: Site) -> None:
             )
             assert sorted(shown) == sorted(f["properties"]["project"] for f in in_field)
             browser.shot("5_theme_fr")
+
+            # A large touch screen: the layout grows; a tap on the timeline switches the point.
+            page.set_viewport_size({"width": 1920, "height": 1080})
+            page.locator("#timeline button[data-point=PM30]").tap()
+            state = wait_point(page, "PM30")
+            assert state["buildings"] == counts["PM30"]
+            page.wait_for_timeout(1000)
+            browser.shot("7_large_touch_screen")
             assert browser.errors == []
             assert browser.outside == []
         finally:
