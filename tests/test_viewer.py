@@ -363,6 +363,12 @@ def test_viewer_timeline_levels_and_languages(site: Site) -> None:
             page.locator("#timeline button[data-point=PM30]").tap()
             state = wait_point(page, "PM30")
             assert state["buildings"] == counts["PM30"]
+            # The solution level follows the timeline: the project's report at PM30.
+            assert state["solution"]["point"] == "PM30"
+            report = api_report(base, project, dates["PM30"], "fr")
+            assert state["solution"]["reportPoint"] == report["point"]
+            page.locator("#tabs [data-tab=solution]").tap()
+            assert report["objectives"] in panel.inner_text()
             page.wait_for_timeout(1000)
             browser.shot("7_large_touch_screen")
             assert browser.errors == []

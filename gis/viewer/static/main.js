@@ -134,10 +134,18 @@ async function showPoint(code, { fly = false } = {}) {
   state.changes = counts;
   state.projects = data.projects.length;
   paint();
-  state.tilesLoaded = true;
   drawStatusLine();
   drawChanges();
   drawPanels();
+  // The thematic and solution levels follow the timeline too.
+  if (data.field) await chooseField(data.field);
+  if (data.solution?.project) {
+    await openProject(data.solution.project, { show: false });
+  } else if (data.solution?.building) {
+    data.solution = null;
+    drawPanels();
+  }
+  if (token === generation) state.tilesLoaded = true;
 }
 
 /** new / changed / unchanged of a building version at the current point. */
@@ -316,7 +324,7 @@ async function chooseField(code) {
   drawPanels();
 }
 
-async function openProject(code, { city, building } = {}) {
+async function openProject(code, { city, building, show = true } = {}) {
   if (city && city !== state.city && data.tilesets.some((x) => x.city === city)) {
     await switchCity(city);
   }
@@ -344,9 +352,9 @@ async function openProject(code, { city, building } = {}) {
     reportPoint: report?.properties.point ?? null,
     status: (version ?? report)?.properties.status ?? null,
   };
-  if (field) data.field = field;
+  if (field && show) data.field = field;
   drawPanels();
-  setTab("solution");
+  if (show) setTab("solution");
 }
 
 async function onPick(picked) {
@@ -399,8 +407,7 @@ async function switchLanguage(lang) {
     await chooseField(data.field);
   }
   if (data.solution?.project) {
-    await openProject(data.solution.project, { building: data.solution.building });
-    setTab(state.tab);
+    await openProject(data.solution.project, { building: data.solution.building, show: false });
   }
   paint();
   drawStatusLine();
