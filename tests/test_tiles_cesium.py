@@ -33,7 +33,16 @@ FLAGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-PROPERTIES = ["version_id", "source_id", "height", "storeys", "valid_from", "valid_to", "status", "projects"]
+PROPERTIES = [
+    "version_id",
+    "source_id",
+    "height",
+    "storeys",
+    "valid_from",
+    "valid_to",
+    "status",
+    "projects",
+]
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -75,7 +84,12 @@ def test_cesium_loads_every_feature_with_its_metadata(conn, server) -> None:
     base, out = server
     rows = lyon_rows()
     load_rows(conn, "lyon", "PM18", rows)
-    load_projects(conn, "lyon", "PM18", [("LY-PV-2", "district_heating_renewables", "completed", [r[0] for r in rows[:40]])])
+    load_projects(
+        conn,
+        "lyon",
+        "PM18",
+        [("LY-PV-2", "district_heating_renewables", "completed", [r[0] for r in rows[:40]])],
+    )
     export_all(conn, out, point="PM18", city="lyon")
     cur = conn.cursor()
     cur.execute(
@@ -101,7 +115,9 @@ def test_cesium_loads_every_feature_with_its_metadata(conn, server) -> None:
                 f"&properties={quote(json.dumps(PROPERTIES))}"
             )
             page.goto(url)
-            page.wait_for_function("window.kcResult !== null || window.kcError !== null", timeout=240_000)
+            page.wait_for_function(
+                "window.kcResult !== null || window.kcError !== null", timeout=240_000
+            )
             error = page.evaluate("window.kcError")
             assert error is None, error
             result = page.evaluate("window.kcResult")
@@ -122,11 +138,17 @@ def test_cesium_loads_every_feature_with_its_metadata(conn, server) -> None:
     for vid, (sid, height, storeys, valid_from, valid_to) in db.items():
         f = by_version[vid]
         assert (f["source_id"], f["height"], f["storeys"], f["valid_from"], f["valid_to"]) == (
-            sid, height, storeys, valid_from, valid_to
+            sid,
+            height,
+            storeys,
+            valid_from,
+            valid_to,
         )
     touched = {f["source_id"] for f in result["features"] if f["status"] == "completed"}
     assert touched == {r[0] for r in rows[:40]}
-    assert all(json.loads(f["projects"]) == [] for f in result["features"] if f["source_id"] not in touched)
+    assert all(
+        json.loads(f["projects"]) == [] for f in result["features"] if f["source_id"] not in touched
+    )
 
 
 def _contents(tile):

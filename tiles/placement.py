@@ -69,7 +69,8 @@ class Frame:
 
     @classmethod
     def at(cls, lon: float, lat: float, h: float = 0.0) -> Frame:
-        origin = to_ecef(np.array([lon]), np.array([lat]), np.array([h]))[0]
+        lon, lat = float(lon), float(lat)
+        origin = np.array(_TO_ECEF.transform(lon, lat, float(h)), dtype=np.float64)
         return cls(lon, lat, origin, enu_rotation(lon, lat))
 
     def to_local(self, lon: FloatArray, lat: FloatArray, h: FloatArray) -> FloatArray:
