@@ -5,6 +5,11 @@
 ``KC_DB_PORT``       port of the managed cluster (default: a free port chosen at first start, then kept)
 ``KC_PORT``          port of the web server (default 5000)
 ``KC_HOST``          address the web server binds to (default 127.0.0.1)
+``KC_READER_DATABASE_URL``  with KC_DATABASE_URL: the read-only login role (member of
+                     ``kc_reader``) that ``kc serve`` reads with; unset, it reads with
+                     KC_DATABASE_URL's role and warns. The managed cluster needs none: ``kc serve``
+                     creates the login role ``kc_api`` (password in ``$KC_HOME/api-reader.json``)
+``KC_PUBLIC_URL``    the server's URL as clients see it (behind a proxy), used in links
 """
 
 from __future__ import annotations

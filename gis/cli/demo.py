@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from gis.cli.sample import load_demo_sample
+from gis.cli.serve import run as serve_api
 from gis.db import connect, database_url, redact
 from gis.settings import load_settings
 
@@ -36,7 +37,7 @@ def export_tiles(url: str, out) -> None:
 
 @click.command()
 def demo() -> None:
-    """Show what the database holds and how to reach it."""
+    """Show what the database holds, then serve it (OGC API Features and 3D Tiles)."""
     settings = load_settings()
     url = database_url(settings)
     load_demo_sample(url, settings)
@@ -56,7 +57,5 @@ def demo() -> None:
     click.echo(f"\nDatabase: {redact(url)}")
     click.echo('  psql "$(.venv/bin/kc db url)"     connect with psql')
     click.echo("  .venv/bin/kc db status | stop       inspect or stop the local PostGIS")
-    viewer = f"http://{settings.server_host}:{settings.server_port}/viewer/"
-    click.echo(
-        f"\nWeb viewer (3D district, timeline, reports): .venv/bin/kc serve, then open {viewer}"
-    )
+    click.echo()
+    serve_api()  # last: replaces this process with the server (KC_PORT, KC_HOST), Ctrl-C stops it
