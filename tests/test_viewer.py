@@ -133,17 +133,16 @@ def db_changes(url: str, city: str, at: dt.date) -> dict[str, int]:
         conn.close()
 
 
-def project_buildings(
-    url: str, city: str, at: dt.date
-) -> list[tuple[str, str, float, float, float]]:
-    """(project, building source id, lon, lat, roof height) of the buildings projects touch at
-    ``at``, tallest first (least likely to be hidden behind another building)."""
+def project_buildings(url: str, city: str, at: dt.date) -> list[tuple]:
+    """(project, building source id, lon, lat, southern lat, roof height) of the buildings
+    projects touch at ``at``, tallest first (least likely to be hidden behind another one)."""
     conn = connect(url)
     try:
         with conn.cursor() as cur:
             cur.execute(
                 """SELECT p.code, b.source_id, ST_X(ST_PointOnSurface(b.footprint)),
-                          ST_Y(ST_PointOnSurface(b.footprint)), b.height
+                          ST_Y(ST_PointOnSurface(b.footprint)), ST_YMin(b.footprint) + 1e-6,
+                          b.height
                      FROM kc.project_state(%s) p
                      JOIN kc.building_state(%s) b ON b.building_id = ANY (p.building_ids)
                     WHERE p.city_code = %s
@@ -218,23 +217,27 @@ def api_report(base: str, project: str, at: dt.date, lang: str) -> dict:
 
 
 def click_building_of_a_project(page, candidates) -> tuple[str, str]:
-    """Click buildings that projects touch until one is picked; returns (project, source id)."""
-    for project, source_id, lon, lat, height in candidates[:25]:
-        spot = page.evaluate("([x, y, h]) => window.kc.toScreen(x, y, h)", [lon, lat, height])
-        if not spot or not (0 < spot["x"] < 880 and 60 < spot["y"] < 680):
-            continue  # outside the map or under the timeline
-        page.mouse.click(spot["x"], spot["y"])
-        page.wait_for_timeout(300)
-        picked = page.evaluate("window.kc.state.selected")
-        if (
-            picked
-            and picked["kind"] == "building"
-            and picked["properties"]["source_id"] == source_id
-        ):
-            codes = [p["code"] for p in picked["properties"]["projects"]]
-            assert project in codes
-            return codes[0], source_id
-    raise AssertionError("no building of a project could be clicked on screen")
+    """Click buildings that projects touch until one is picked; returns (project, source id).
+
+    Each building is aimed at on its roof and on its facade towards the camera (the camera
+    looks north): one of them is in sight unless a taller building stands in front.
+    """
+    tried = []
+    for project, source_id, lon, lat, south, height in candidates[:25]:
+        for aim in ([lon, lat, height], [lon, south, height / 2]):
+            spot = page.evaluate("([x, y, h]) => window.kc.toScreen(x, y, h)", aim)
+            if not spot or not (0 < spot["x"] < 880 and 60 < spot["y"] < 680):
+                continue  # outside the map or under the timeline
+            page.mouse.click(spot["x"], spot["y"])
+            page.wait_for_timeout(300)
+            picked = page.evaluate("window.kc.state.selected")
+            hit = picked and picked["kind"] == "building" and picked["properties"]["source_id"]
+            tried.append((project, source_id, round(spot["x"]), round(spot["y"]), hit))
+            if hit == source_id:
+                codes = [p["code"] for p in picked["properties"]["projects"]]
+                assert project in codes
+                return project, source_id
+    raise AssertionError(f"no building of a project could be clicked on screen: {tried}")
 
 
 def test_viewer_timeline_levels_and_languages(site: Site) -> None:

@@ -110,10 +110,13 @@ async function showPoint(code, { fly = false } = {}) {
   drawTimeline();
   $("status-line").textContent = t("loading");
   const prevDate = state.previous ? pointOf(state.previous).valid_at : null;
-  const [projects, prevProjects, closed] = await Promise.all([
+  // Building versions closed and opened at this point: what changed in the whole district,
+  // whatever part of it the camera shows.
+  const [projects, prevProjects, closed, opened] = await Promise.all([
     api.items("projects", { city: state.city, datetime: point.valid_at }, state.lang),
     prevDate ? api.items("projects", { city: state.city, datetime: prevDate }, state.lang) : [],
-    prevDate && scene ? api.items("buildings", { city: state.city, valid_to: point.valid_at }, "en") : [],
+    prevDate ? api.items("buildings", { city: state.city, valid_to: point.valid_at }, "en") : [],
+    prevDate ? api.items("buildings", { city: state.city, valid_from: point.valid_at }, "en") : [],
   ]);
   let features = [];
   if (scene) {
@@ -121,16 +124,16 @@ async function showPoint(code, { fly = false } = {}) {
   }
   if (token !== generation) return;
   classifyProjects(projects, prevProjects);
-  const current = new Set(features.map((f) => f.getProperty("source_id")));
+  const openedIds = new Set(opened.map((f) => f.properties.source_id));
   data.closedSourceIds = new Set(closed.map((f) => f.properties.source_id));
-  data.endedBuildings = closed.filter((f) => !current.has(f.properties.source_id));
-  const versions = new Set(features.map((f) => f.getProperty("version_id")));
-  const counts = { new: 0, changed: 0, ended: data.endedBuildings.length };
-  for (const f of features) {
-    const change = changeOf(f.getProperty("source_id"), f.getProperty("valid_from"));
-    if (change !== "unchanged") counts[change] += 1;
-  }
-  state.buildings = versions.size;
+  data.endedBuildings = closed.filter((f) => !openedIds.has(f.properties.source_id));
+  const counts = {
+    new: [...openedIds].filter((id) => !data.closedSourceIds.has(id)).length,
+    changed: [...openedIds].filter((id) => data.closedSourceIds.has(id)).length,
+    ended: data.endedBuildings.length,
+  };
+  // The buildings on screen: features of the loaded tiles, one per building version.
+  state.buildings = new Set(features.map((f) => f.getProperty("version_id"))).size;
   state.changes = counts;
   state.projects = data.projects.length;
   paint();

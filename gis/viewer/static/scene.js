@@ -61,16 +61,17 @@ export class Scene {
     this.handler = handler;
   }
 
-  /** What is under a window position: a building feature, a project footprint, or nothing. */
+  /**
+   * What is under a window position: a building feature, a project footprint, or nothing.
+   * A building wins over a footprint marker drawn on top of it (a point project sits on its
+   * building); its projects include the marker's.
+   */
   pick(position) {
-    const picked = this.scene.pick(position);
-    if (picked instanceof Cesium.Cesium3DTileFeature) {
-      return { kind: "building", properties: featureProperties(picked) };
-    }
-    const entity = picked?.id;
-    if (entity instanceof Cesium.Entity && entity.properties?.project) {
-      return { kind: "project", code: entity.properties.project.getValue() };
-    }
+    const picked = this.scene.drillPick(position, 4);
+    const building = picked.find((p) => p instanceof Cesium.Cesium3DTileFeature);
+    if (building) return { kind: "building", properties: featureProperties(building) };
+    const entity = picked.map((p) => p?.id).find((id) => id instanceof Cesium.Entity && id.properties?.project);
+    if (entity) return { kind: "project", code: entity.properties.project.getValue() };
     return { kind: "none" };
   }
 
@@ -79,10 +80,14 @@ export class Scene {
    * the camera needs is loaded. The previous tileset stays until then (no flicker).
    */
   async showTileset(key, url, { fly }) {
+    // The tilesets have one level of detail (every building in one leaf) and a tileset
+    // geometric error of the largest building: with Cesium's default of 16 px a whole district
+    // vanishes once that building is smaller than 16 px, i.e. exactly in the overview. 1 px
+    // keeps it drawn at any distance where a building is still visible; nothing more loads.
     const tileset = await Cesium.Cesium3DTileset.fromUrl(url, {
       show: false,
       preloadWhenHidden: true,
-      maximumScreenSpaceError: 8,
+      maximumScreenSpaceError: 1,
     });
     tileset.colorBlendMode = Cesium.Cesium3DTileColorBlendMode.REPLACE;
     const features = new Map();
@@ -129,6 +134,7 @@ export class Scene {
     const camera = this.viewer.camera;
     const region = tileset.extras?.bounding_region;
     let heading = 0;
+    let pitch = -40;
     let long = sphere.radius * 2;
     if (region) {
       const [w, s, e, n] = region;
@@ -136,12 +142,18 @@ export class Scene {
       const deep = (n - s) * 6378137;
       heading = wide >= deep ? 0 : 90;
       long = Math.max(wide, deep);
+      // A strip is best seen from low down, a square district from higher up.
+      pitch = -30 - 22 * (Math.min(wide, deep) / Math.max(long, 1));
     }
+    // Cesium's fov spans the larger side of the canvas: the horizontal one is smaller on a
+    // portrait screen.
     const fov = camera.frustum.fov ?? Cesium.Math.toRadians(60);
-    const range = Math.max(((long / 2) * 1.15) / Math.tan(fov / 2), 150);
+    const aspect = camera.frustum.aspectRatio ?? 1;
+    const across = aspect >= 1 ? fov : 2 * Math.atan(Math.tan(fov / 2) * aspect);
+    const range = Math.max(((long / 2) * 1.15) / Math.tan(across / 2), 150);
     camera.viewBoundingSphere(
       sphere,
-      new Cesium.HeadingPitchRange(Cesium.Math.toRadians(heading), Cesium.Math.toRadians(-32), range),
+      new Cesium.HeadingPitchRange(Cesium.Math.toRadians(heading), Cesium.Math.toRadians(pitch), range),
     );
     camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
   }
