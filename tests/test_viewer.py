@@ -154,6 +154,49 @@ def project_buildings(url: str, city: str, at: dt.date) -> list[tuple]:
         conn.close()
 
 
+def footprint_ground(url: str, city: str, at: dt.date) -> list[tuple[str, float, float]]:
+    """(project, lon, lat) of spots inside polygon project footprints, away from any building
+    (a click there can only hit the footprint)."""
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """SELECT p.code, ST_X(g.geom), ST_Y(g.geom)
+                     FROM kc.project_state(%(at)s) p,
+                          LATERAL (SELECT ST_Difference(p.footprint, coalesce(ST_Union(
+                                      ST_Buffer(b.footprint, 0.00004)), 'POLYGON EMPTY'))
+                                      AS free
+                                     FROM kc.building_state(%(at)s) b
+                                    WHERE b.city_code = p.city_code
+                                      AND ST_DWithin(b.footprint, p.footprint, 0.0001)) f,
+                          LATERAL ST_Dump(ST_GeneratePoints(f.free, 6, 1)) g
+                    WHERE p.city_code = %(city)s AND ST_Dimension(p.footprint) = 2
+                      AND NOT ST_IsEmpty(f.free)
+                    ORDER BY p.code""",
+                {"at": at, "city": city},
+            )
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def click_footprint(page, spots, box: tuple[int, int, int, int]) -> str:
+    """Click spots on project footprints until one picks its project; returns the code."""
+    tried = []
+    for project, lon, lat in spots:
+        spot = page.evaluate("([x, y, h]) => window.kc.toScreen(x, y, h)", [lon, lat, 0.4])
+        if not spot or not (box[0] < spot["x"] < box[2] and box[1] < spot["y"] < box[3]):
+            continue
+        page.mouse.click(spot["x"], spot["y"])
+        page.wait_for_timeout(300)
+        picked = page.evaluate("window.kc.state.selected")
+        tried.append((project, round(spot["x"]), round(spot["y"]), picked and picked["kind"]))
+        if picked and picked["kind"] == "project":
+            assert picked["code"] == project
+            return project
+    raise AssertionError(f"no project footprint could be clicked on screen: {tried}")
+
+
 class Browser:
     """One Chromium page on a fresh profile, recording console errors and outside requests."""
 
@@ -374,6 +417,18 @@ def test_viewer_timeline_levels_and_languages(site: Site) -> None:
             assert report["objectives"] in panel.inner_text()
             page.wait_for_timeout(1000)
             browser.shot("7_large_touch_screen")
+
+            # A click on a project footprint (ground between its buildings) opens its project.
+            spots = footprint_ground(site.db_url, CITY, dates["PM30"])
+            assert spots, "the sample has polygon project footprints at PM30"
+            clicked = click_footprint(page, spots, (0, 60, 1380, 930))
+            page.wait_for_function(
+                "code => window.kc.state.solution && window.kc.state.solution.project === code",
+                arg=clicked,
+                timeout=60_000,
+            )
+            report = api_report(base, clicked, dates["PM30"], "fr")
+            assert report["objectives"] in panel.inner_text()
             assert browser.errors == []
             assert browser.outside == []
         finally:
