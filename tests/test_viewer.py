@@ -429,6 +429,16 @@ def test_viewer_timeline_levels_and_languages(site: Site) -> None:
             )
             report = api_report(base, clicked, dates["PM30"], "fr")
             assert report["objectives"] in panel.inner_text()
+
+            # A follower city without 3D data: its city level, no tileset, no buildings.
+            page.select_option("#city", "sofia")
+            page.wait_for_function(
+                "() => window.kc.state.city === 'sofia' && window.kc.state.tilesLoaded",
+                timeout=60_000,
+            )
+            assert page.evaluate("window.kc.state.buildings") == 0
+            assert page.evaluate("window.kc.scene().tileset") is None
+            assert "Sofia" in page.locator("#panel-city h2").inner_text()
             assert browser.errors == []
             assert browser.outside == []
         finally:

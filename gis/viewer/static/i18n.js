@@ -28,6 +28,7 @@ const STRINGS = {
     follower: "Follower city",
     projectsAt: "Projects at {point}",
     noProjects: "No project footprints at this point.",
+    noCityTexts: "No concept, objectives or vision recorded for this city yet.",
     buildings: "Buildings",
     buildingsShown: "{n} buildings",
     changesSince: "Since {point}",
@@ -104,6 +105,7 @@ const STRINGS = {
     follower: "Nachfolgestadt",
     projectsAt: "Projekte zum {point}",
     noProjects: "Zu diesem Zeitpunkt keine Projektflächen.",
+    noCityTexts: "Für diese Stadt sind noch kein Konzept, keine Ziele und keine Vision erfasst.",
     buildings: "Gebäude",
     buildingsShown: "{n} Gebäude",
     changesSince: "Seit {point}",
@@ -181,6 +183,7 @@ const STRINGS = {
     follower: "Ville suiveuse",
     projectsAt: "Projets au {point}",
     noProjects: "Aucune emprise de projet à ce point.",
+    noCityTexts: "Aucun concept, objectif ou vision enregistré pour cette ville.",
     buildings: "Bâtiments",
     buildingsShown: "{n} bâtiments",
     changesSince: "Depuis {point}",
@@ -255,6 +258,11 @@ export function language() {
 export function t(key, values = {}) {
   const text = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+/** "label: " in English and German, "label : " in French. */
+export function labelled(key, values = {}) {
+  return `${t(key, values)}${current === "fr" ? " :" : ":"} `;
 }
 
 export function formatDate(iso) {

@@ -100,8 +100,8 @@ async function loadCity() {
 async function showPoint(code, { fly = false } = {}) {
   const token = ++generation;
   const point = pointOf(code);
-  const entry = tilesetOf(state.city, code);
-  if (!point || !entry) return;
+  const entry = tilesetOf(state.city, code); // none: a city without 3D data (its levels still show)
+  if (!point) return;
   state.point = code;
   state.date = point.valid_at;
   state.previous = previousPoint(data.points, availablePoints(), code)?.id ?? null;
@@ -119,8 +119,11 @@ async function showPoint(code, { fly = false } = {}) {
     prevDate ? api.items("buildings", { city: state.city, valid_from: point.valid_at }, "en") : [],
   ]);
   let features = [];
-  if (scene) {
+  if (scene && entry) {
     features = await scene.showTileset(`${state.city}/${code}`, new URL(`../tiles/${entry.href}`, document.baseURI).href, { fly });
+  } else if (scene) {
+    scene.clearTileset();
+    if (fly && data.city?.geometry) scene.flyToGeometry(data.city.geometry);
   }
   if (token !== generation) return;
   classifyProjects(projects, prevProjects);
@@ -211,7 +214,8 @@ function drawTimeline() {
 
 function drawStatusLine() {
   const point = pointOf(state.point);
-  const count = scene ? ` · ${t("buildingsShown", { n: state.buildings })}` : "";
+  let count = scene ? ` · ${t("buildingsShown", { n: state.buildings })}` : "";
+  if (!tilesetOf(state.city, state.point)) count = ` · ${t("noTiles")}`;
   $("status-line").textContent = `${point.label} · ${formatDate(point.valid_at)}${count}`;
 }
 
@@ -380,13 +384,16 @@ async function onPick(picked) {
 }
 
 async function switchCity(code) {
+  state.tilesLoaded = false;
   state.city = code;
   $("city").value = code;
   data.solution = null;
   state.solution = null;
   await loadCity();
   const available = availablePoints();
-  const keep = available.has(state.point) ? state.point : [...data.points].reverse().find((p) => available.has(p.id))?.id;
+  const keep = available.has(state.point)
+    ? state.point
+    : ([...data.points].reverse().find((p) => available.has(p.id))?.id ?? state.point);
   await showPoint(keep, { fly: true });
 }
 
@@ -424,11 +431,17 @@ async function switchLanguage(lang) {
 function drawCitySelect() {
   const select = $("city");
   const withTiles = new Set(data.tilesets.map((x) => x.city));
+  // Cities without 3D data (follower cities) stay choosable for their city level.
+  const ordered = [...data.cities].sort((a, b) => withTiles.has(String(b.id)) - withTiles.has(String(a.id)));
   replace(
     select,
-    data.cities
-      .filter((c) => withTiles.has(String(c.id)))
-      .map((c) => h("option", { value: String(c.id), selected: String(c.id) === state.city }, c.properties.name)),
+    ordered.map((c) =>
+      h(
+        "option",
+        { value: String(c.id), selected: String(c.id) === state.city },
+        withTiles.has(String(c.id)) ? c.properties.name : `${c.properties.name} (${t("noTiles")})`,
+      ),
+    ),
   );
 }
 

@@ -2,7 +2,7 @@
 // Each function turns data already fetched into elements; none of them talks to the server.
 
 import { swatch, h } from "./dom.js";
-import { formatDate, t } from "./i18n.js";
+import { formatDate, labelled, t } from "./i18n.js";
 import { THEME_COLOURS } from "./colours.js";
 
 export const REPORT_SECTIONS = [
@@ -68,11 +68,12 @@ export function cityPanel({ city, projects, endedProjects, point, statuses, onPr
     h(
       "p",
       { class: "meta" },
-      `${t("district")}: ${p.district ?? "–"} · ${p.role === "lighthouse" ? t("lighthouse") : t("follower")}`,
+      `${labelled("district")}${p.district ?? "–"} · ${p.role === "lighthouse" ? t("lighthouse") : t("follower")}`,
     ),
     textBlock("concept", p.concept, city.englishOnly),
     textBlock("objectives", p.objectives, city.englishOnly),
     textBlock("vision", p.vision, city.englishOnly),
+    p.concept || p.objectives || p.vision ? null : h("p", { class: "hint" }, t("noCityTexts")),
     h("h3", {}, t("projectsAt", { point: point.label })),
     list,
   );
@@ -153,7 +154,7 @@ export function themePanel({ fields, field, projects, challenges, cities, point,
             h(
               "span",
               { class: "meta" },
-              `${t("raisedBy")}: ${(c.properties.cities ?? []).map(cityName).join(", ")} (${(c.properties.points ?? []).join(", ")})`,
+              `${labelled("raisedBy")}${(c.properties.cities ?? []).map(cityName).join(", ")} (${(c.properties.points ?? []).join(", ")})`,
             ),
           ),
         ),
@@ -180,9 +181,9 @@ function buildingCard(building, onProject) {
     h(
       "p",
       { class: "meta" },
-      `${t("height")}: ${Number(building.height).toFixed(1)} m${building.height_estimated ? ` (${t("estimated")})` : ""}`,
-      building.storeys >= 0 ? ` · ${t("storeys")}: ${building.storeys}` : "",
-      ` · ${t("validFrom")}: ${formatDate(building.valid_from)}`,
+      `${labelled("height")}${Number(building.height).toFixed(1)} m${building.height_estimated ? ` (${t("estimated")})` : ""}`,
+      building.storeys >= 0 ? ` · ${labelled("storeys")}${building.storeys}` : "",
+      ` · ${labelled("validFrom")}${formatDate(building.valid_from)}`,
     ),
     building.projects.length > 1
       ? h(
@@ -217,7 +218,7 @@ export function solutionPanel({ solution, points, point, statuses, challengeLabe
           swatch(THEME_COLOURS[props.thematic_field] ?? "#999"),
           solution.fieldName ?? props.thematic_field ?? "–",
         ),
-        version ? h("span", {}, `${t("touches")}: ${version.properties.buildings_touched}`) : null,
+        version ? h("span", {}, `${labelled("touches")}${version.properties.buildings_touched}`) : null,
       ),
     );
     parts.push(h("h3", {}, t("report", { point: point.label })));
@@ -231,7 +232,7 @@ export function solutionPanel({ solution, points, point, statuses, challengeLabe
             "p",
             { class: "meta" },
             statusChip(r.status, r.status_label, statuses),
-            r.progress !== null && r.progress !== undefined ? ` ${t("progress")}: ${Math.round(r.progress)} %` : "",
+            r.progress !== null && r.progress !== undefined ? ` ${labelled("progress")}${Math.round(r.progress)} %` : "",
             r.point !== point.id ? h("span", { class: "badge" }, t("reportFrom", { point: r.point })) : null,
           ),
           REPORT_SECTIONS.map((key) => textBlock(key, r[key], report.englishOnly)),

@@ -112,6 +112,34 @@ export class Scene {
     return this.allFeatures();
   }
 
+  /** No 3D data for the chosen city: remove the tileset and forget its features. */
+  clearTileset() {
+    if (this.tileset) this.scene.primitives.remove(this.tileset);
+    this.tileset = null;
+    this.tilesetKey = null;
+    this.features = new Map();
+    this.kick();
+    return [];
+  }
+
+  /** A top-down view of a GeoJSON geometry (a district without 3D data). */
+  flyToGeometry(geometry) {
+    const points = [];
+    const walk = (c) => (typeof c[0] === "number" ? points.push(c) : c.forEach(walk));
+    walk(geometry.coordinates ?? []);
+    if (!points.length) return;
+    const lons = points.map((p) => p[0]);
+    const lats = points.map((p) => p[1]);
+    const rectangle = Cesium.Rectangle.fromDegrees(
+      Math.min(...lons),
+      Math.min(...lats),
+      Math.max(...lons),
+      Math.max(...lats),
+    );
+    this.viewer.camera.setView({ destination: rectangle });
+    this.kick();
+  }
+
   untilLoaded(tileset) {
     return new Promise((resolve) => {
       const timer = setInterval(() => this.scene.requestRender(), 100);
