@@ -51,11 +51,9 @@ export class Scene {
     this.colourOf = () => "#ffffff";
     this.selectedKey = null;
     this.footprints = new Cesium.CustomDataSource("footprints");
-    this.ended = new Cesium.CustomDataSource("ended");
-    this.boundary = new Cesium.CustomDataSource("boundary");
-    for (const source of [this.boundary, this.ended, this.footprints]) {
-      this.viewer.dataSources.add(source);
-    }
+    this.ended = scene.primitives.add(new Cesium.PolylineCollection());
+    this.boundary = scene.primitives.add(new Cesium.PolylineCollection());
+    this.viewer.dataSources.add(this.footprints);
     const handler = new Cesium.ScreenSpaceEventHandler(scene.canvas);
     handler.setInputAction((event) => onPick(this.pick(event.position)), Cesium.ScreenSpaceEventType.LEFT_CLICK);
     this.handler = handler;
@@ -155,7 +153,8 @@ export class Scene {
 
   /**
    * An oblique view of the whole tileset: looking along the district's short side so that its
-   * long side fills the width, a little turned so that the facades show.
+   * long side fills the width, from higher up the squarer the district is; then backed off
+   * until every corner of its bounding region is on screen above the timeline.
    */
   frame(tileset) {
     const sphere = tileset.boundingSphere;
@@ -164,26 +163,41 @@ export class Scene {
     let heading = 0;
     let pitch = -40;
     let long = sphere.radius * 2;
+    let corners = [];
     if (region) {
-      const [w, s, e, n] = region;
+      const [w, s, e, n, low, high] = region;
       const wide = (e - w) * Math.cos((s + n) / 2) * 6378137;
       const deep = (n - s) * 6378137;
       heading = wide >= deep ? 0 : 90;
       long = Math.max(wide, deep);
-      // A strip is best seen from low down, a square district from higher up.
       pitch = -30 - 22 * (Math.min(wide, deep) / Math.max(long, 1));
+      for (const lon of [w, e]) {
+        for (const lat of [s, n]) {
+          for (const h of [low, high]) corners.push(Cesium.Cartesian3.fromRadians(lon, lat, h));
+        }
+      }
     }
     // Cesium's fov spans the larger side of the canvas: the horizontal one is smaller on a
     // portrait screen.
     const fov = camera.frustum.fov ?? Cesium.Math.toRadians(60);
     const aspect = camera.frustum.aspectRatio ?? 1;
     const across = aspect >= 1 ? fov : 2 * Math.atan(Math.tan(fov / 2) * aspect);
-    const range = Math.max(((long / 2) * 1.15) / Math.tan(across / 2), 150);
-    camera.viewBoundingSphere(
-      sphere,
-      new Cesium.HeadingPitchRange(Cesium.Math.toRadians(heading), Cesium.Math.toRadians(pitch), range),
-    );
-    camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
+    let range = Math.max(((long / 2) * 1.1) / Math.tan(across / 2), 150);
+    const canvas = this.scene.canvas;
+    const fits = () =>
+      corners.every((corner) => {
+        const p = Cesium.SceneTransforms.worldToWindowCoordinates(this.scene, corner);
+        return p && p.x > 8 && p.x < canvas.clientWidth - 8 && p.y > 8 && p.y < canvas.clientHeight - 125;
+      });
+    for (let step = 0; step < 20; step += 1) {
+      camera.viewBoundingSphere(
+        sphere,
+        new Cesium.HeadingPitchRange(Cesium.Math.toRadians(heading), Cesium.Math.toRadians(pitch), range),
+      );
+      camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
+      if (fits()) break;
+      range *= 1.12;
+    }
   }
 
   allFeatures() {
@@ -305,35 +319,29 @@ export class Scene {
 
   /** Outlines of the buildings that ended at this point (they have no 3D tile any more). */
   showEnded(features, colour) {
-    this.ended.entities.removeAll();
-    const css = Cesium.Color.fromCssColorString(colour);
+    this.ended.removeAll();
+    const material = Cesium.Material.fromType("Color", { color: Cesium.Color.fromCssColorString(colour) });
     for (const feature of features) {
       for (const part of geometryParts(feature.geometry)) {
         if (part.type !== "Polygon") continue;
-        this.ended.entities.add({
-          polyline: { positions: ring(part.coordinates[0], 0.6), width: 3, material: css },
-        });
+        this.ended.add({ positions: ring(part.coordinates[0], 0.6), width: 3, material });
       }
     }
-    this.kick();
+    this.scene.requestRender();
   }
 
+  /** The district boundary, dashed (plain polylines: drawn in the next frame, no workers). */
   showBoundary(geometry) {
-    this.boundary.entities.removeAll();
+    this.boundary.removeAll();
+    const material = Cesium.Material.fromType("PolylineDash", {
+      color: Cesium.Color.fromCssColorString("#fdd835"),
+      dashLength: 24,
+    });
     for (const part of geometryParts(geometry)) {
       if (part.type !== "Polygon") continue;
-      this.boundary.entities.add({
-        polyline: {
-          positions: ring(part.coordinates[0], 0.5),
-          width: 3,
-          material: new Cesium.PolylineDashMaterialProperty({
-            color: Cesium.Color.fromCssColorString("#fdd835"),
-            dashLength: 24,
-          }),
-        },
-      });
+      this.boundary.add({ positions: ring(part.coordinates[0], 0.5), width: 3, material });
     }
-    this.kick();
+    this.scene.requestRender();
   }
 
   /** Page coordinates of a geographic position (for tests and for anchoring overlays). */
