@@ -1,5 +1,13 @@
 # The application image: the `kc` tool and its server. The database is the compose `postgis`
 # service, reached through KC_DATABASE_URL (no embedded cluster in the container).
+
+# CesiumJS for the web viewer (/viewer/): `npm ci` in a throw-away node stage; only the built
+# library goes into the application image.
+FROM node:20-bookworm-slim AS cesium
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,6 +23,7 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY . /app
+COPY --from=cesium /build/node_modules/cesium/Build/Cesium /app/node_modules/cesium/Build/Cesium
 RUN pip install --no-cache-dir -e . \
     && useradd --system --create-home --home-dir /data kc
 USER kc

@@ -58,6 +58,7 @@ def run(*, host: str | None = None, port: int | None = None, workers: int | None
     click.echo(f"  buildings        {base}/collections/buildings/items?datetime=2018-01-31")
     click.echo(f"  OpenAPI          {base}/openapi")
     click.echo(f"3D Tiles:          {base}/tiles/index.json")
+    click.echo(f"Web viewer:        {base}/viewer/")
     click.echo(f"gunicorn, {workers} workers, reading as a read-only role; Ctrl-C stops it.")
     sys.stdout.flush()
     command = server.gunicorn_command(host, port, workers)

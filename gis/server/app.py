@@ -15,6 +15,7 @@ from flask import Flask, Response, abort, request, send_from_directory
 from gis.server.config import read_tilesets, tileset_links
 from gis.server.provider import pick_language, translate
 from gis.server.valid_time import parse_datetime
+from gis.viewer import routes as viewer
 
 #: Content types of 3D Tiles content (3D Tiles 1.1 and the glTF registration).
 TILE_TYPES = {
@@ -125,6 +126,9 @@ def create_app() -> Flask:
     def books(path: str) -> Response:
         """The Project Books and the cross-topic analysis as built by ``kc books build``."""
         return send_from_directory(books_dir, path, max_age=60)
+
+    if viewer.BLUEPRINT not in APP.blueprints:
+        viewer.register(APP)
 
     @APP.after_request
     def decorate(response: Response) -> Response:

@@ -1,0 +1,523 @@
+// The Knowledge Carrier viewer: wires the scene, the timeline and the three levels together.
+// `window.kc.state` exposes what the page shows (counts come from the loaded 3D tiles).
+/* global Cesium */
+
+import * as api from "./api.js";
+import { buildingColour, CHANGE_COLOURS, legendEntries, MODES, projectColour } from "./colours.js";
+import { h, replace, swatch } from "./dom.js";
+import { formatDate, LANGUAGES, language, setLanguage, t } from "./i18n.js";
+import { cityPanel, REPORT_SECTIONS, solutionPanel, themePanel } from "./panels.js";
+import { Scene, webglAvailable } from "./scene.js";
+import { previousPoint, renderTimeline } from "./timeline.js";
+
+const $ = (id) => document.getElementById(id);
+const CITY_TEXTS = ["concept", "objectives", "vision"];
+
+const state = {
+  ready: false,
+  webgl: false,
+  lang: "en",
+  shownLang: null, // the language of the texts on screen (after a switch has fetched them)
+  city: null,
+  point: null,
+  date: null,
+  previous: null,
+  mode: "status",
+  tab: "city",
+  tilesLoaded: false,
+  buildings: 0,
+  changes: { new: 0, changed: 0, ended: 0 },
+  projects: 0,
+  selected: null,
+  solution: null,
+  error: null,
+};
+
+const data = {
+  statuses: [],
+  points: [],
+  tilesets: [],
+  cities: [],
+  city: null,
+  fields: [],
+  challenges: [],
+  projects: [],
+  endedProjects: [],
+  endedBuildings: [],
+  closedSourceIds: new Set(),
+  field: null,
+  themeProjects: [],
+  solution: null,
+};
+
+let scene = null;
+let generation = 0;
+
+window.kc = { state, data, scene: () => scene, toScreen: (lon, lat, hgt) => scene?.toScreen(lon, lat, hgt) ?? null };
+
+function showMessage(text, kind = "error") {
+  const box = $("message");
+  box.hidden = !text;
+  box.className = `message ${kind}`;
+  box.textContent = text ?? "";
+}
+
+function fail(err) {
+  console.warn(err);
+  state.error = String(err.message ?? err);
+  showMessage(t("apiError", { detail: state.error }));
+}
+
+const pointOf = (code) => data.points.find((p) => p.id === code);
+const tilesetOf = (city, point) => data.tilesets.find((x) => x.city === city && x.point === point);
+const availablePoints = () => new Set(data.tilesets.filter((x) => x.city === state.city).map((x) => x.point));
+
+// --- reference data (per language) --------------------------------------------------------
+
+async function loadReference() {
+  const lang = state.lang;
+  const [points, cities, fields, challenges] = await Promise.all([
+    api.items("measurement_points", { sortby: "valid_at" }, lang),
+    api.items("cities", {}, lang),
+    api.items("thematic_fields", { sortby: "sort_order" }, lang),
+    api.items("challenges", {}, lang),
+  ]);
+  data.points = points
+    .map((f) => ({ id: String(f.id), label: f.properties.label, valid_at: f.properties.valid_at }))
+    .sort((a, b) => a.valid_at.localeCompare(b.valid_at));
+  data.cities = cities;
+  data.fields = fields.sort((a, b) => a.properties.sort_order - b.properties.sort_order);
+  data.challenges = challenges;
+}
+
+async function loadCity() {
+  const cities = await api.translatedItems("cities", {}, state.lang, CITY_TEXTS);
+  data.city = cities.find((c) => String(c.id) === state.city) ?? null;
+}
+
+// --- a measurement point ------------------------------------------------------------------
+
+async function showPoint(code, { fly = false } = {}) {
+  const token = ++generation;
+  const point = pointOf(code);
+  const entry = tilesetOf(state.city, code); // none: a city without 3D data (its levels still show)
+  if (!point) return;
+  state.point = code;
+  state.date = point.valid_at;
+  state.previous = previousPoint(data.points, availablePoints(), code)?.id ?? null;
+  state.tilesLoaded = false;
+  updateUrl();
+  drawTimeline();
+  $("status-line").textContent = t("loading");
+  const prevDate = state.previous ? pointOf(state.previous).valid_at : null;
+  // Building versions closed and opened at this point: what changed in the whole district,
+  // whatever part of it the camera shows.
+  const [projects, prevProjects, closed, opened] = await Promise.all([
+    api.items("projects", { city: state.city, datetime: point.valid_at }, state.lang),
+    prevDate ? api.items("projects", { city: state.city, datetime: prevDate }, state.lang) : [],
+    prevDate ? api.items("buildings", { city: state.city, valid_to: point.valid_at }, "en") : [],
+    prevDate ? api.items("buildings", { city: state.city, valid_from: point.valid_at }, "en") : [],
+  ]);
+  let features = [];
+  if (scene && entry) {
+    features = await scene.showTileset(`${state.city}/${code}`, new URL(`../tiles/${entry.href}`, document.baseURI).href, { fly });
+  } else if (scene) {
+    scene.clearTileset();
+    if (fly && data.city?.geometry) scene.flyToGeometry(data.city.geometry);
+  }
+  if (token !== generation) return;
+  classifyProjects(projects, prevProjects);
+  const openedIds = new Set(opened.map((f) => f.properties.source_id));
+  data.closedSourceIds = new Set(closed.map((f) => f.properties.source_id));
+  data.endedBuildings = closed.filter((f) => !openedIds.has(f.properties.source_id));
+  const counts = {
+    new: [...openedIds].filter((id) => !data.closedSourceIds.has(id)).length,
+    changed: [...openedIds].filter((id) => data.closedSourceIds.has(id)).length,
+    ended: data.endedBuildings.length,
+  };
+  // The buildings on screen: features of the loaded tiles, one per building version.
+  state.buildings = new Set(features.map((f) => f.getProperty("version_id"))).size;
+  state.changes = counts;
+  state.projects = data.projects.length;
+  paint();
+  drawStatusLine();
+  drawChanges();
+  drawPanels();
+  // The thematic and solution levels follow the timeline too.
+  if (data.field) await chooseField(data.field);
+  if (data.solution?.project) {
+    await openProject(data.solution.project, { show: false });
+  } else if (data.solution?.building) {
+    data.solution = null;
+    drawPanels();
+  }
+  if (token === generation) state.tilesLoaded = true;
+}
+
+/** new / changed / unchanged of a building version at the current point. */
+function changeOf(sourceId, validFrom) {
+  if (validFrom !== state.date) return "unchanged";
+  if (!state.previous) return "new";
+  return data.closedSourceIds.has(sourceId) ? "changed" : "new";
+}
+
+function classifyProjects(projects, prevProjects) {
+  const before = new Map(prevProjects.map((f) => [f.properties.project, f]));
+  const now = new Set(projects.map((f) => f.properties.project));
+  data.projects = projects
+    .map((f) => {
+      const prev = before.get(f.properties.project);
+      let change = "unchanged";
+      if (state.previous && !prev) change = "new";
+      else if (prev && prev.properties.status !== f.properties.status) change = "status";
+      else if (prev && String(prev.id) !== String(f.id)) change = "footprint";
+      return { ...f, change, previousStatus: prev?.properties.status_label };
+    })
+    .sort((a, b) => a.properties.project.localeCompare(b.properties.project));
+  data.endedProjects = prevProjects
+    .filter((f) => !now.has(f.properties.project))
+    .map((f) => ({ ...f, change: "ended" }));
+}
+
+/** The map badge of a project that changed since the previous point (details in the panel). */
+function badgeOf(project) {
+  const mark = { new: "★", status: "▲", footprint: "◆" }[project.change];
+  return mark ? `${mark} ${project.properties.project}` : null;
+}
+
+function paint() {
+  if (!scene) return;
+  const mode = state.mode;
+  scene.recolour((props) =>
+    buildingColour(mode, { projects: props.projects, change: changeOf(props.source_id, props.valid_from) }, data.statuses),
+  );
+  scene.showFootprints(
+    data.projects,
+    (f) => projectColour(mode, { ...f.properties, change: f.change }, data.statuses),
+    badgeOf,
+  );
+  scene.showEnded(state.previous ? data.endedBuildings : [], CHANGE_COLOURS.ended);
+  if (data.city) scene.showBoundary(data.city.geometry);
+  drawLegend();
+}
+
+// --- drawing the overlay ------------------------------------------------------------------
+
+function drawTimeline() {
+  renderTimeline($("timeline"), {
+    points: data.points,
+    available: availablePoints(),
+    current: state.point,
+    onChoose: (code) => code !== state.point && showPoint(code).catch(fail),
+  });
+}
+
+function drawStatusLine() {
+  const point = pointOf(state.point);
+  let count = scene ? ` · ${t("buildingsShown", { n: state.buildings })}` : "";
+  if (!tilesetOf(state.city, state.point)) count = ` · ${t("noTiles")}`;
+  $("status-line").textContent = `${point.label} · ${formatDate(point.valid_at)}${count}`;
+}
+
+function drawLegend() {
+  const names = { fields: new Map(data.fields.map((f) => [String(f.id), f.properties.name])) };
+  replace(
+    $("legend-items"),
+    legendEntries(state.mode, data.statuses, names, state.lang).map((e) =>
+      h("li", {}, swatch(e.colour, { outline: e.outline }), e.label),
+    ),
+  );
+}
+
+function drawChanges() {
+  const box = $("changes");
+  if (!state.previous) {
+    replace(box, h("p", { class: "hint" }, t("firstPoint")));
+    return;
+  }
+  const c = state.changes;
+  const changedProjects = data.projects.filter((p) => p.change !== "unchanged").length + data.endedProjects.length;
+  replace(
+    box,
+    h("h3", {}, t("changesSince", { point: state.previous })),
+    h(
+      "ul",
+      { class: "change-counts" },
+      h("li", { "data-change": "new" }, swatch(CHANGE_COLOURS.new), h("b", {}, c.new), ` ${t("isNew")}`),
+      h("li", { "data-change": "changed" }, swatch(CHANGE_COLOURS.changed), h("b", {}, c.changed), ` ${t("isChanged")}`),
+      h("li", { "data-change": "ended" }, swatch(CHANGE_COLOURS.ended, { outline: true }), h("b", {}, c.ended), ` ${t("isEnded")}`),
+      h("li", { "data-change": "projects" }, h("span", { class: "mark" }, "▲"), h("b", {}, changedProjects), ` ${t("projectsChanged")}`),
+    ),
+    data.endedBuildings.length
+      ? h(
+          "details",
+          {},
+          h("summary", {}, t("endedBuildings")),
+          h("ul", { class: "ended-list" }, data.endedBuildings.map((f) => h("li", {}, f.properties.source_id))),
+        )
+      : null,
+    state.mode !== "change"
+      ? h("button", { type: "button", class: "link", onClick: () => setMode("change") }, t("showChanges"))
+      : null,
+  );
+}
+
+function drawPanels() {
+  const point = pointOf(state.point) ?? { id: "", label: "" };
+  const cityNames = new Map(data.cities.map((c) => [String(c.id), c.properties.name]));
+  replace(
+    $("panel-city"),
+    cityPanel({
+      city: data.city,
+      projects: data.projects,
+      endedProjects: data.endedProjects,
+      point,
+      statuses: data.statuses,
+      onProject: (code) => openProject(code).catch(fail),
+    }),
+  );
+  replace(
+    $("panel-theme"),
+    themePanel({
+      fields: data.fields,
+      field: data.field,
+      projects: data.themeProjects,
+      challenges: data.challenges,
+      cities: cityNames,
+      point,
+      statuses: data.statuses,
+      onField: (code) => chooseField(code).catch(fail),
+      onProject: (code, city) => openProject(code, { city }).catch(fail),
+    }),
+  );
+  replace(
+    $("panel-solution"),
+    solutionPanel({
+      solution: data.solution,
+      points: data.points.filter((p) => availablePoints().has(p.id) || data.solution?.reports?.some((r) => r.properties.point === p.id)),
+      point,
+      statuses: data.statuses,
+      challengeLabels: new Map(data.challenges.map((c) => [String(c.id), c.properties.label])),
+      onProject: (code) => openProject(code, { building: data.solution?.building }).catch(fail),
+    }),
+  );
+}
+
+function setTab(tab) {
+  state.tab = tab;
+  for (const button of document.querySelectorAll("#tabs [role=tab]")) {
+    const on = button.dataset.tab === tab;
+    button.setAttribute("aria-selected", String(on));
+    $(`panel-${button.dataset.tab}`).hidden = !on;
+  }
+  if (tab === "theme" && !data.field && data.fields.length) chooseField(String(data.fields[0].id)).catch(fail);
+}
+
+function setMode(mode) {
+  state.mode = MODES.includes(mode) ? mode : "status";
+  $("colour-mode").value = state.mode;
+  paint();
+  drawChanges();
+}
+
+// --- the levels ---------------------------------------------------------------------------
+
+async function chooseField(code) {
+  data.field = code;
+  data.themeProjects = await api.items("projects", { thematic_field: code, datetime: state.date }, state.lang);
+  data.themeProjects.sort(
+    (a, b) => a.properties.city.localeCompare(b.properties.city) || a.properties.project.localeCompare(b.properties.project),
+  );
+  drawPanels();
+}
+
+async function openProject(code, { city, building, show = true } = {}) {
+  if (city && city !== state.city && data.tilesets.some((x) => x.city === city)) {
+    await switchCity(city);
+  }
+  const [reports, versions] = await Promise.all([
+    api.translatedItems("reports", { project: code }, state.lang, REPORT_SECTIONS),
+    api.items("projects", { project: code }, state.lang),
+  ]);
+  const date = state.date;
+  const within = (f) => f.properties.valid_from <= date && (!f.properties.valid_to || date < f.properties.valid_to);
+  const report = reports.find(within) ?? null;
+  const version = versions.find(within) ?? null;
+  const field = (version ?? report)?.properties.thematic_field;
+  data.solution = {
+    project: code,
+    building: building ?? null,
+    report,
+    version,
+    reports: reports.sort((a, b) => a.properties.valid_from.localeCompare(b.properties.valid_from)),
+    versions,
+    fieldName: data.fields.find((f) => String(f.id) === field)?.properties.name,
+  };
+  state.solution = {
+    project: code,
+    point: state.point,
+    reportPoint: report?.properties.point ?? null,
+    status: (version ?? report)?.properties.status ?? null,
+  };
+  if (field && show) data.field = field;
+  drawPanels();
+  if (show) setTab("solution");
+}
+
+async function onPick(picked) {
+  state.selected = picked.kind === "none" ? null : picked;
+  if (picked.kind === "building") {
+    scene.select(picked.properties.version_id);
+    const codes = picked.properties.projects.map((p) => p.code);
+    if (codes.length) {
+      await openProject(codes[0], { building: picked.properties });
+    } else {
+      data.solution = { building: picked.properties, project: null };
+      state.solution = null;
+      drawPanels();
+      setTab("solution");
+    }
+  } else if (picked.kind === "project") {
+    scene.select(null);
+    await openProject(picked.code);
+  }
+}
+
+async function switchCity(code) {
+  state.tilesLoaded = false;
+  state.city = code;
+  $("city").value = code;
+  data.solution = null;
+  state.solution = null;
+  await loadCity();
+  const available = availablePoints();
+  const keep = available.has(state.point)
+    ? state.point
+    : ([...data.points].reverse().find((p) => available.has(p.id))?.id ?? state.point);
+  await showPoint(keep, { fly: true });
+}
+
+async function switchLanguage(lang) {
+  state.lang = setLanguage(lang);
+  for (const button of document.querySelectorAll("#languages button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
+  }
+  updateUrl();
+  await loadReference();
+  await loadCity();
+  drawCitySelect();
+  drawTimeline();
+  const prevDate = state.previous ? pointOf(state.previous).valid_at : null;
+  const [projects, prevProjects] = await Promise.all([
+    api.items("projects", { city: state.city, datetime: state.date }, state.lang),
+    prevDate ? api.items("projects", { city: state.city, datetime: prevDate }, state.lang) : [],
+  ]);
+  classifyProjects(projects, prevProjects);
+  if (data.field) {
+    await chooseField(data.field);
+  }
+  if (data.solution?.project) {
+    await openProject(data.solution.project, { building: data.solution.building, show: false });
+  }
+  paint();
+  drawStatusLine();
+  drawChanges();
+  drawPanels();
+  state.shownLang = state.lang;
+}
+
+// --- start --------------------------------------------------------------------------------
+
+function drawCitySelect() {
+  const select = $("city");
+  const withTiles = new Set(data.tilesets.map((x) => x.city));
+  // Cities without 3D data (follower cities) stay choosable for their city level.
+  const ordered = [...data.cities].sort((a, b) => withTiles.has(String(b.id)) - withTiles.has(String(a.id)));
+  replace(
+    select,
+    ordered.map((c) =>
+      h(
+        "option",
+        { value: String(c.id), selected: String(c.id) === state.city },
+        withTiles.has(String(c.id)) ? c.properties.name : `${c.properties.name} (${t("noTiles")})`,
+      ),
+    ),
+  );
+}
+
+function drawModeSelect() {
+  const select = $("colour-mode");
+  const keys = { status: "byStatus", theme: "byTheme", change: "byChange" };
+  replace(select, MODES.map((m) => h("option", { value: m, "data-i18n": keys[m], selected: m === state.mode }, t(keys[m]))));
+}
+
+function updateUrl() {
+  const params = new URLSearchParams({ city: state.city ?? "", point: state.point ?? "", lang: state.lang });
+  history.replaceState(null, "", `?${params}`);
+}
+
+function wireControls() {
+  for (const button of document.querySelectorAll("#languages button")) {
+    button.addEventListener("click", () => switchLanguage(button.dataset.lang).catch(fail));
+  }
+  for (const button of document.querySelectorAll("#tabs [role=tab]")) {
+    button.addEventListener("click", () => setTab(button.dataset.tab));
+  }
+  $("city").addEventListener("change", (e) => switchCity(e.target.value).catch(fail));
+  $("colour-mode").addEventListener("change", (e) => setMode(e.target.value));
+  document.addEventListener("keydown", (e) => {
+    if (e.target.closest("input, select, textarea")) return;
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+    const available = data.points.filter((p) => availablePoints().has(p.id));
+    const index = available.findIndex((p) => p.id === state.point) + (e.key === "ArrowRight" ? 1 : -1);
+    if (available[index]) showPoint(available[index].id).catch(fail);
+  });
+}
+
+async function start() {
+  const params = new URLSearchParams(location.search);
+  const wanted = params.get("lang") ?? navigator.language?.slice(0, 2);
+  state.lang = setLanguage(LANGUAGES.includes(wanted) ? wanted : "en");
+  for (const button of document.querySelectorAll("#languages button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
+  }
+  drawModeSelect();
+  wireControls();
+  if (typeof Cesium === "undefined") {
+    showMessage(t("noCesium", { detail: "cesium/Cesium.js" }));
+    document.body.classList.add("no-3d");
+  } else if (!webglAvailable()) {
+    showMessage(t("noWebgl"), "warning");
+    document.body.classList.add("no-3d");
+  } else {
+    try {
+      scene = new Scene($("globe"), { onPick: (p) => onPick(p).catch(fail) });
+      state.webgl = true;
+    } catch (err) {
+      console.warn(err);
+      showMessage(t("noWebgl"), "warning");
+      document.body.classList.add("no-3d");
+    }
+  }
+  const [palette, index] = await Promise.all([api.palette(), api.tilesIndex().catch(() => ({ tilesets: [] }))]);
+  data.statuses = palette.statuses;
+  data.tilesets = index.tilesets ?? [];
+  await loadReference();
+  if (!data.tilesets.length) {
+    showMessage(t("noTilesets"), "warning");
+    return;
+  }
+  const cities = [...new Set(data.tilesets.map((x) => x.city))];
+  state.city = cities.includes(params.get("city")) ? params.get("city") : cities[0];
+  drawCitySelect();
+  await loadCity();
+  const available = availablePoints();
+  const point = available.has(params.get("point"))
+    ? params.get("point")
+    : [...data.points].reverse().find((p) => available.has(p.id))?.id;
+  await showPoint(point, { fly: true });
+  state.shownLang = state.lang;
+  state.ready = true;
+}
+
+start().catch(fail);

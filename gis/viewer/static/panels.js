@@ -1,0 +1,282 @@
+// The three levels of the source document (D2.1.1, chapter 2): city, thematic field, solution.
+// Each function turns data already fetched into elements; none of them talks to the server.
+
+import { swatch, h } from "./dom.js";
+import { formatDate, labelled, t } from "./i18n.js";
+import { THEME_COLOURS } from "./colours.js";
+
+export const REPORT_SECTIONS = [
+  "objectives",
+  "partners",
+  "drivers",
+  "barriers",
+  "corrective_actions",
+  "risks",
+  "lessons_learned",
+];
+
+/** A titled text; English fallback texts carry a visible mark and lang="en". */
+function textBlock(key, text, englishOnly) {
+  if (!text) return null;
+  const fallback = englishOnly?.has(key);
+  return h(
+    "section",
+    { class: "text", "data-field": key },
+    h("h4", {}, t(key), fallback ? h("span", { class: "fallback", title: t("englishOnly") }, t("englishOnly")) : null),
+    h("p", { lang: fallback ? "en" : null }, text),
+  );
+}
+
+function statusChip(code, label, statuses) {
+  const colour = statuses.find((s) => s.code === code)?.colour ?? "#999";
+  return h("span", { class: "chip", "data-status": code }, swatch(colour), label ?? code);
+}
+
+function changeBadge(change) {
+  if (!change || change === "unchanged") return null;
+  const key = { new: "projectNew", status: "statusChanged", footprint: "footprintChanged", ended: "projectEnded" }[change];
+  return h("span", { class: `badge badge-${change}` }, t(key));
+}
+
+export function cityPanel({ city, projects, endedProjects, point, statuses, onProject }) {
+  if (!city) return h("p", { class: "hint" }, t("loading"));
+  const p = city.properties;
+  const list = projects.length
+    ? h(
+        "ul",
+        { class: "project-list" },
+        [...projects, ...endedProjects].map((f) =>
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              { type: "button", class: "project-link", "data-project": f.properties.project, onClick: () => onProject(f.properties.project) },
+              statusChip(f.properties.status, f.properties.status_label, statuses),
+              h("span", { class: "code" }, f.properties.project),
+              h("span", { class: "title" }, f.properties.title),
+              changeBadge(f.change),
+            ),
+          ),
+        ),
+      )
+    : h("p", { class: "hint" }, t("noProjects"));
+  return h(
+    "div",
+    { class: "level level-city" },
+    h("h2", {}, p.name),
+    h(
+      "p",
+      { class: "meta" },
+      `${labelled("district")}${p.district ?? "–"} · ${p.role === "lighthouse" ? t("lighthouse") : t("follower")}`,
+    ),
+    textBlock("concept", p.concept, city.englishOnly),
+    textBlock("objectives", p.objectives, city.englishOnly),
+    textBlock("vision", p.vision, city.englishOnly),
+    p.concept || p.objectives || p.vision ? null : h("p", { class: "hint" }, t("noCityTexts")),
+    h("h3", {}, t("projectsAt", { point: point.label })),
+    list,
+  );
+}
+
+export function themePanel({ fields, field, projects, challenges, cities, point, statuses, onField, onProject }) {
+  const picker = h(
+    "div",
+    { class: "field-picker", role: "tablist" },
+    fields.map((f) =>
+      h(
+        "button",
+        {
+          type: "button",
+          role: "tab",
+          "aria-selected": String(f.id === field),
+          "data-field": f.id,
+          onClick: () => onField(f.id),
+        },
+        swatch(THEME_COLOURS[f.id] ?? "#999"),
+        f.properties.name,
+      ),
+    ),
+  );
+  const cityName = (code) => cities.get(code) ?? code;
+  const byCity = new Map();
+  for (const f of projects) {
+    const list = byCity.get(f.properties.city) ?? [];
+    list.push(f);
+    byCity.set(f.properties.city, list);
+  }
+  const projectList = projects.length
+    ? [...byCity.entries()].map(([code, list]) =>
+        h(
+          "div",
+          { class: "city-group" },
+          h("h4", {}, cityName(code)),
+          h(
+            "ul",
+            { class: "project-list" },
+            list.map((f) =>
+              h(
+                "li",
+                {},
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "project-link",
+                    "data-project": f.properties.project,
+                    onClick: () => onProject(f.properties.project, f.properties.city),
+                  },
+                  statusChip(f.properties.status, f.properties.status_label, statuses),
+                  h("span", { class: "code" }, f.properties.project),
+                  h("span", { class: "title" }, f.properties.title),
+                ),
+              ),
+            ),
+          ),
+        ),
+      )
+    : h("p", { class: "hint" }, t("noProjects"));
+  const relevant = challenges
+    .filter((c) => (c.properties.thematic_fields ?? []).includes(field))
+    .sort((a, b) => b.properties.city_count - a.properties.city_count || a.id.localeCompare(b.id));
+  const challengeList = relevant.length
+    ? h(
+        "ul",
+        { class: "challenge-list" },
+        relevant.map((c) =>
+          h(
+            "li",
+            { class: c.properties.city_count > 1 ? "shared" : null, "data-challenge": c.id },
+            h("span", { class: "label" }, c.properties.label),
+            c.properties.city_count > 1
+              ? h("span", { class: "badge badge-shared" }, t("sharedBy", { n: c.properties.city_count }))
+              : null,
+            h(
+              "span",
+              { class: "meta" },
+              `${labelled("raisedBy")}${(c.properties.cities ?? []).map(cityName).join(", ")} (${(c.properties.points ?? []).join(", ")})`,
+            ),
+          ),
+        ),
+      )
+    : h("p", { class: "hint" }, t("noChallenges"));
+  return h(
+    "div",
+    { class: "level level-theme" },
+    picker,
+    h("h3", {}, t("themeProjects", { point: point.label })),
+    projectList,
+    h("h3", {}, t("sharedChallenges")),
+    challengeList,
+  );
+}
+
+/** The building part of the solution level: what was clicked, and which projects touch it. */
+function buildingCard(building, onProject) {
+  if (!building) return null;
+  return h(
+    "div",
+    { class: "building-card" },
+    h("h4", {}, `${t("building")} ${building.source_id}`),
+    h(
+      "p",
+      { class: "meta" },
+      `${labelled("height")}${Number(building.height).toFixed(1)} m${building.height_estimated ? ` (${t("estimated")})` : ""}`,
+      building.storeys >= 0 ? ` · ${labelled("storeys")}${building.storeys}` : "",
+      ` · ${labelled("validFrom")}${formatDate(building.valid_from)}`,
+    ),
+    building.projects.length > 1
+      ? h(
+          "p",
+          { class: "choose" },
+          t("otherProjects"),
+          " ",
+          building.projects.map((p) =>
+            h("button", { type: "button", class: "project-link inline", "data-project": p.code, onClick: () => onProject(p.code) }, p.code),
+          ),
+        )
+      : null,
+    building.projects.length === 0 ? h("p", { class: "hint" }, t("buildingOnly")) : null,
+  );
+}
+
+export function solutionPanel({ solution, points, point, statuses, challengeLabels, onProject }) {
+  if (!solution) return h("div", { class: "level level-solution" }, h("p", { class: "hint" }, t("chooseProject")));
+  const { building, project, version, report, reports, versions } = solution;
+  const head = version ?? report;
+  const parts = [buildingCard(building, onProject)];
+  if (project) {
+    const props = head?.properties ?? {};
+    parts.push(
+      h("h2", { "data-project": project }, h("span", { class: "code" }, project), " ", props.title ?? ""),
+      h(
+        "p",
+        { class: "meta" },
+        h(
+          "span",
+          { class: "chip", "data-field": props.thematic_field },
+          swatch(THEME_COLOURS[props.thematic_field] ?? "#999"),
+          solution.fieldName ?? props.thematic_field ?? "–",
+        ),
+        version ? h("span", {}, `${labelled("touches")}${version.properties.buildings_touched}`) : null,
+      ),
+    );
+    parts.push(h("h3", {}, t("report", { point: point.label })));
+    if (report) {
+      const r = report.properties;
+      parts.push(
+        h(
+          "div",
+          { class: "report", "data-report-point": r.point },
+          h(
+            "p",
+            { class: "meta" },
+            statusChip(r.status, r.status_label, statuses),
+            r.progress !== null && r.progress !== undefined ? ` ${labelled("progress")}${Math.round(r.progress)} %` : "",
+            r.point !== point.id ? h("span", { class: "badge" }, t("reportFrom", { point: r.point })) : null,
+          ),
+          REPORT_SECTIONS.map((key) => textBlock(key, r[key], report.englishOnly)),
+          r.challenges?.length
+            ? h(
+                "section",
+                { class: "text" },
+                h("h4", {}, t("challenges")),
+                h("ul", { class: "tags" }, r.challenges.map((c) => h("li", {}, challengeLabels.get(c) ?? c))),
+              )
+            : null,
+        ),
+      );
+    } else {
+      parts.push(h("p", { class: "hint no-report" }, t("noReport")));
+    }
+    parts.push(h("h3", {}, t("statusOverTime")), statusHistory({ points, point, reports, versions, statuses }));
+  }
+  return h("div", { class: "level level-solution" }, parts);
+}
+
+/** One row per measurement point: the project's status then (footprint version) and progress. */
+function statusHistory({ points, point, reports, versions, statuses }) {
+  const validAt = (features, date) =>
+    features.find((f) => f.properties.valid_from <= date && (!f.properties.valid_to || date < f.properties.valid_to));
+  return h(
+    "table",
+    { class: "history" },
+    h(
+      "tbody",
+      {},
+      points.map((p) => {
+        const version = validAt(versions, p.valid_at);
+        const report = reports.find((r) => r.properties.point === p.id);
+        const status = version?.properties.status ?? report?.properties.status;
+        const label = version?.properties.status_label ?? report?.properties.status_label;
+        return h(
+          "tr",
+          { class: p.id === point.id ? "current" : null, "data-point": p.id },
+          h("th", {}, p.id, h("small", {}, formatDate(p.valid_at))),
+          h("td", {}, status ? statusChip(status, label, statuses) : h("span", { class: "hint" }, t("notAtPoint"))),
+          h("td", { class: "progress" }, report?.properties.progress != null ? `${Math.round(report.properties.progress)} %` : ""),
+        );
+      }),
+    ),
+  );
+}

@@ -1,0 +1,420 @@
+// The 3D scene: CesiumJS with the offline Natural Earth globe, one 3D tileset per measurement
+// point, project footprints from the OGC API, the district boundary and picking.
+/* global Cesium */
+
+const FOOTPRINT_HEIGHT = 0.4; // metres above the ellipsoid: above the globe, below every roof
+
+export function webglAvailable() {
+  try {
+    const canvas = document.createElement("canvas");
+    return Boolean(canvas.getContext("webgl2") || canvas.getContext("webgl"));
+  } catch {
+    return false;
+  }
+}
+
+export class Scene {
+  constructor(container, { onPick }) {
+    const imagery = Cesium.TileMapServiceImageryProvider.fromUrl(
+      Cesium.buildModuleUrl("Assets/Textures/NaturalEarthII"),
+    );
+    this.viewer = new Cesium.Viewer(container, {
+      baseLayer: Cesium.ImageryLayer.fromProviderAsync(imagery),
+      baseLayerPicker: false,
+      geocoder: false,
+      homeButton: false,
+      sceneModePicker: false,
+      navigationHelpButton: false,
+      animation: false,
+      timeline: false,
+      fullscreenButton: false,
+      infoBox: false,
+      selectionIndicator: false,
+      requestRenderMode: true,
+      maximumRenderTimeChange: Infinity,
+    });
+    const scene = this.viewer.scene;
+    scene.globe.baseColor = Cesium.Color.fromCssColorString("#dfe6e9");
+    scene.globe.depthTestAgainstTerrain = false;
+    scene.skyAtmosphere.show = true;
+    scene.fog.enabled = false;
+    // A paler globe so that the coloured buildings stand out.
+    const base = this.viewer.imageryLayers.get(0);
+    if (base) {
+      base.saturation = 0.35;
+      base.brightness = 1.25;
+    }
+    this.scene = scene;
+    this.tileset = null;
+    this.tilesetKey = null;
+    this.features = new Map(); // tile -> [Cesium3DTileFeature]
+    this.colourOf = () => "#ffffff";
+    this.selectedKey = null;
+    this.footprints = new Cesium.CustomDataSource("footprints");
+    this.ended = scene.primitives.add(new Cesium.PolylineCollection());
+    this.boundary = scene.primitives.add(new Cesium.PolylineCollection());
+    this.viewer.dataSources.add(this.footprints);
+    const handler = new Cesium.ScreenSpaceEventHandler(scene.canvas);
+    handler.setInputAction((event) => onPick(this.pick(event.position)), Cesium.ScreenSpaceEventType.LEFT_CLICK);
+    this.handler = handler;
+  }
+
+  /**
+   * What is under a window position: a building feature, a project footprint, or nothing.
+   * A building wins over a footprint marker drawn on top of it (a point project sits on its
+   * building); its projects include the marker's.
+   */
+  pick(position) {
+    const picked = this.scene.drillPick(position, 4);
+    const building = picked.find((p) => p instanceof Cesium.Cesium3DTileFeature);
+    if (building) return { kind: "building", properties: featureProperties(building) };
+    const entity = picked.map((p) => p?.id).find((id) => id instanceof Cesium.Entity && id.properties?.project);
+    if (entity) return { kind: "project", code: entity.properties.project.getValue() };
+    return { kind: "none" };
+  }
+
+  /**
+   * Show the tileset at `url`; resolves with the features of the loaded tiles once every tile
+   * the camera needs is loaded. The previous tileset stays until then (no flicker).
+   */
+  async showTileset(key, url, { fly }) {
+    // The tilesets have one level of detail (every building in one leaf) and a tileset
+    // geometric error of the largest building: with Cesium's default of 16 px a whole district
+    // vanishes once that building is smaller than 16 px, i.e. exactly in the overview. 1 px
+    // keeps it drawn at any distance where a building is still visible; nothing more loads.
+    const tileset = await Cesium.Cesium3DTileset.fromUrl(url, {
+      show: false,
+      preloadWhenHidden: true,
+      maximumScreenSpaceError: 1,
+    });
+    tileset.colorBlendMode = Cesium.Cesium3DTileColorBlendMode.REPLACE;
+    const features = new Map();
+    tileset.tileLoad.addEventListener((tile) => {
+      const content = tile.content;
+      const list = [];
+      for (let i = 0; i < content.featuresLength; i += 1) list.push(content.getFeature(i));
+      features.set(tile, list);
+      for (const feature of list) this.paint(feature);
+    });
+    tileset.tileUnload.addEventListener((tile) => features.delete(tile));
+    this.scene.primitives.add(tileset);
+    if (fly) this.frame(tileset);
+    await this.untilLoaded(tileset);
+    const previous = this.tileset;
+    this.tileset = tileset;
+    this.tilesetKey = key;
+    this.features = features;
+    tileset.show = true;
+    if (previous) this.scene.primitives.remove(previous);
+    this.scene.requestRender();
+    return this.allFeatures();
+  }
+
+  /** No 3D data for the chosen city: remove the tileset and forget its features. */
+  clearTileset() {
+    if (this.tileset) this.scene.primitives.remove(this.tileset);
+    this.tileset = null;
+    this.tilesetKey = null;
+    this.features = new Map();
+    this.kick();
+    return [];
+  }
+
+  /** A top-down view of a GeoJSON geometry (a district without 3D data). */
+  flyToGeometry(geometry) {
+    const points = [];
+    const walk = (c) => (typeof c[0] === "number" ? points.push(c) : c.forEach(walk));
+    walk(geometry.coordinates ?? []);
+    if (!points.length) return;
+    const lons = points.map((p) => p[0]);
+    const lats = points.map((p) => p[1]);
+    const rectangle = Cesium.Rectangle.fromDegrees(
+      Math.min(...lons),
+      Math.min(...lats),
+      Math.max(...lons),
+      Math.max(...lats),
+    );
+    this.viewer.camera.setView({ destination: rectangle });
+    this.kick();
+  }
+
+  untilLoaded(tileset) {
+    return new Promise((resolve) => {
+      const timer = setInterval(() => this.scene.requestRender(), 100);
+      const done = tileset.allTilesLoaded.addEventListener(() => {
+        if (!tileset.tilesLoaded) return;
+        done();
+        clearInterval(timer);
+        resolve();
+      });
+      this.scene.requestRender();
+    });
+  }
+
+  /**
+   * An oblique view of the whole tileset: looking along the district's short side so that its
+   * long side fills the width, from higher up the squarer the district is; then backed off
+   * until every corner of its bounding region is on screen above the timeline.
+   */
+  frame(tileset) {
+    const sphere = tileset.boundingSphere;
+    const camera = this.viewer.camera;
+    const region = tileset.extras?.bounding_region;
+    let heading = 0;
+    let pitch = -40;
+    let long = sphere.radius * 2;
+    let corners = [];
+    if (region) {
+      const [w, s, e, n, low, high] = region;
+      const wide = (e - w) * Math.cos((s + n) / 2) * 6378137;
+      const deep = (n - s) * 6378137;
+      heading = wide >= deep ? 0 : 90;
+      long = Math.max(wide, deep);
+      pitch = -30 - 22 * (Math.min(wide, deep) / Math.max(long, 1));
+      for (const lon of [w, e]) {
+        for (const lat of [s, n]) {
+          for (const h of [low, high]) corners.push(Cesium.Cartesian3.fromRadians(lon, lat, h));
+        }
+      }
+    }
+    // Cesium's fov spans the larger side of the canvas: the horizontal one is smaller on a
+    // portrait screen.
+    const fov = camera.frustum.fov ?? Cesium.Math.toRadians(60);
+    const aspect = camera.frustum.aspectRatio ?? 1;
+    const across = aspect >= 1 ? fov : 2 * Math.atan(Math.tan(fov / 2) * aspect);
+    let range = Math.max(((long / 2) * 1.1) / Math.tan(across / 2), 150);
+    const canvas = this.scene.canvas;
+    const fits = () =>
+      corners.every((corner) => {
+        const p = Cesium.SceneTransforms.worldToWindowCoordinates(this.scene, corner);
+        return p && p.x > 8 && p.x < canvas.clientWidth - 8 && p.y > 8 && p.y < canvas.clientHeight - 125;
+      });
+    for (let step = 0; step < 20; step += 1) {
+      camera.viewBoundingSphere(
+        sphere,
+        new Cesium.HeadingPitchRange(Cesium.Math.toRadians(heading), Cesium.Math.toRadians(pitch), range),
+      );
+      camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
+      if (fits()) break;
+      range *= 1.12;
+    }
+  }
+
+  allFeatures() {
+    return [...this.features.values()].flat();
+  }
+
+  /**
+   * Entities build their geometry asynchronously over the next frames; in request-render mode
+   * nothing would draw them, so keep rendering for a moment after a change.
+   */
+  kick(ms = 6000) {
+    const until = performance.now() + ms;
+    this.kickUntil = Math.max(this.kickUntil ?? 0, until);
+    if (this.kicking) return;
+    this.kicking = true;
+    const step = () => {
+      this.scene.requestRender();
+      if (performance.now() < this.kickUntil) setTimeout(step, 150);
+      else this.kicking = false;
+    };
+    step();
+  }
+
+  /** Recolour every loaded building with `colourOf(properties)`. */
+  recolour(colourOf) {
+    this.colourOf = colourOf;
+    for (const feature of this.allFeatures()) this.paint(feature);
+    this.scene.requestRender();
+  }
+
+  paint(feature) {
+    const props = featureProperties(feature);
+    const css = props.version_id === this.selectedKey ? "#00e5ff" : this.colourOf(props);
+    feature.color = Cesium.Color.fromCssColorString(css);
+  }
+
+  select(versionId) {
+    this.selectedKey = versionId;
+    for (const feature of this.allFeatures()) this.paint(feature);
+    this.scene.requestRender();
+  }
+
+  /** Project footprints (GeoJSON features) as translucent polygons or points, with badges. */
+  showFootprints(projects, colourOf, badgeOf) {
+    this.footprints.entities.removeAll();
+    let badges = 0;
+    for (const project of projects) {
+      const colour = Cesium.Color.fromCssColorString(colourOf(project));
+      const properties = { project: project.properties.project };
+      for (const [i, part] of geometryParts(project.geometry).entries()) {
+        const id = `${project.properties.project}#${i}`;
+        if (part.type === "Polygon") {
+          this.footprints.entities.add({
+            id,
+            properties,
+            polygon: {
+              hierarchy: polygonHierarchy(part.coordinates),
+              height: FOOTPRINT_HEIGHT,
+              material: colour.withAlpha(0.35),
+              outline: true,
+              outlineColor: colour,
+            },
+          });
+          this.footprints.entities.add({
+            id: `${id}-edge`,
+            properties,
+            polyline: {
+              positions: ring(part.coordinates[0], FOOTPRINT_HEIGHT + 0.1),
+              width: 3,
+              material: colour,
+            },
+          });
+        } else if (part.type === "LineString") {
+          this.footprints.entities.add({
+            id,
+            properties,
+            polyline: { positions: ring(part.coordinates, FOOTPRINT_HEIGHT), width: 5, material: colour },
+          });
+        } else if (part.type === "Point") {
+          this.footprints.entities.add({
+            id,
+            properties,
+            position: Cesium.Cartesian3.fromDegrees(part.coordinates[0], part.coordinates[1], 2),
+            point: {
+              pixelSize: 14,
+              color: colour,
+              outlineColor: Cesium.Color.WHITE,
+              outlineWidth: 2,
+              disableDepthTestDistance: Number.POSITIVE_INFINITY,
+            },
+          });
+        }
+      }
+      const badge = badgeOf(project);
+      const centre = centreOf(project.geometry);
+      if (badge && centre) {
+        const lift = 22 * (badges % 3); // staggered so that neighbouring badges do not overlap
+        badges += 1;
+        this.footprints.entities.add({
+          id: `${project.properties.project}-badge`,
+          properties,
+          position: Cesium.Cartesian3.fromDegrees(centre[0], centre[1], 45),
+          label: {
+            text: badge,
+            font: "600 13px system-ui, sans-serif",
+            fillColor: Cesium.Color.WHITE,
+            showBackground: true,
+            backgroundColor: Cesium.Color.fromCssColorString("#263238").withAlpha(0.85),
+            backgroundPadding: new Cesium.Cartesian2(6, 4),
+            pixelOffset: new Cesium.Cartesian2(0, -6 - lift),
+            disableDepthTestDistance: Number.POSITIVE_INFINITY,
+            scaleByDistance: new Cesium.NearFarScalar(300, 1.0, 4000, 0.6),
+          },
+        });
+      }
+    }
+    this.kick();
+  }
+
+  /** Outlines of the buildings that ended at this point (they have no 3D tile any more). */
+  showEnded(features, colour) {
+    this.ended.removeAll();
+    const material = Cesium.Material.fromType("Color", { color: Cesium.Color.fromCssColorString(colour) });
+    for (const feature of features) {
+      for (const part of geometryParts(feature.geometry)) {
+        if (part.type !== "Polygon") continue;
+        this.ended.add({ positions: ring(part.coordinates[0], 0.6), width: 3, material });
+      }
+    }
+    this.scene.requestRender();
+  }
+
+  /** The district boundary, dashed (plain polylines: drawn in the next frame, no workers). */
+  showBoundary(geometry) {
+    this.boundary.removeAll();
+    const material = Cesium.Material.fromType("PolylineDash", {
+      color: Cesium.Color.fromCssColorString("#fdd835"),
+      dashLength: 24,
+    });
+    for (const part of geometryParts(geometry)) {
+      if (part.type !== "Polygon") continue;
+      this.boundary.add({ positions: ring(part.coordinates[0], 0.5), width: 3, material });
+    }
+    this.scene.requestRender();
+  }
+
+  /** Page coordinates of a geographic position (for tests and for anchoring overlays). */
+  toScreen(lon, lat, height = 0) {
+    const position = Cesium.Cartesian3.fromDegrees(lon, lat, height);
+    const win = Cesium.SceneTransforms.worldToWindowCoordinates(this.scene, position);
+    if (!win) return null;
+    const rect = this.scene.canvas.getBoundingClientRect();
+    return { x: rect.left + win.x, y: rect.top + win.y };
+  }
+}
+
+export function featureProperties(feature) {
+  const get = (name) => feature.getProperty(name);
+  let projects = [];
+  try {
+    projects = JSON.parse(get("projects") || "[]");
+  } catch {
+    projects = [];
+  }
+  return {
+    version_id: get("version_id"),
+    source_id: get("source_id"),
+    city: get("city"),
+    valid_from: get("valid_from"),
+    valid_to: get("valid_to"),
+    height: get("height"),
+    storeys: get("storeys"),
+    height_estimated: get("height_estimated"),
+    status: get("status"),
+    projects,
+  };
+}
+
+function geometryParts(geometry) {
+  if (!geometry) return [];
+  switch (geometry.type) {
+    case "Polygon":
+    case "LineString":
+    case "Point":
+      return [geometry];
+    case "MultiPolygon":
+      return geometry.coordinates.map((coordinates) => ({ type: "Polygon", coordinates }));
+    case "MultiLineString":
+      return geometry.coordinates.map((coordinates) => ({ type: "LineString", coordinates }));
+    case "MultiPoint":
+      return geometry.coordinates.map((coordinates) => ({ type: "Point", coordinates }));
+    case "GeometryCollection":
+      return geometry.geometries.flatMap(geometryParts);
+    default:
+      return [];
+  }
+}
+
+function ring(coordinates, height) {
+  return Cesium.Cartesian3.fromDegreesArrayHeights(coordinates.flatMap(([x, y]) => [x, y, height]));
+}
+
+function polygonHierarchy(rings) {
+  const flat = (r) => Cesium.Cartesian3.fromDegreesArray(r.flatMap(([x, y]) => [x, y]));
+  return new Cesium.PolygonHierarchy(
+    flat(rings[0]),
+    rings.slice(1).map((hole) => new Cesium.PolygonHierarchy(flat(hole))),
+  );
+}
+
+/** A representative lon/lat of a geometry: the mean of its vertices. */
+export function centreOf(geometry) {
+  const points = [];
+  const walk = (c) => (typeof c[0] === "number" ? points.push(c) : c.forEach(walk));
+  if (geometry?.coordinates) walk(geometry.coordinates);
+  else if (geometry?.geometries) geometry.geometries.forEach((g) => g.coordinates && walk(g.coordinates));
+  if (!points.length) return null;
+  const sum = points.reduce((a, p) => [a[0] + p[0], a[1] + p[1]], [0, 0]);
+  return [sum[0] / points.length, sum[1] / points.length];
+}
