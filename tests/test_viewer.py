@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -72,9 +73,8 @@ def site(server_url: str, template_db: str, tmp_path_factory) -> Iterator[Site]:
         load_sample(url, home / "sample", count=SAMPLE_PLOTS, echo=lambda _: None)
         env = {**os.environ, "KC_HOME": str(home), "KC_DATABASE_URL": url}
         kc = Path(sys.executable).parent / "kc"
-        subprocess.run(
-            [str(kc), "tiles", "export", "--all"], env=env, check=True, capture_output=True
-        )
+        for command in (["tiles", "export", "--all"], ["books", "build", "--no-pdf"]):
+            subprocess.run([str(kc), *command], env=env, check=True, capture_output=True)
         role = f"kc_viewer_test_{os.getpid()}"
         password = reader_password(home / "reader")
         conn = connect(url)
@@ -379,6 +379,8 @@ def test_viewer_timeline_levels_and_languages(site: Site) -> None:
                     assert marks == (1 if report[field] == report_en[field] else 0), field
                 changed.append(report["objectives"] != report_en["objectives"])
                 assert {"de": "bericht zum", "fr": "rapport au"}[lang] in text.lower()
+                books = {"de": "Projektbücher", "fr": "Livres de projets"}[lang]
+                assert page.locator("#books-link").inner_text() == books
                 browser.shot(f"4_solution_{lang}")
             assert any(changed), "the clicked project has a translated report"
 
@@ -484,3 +486,6 @@ def test_viewer_files_and_cesium_are_served_locally(site: Site) -> None:
     assert {s["code"] for s in palette["statuses"]} >= {"planned", "completed", "cancelled"}
     assert requests.get(f"{base}/viewer/..%2Froutes.py", timeout=30).status_code == 404
     assert requests.get(f"{base}/viewer", timeout=30, allow_redirects=False).status_code == 308
+    # The header's link to the Project Books resolves on the same server.
+    books = requests.get(urljoin(f"{base}/viewer/", "../books/index.html"), timeout=30)
+    assert books.status_code == 200 and books.headers["Content-Type"].startswith("text/html")
