@@ -59,6 +59,7 @@ def run(*, host: str | None = None, port: int | None = None, workers: int | None
     click.echo(f"  OpenAPI          {base}/openapi")
     click.echo(f"3D Tiles:          {base}/tiles/index.json")
     click.echo(f"Web viewer:        {base}/viewer/")
+    click.echo(f"Project Books:     {base}/books/")
     click.echo(f"gunicorn, {workers} workers, reading as a read-only role; Ctrl-C stops it.")
     sys.stdout.flush()
     command = server.gunicorn_command(host, port, workers)
