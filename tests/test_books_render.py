@@ -13,8 +13,8 @@ from PIL import Image
 
 from gis.books.build import build_books
 from tests.books_fixture import load_fixture
+from tests.browser import ARTIFACTS, FLAGS
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
 EXTERNAL = re.compile(r"https?:|//|\b(?:src|href)\s*=\s*[\"']?(?:[a-z][a-z0-9+.-]*:|/)", re.I)
 
 
@@ -35,12 +35,7 @@ def screenshot(page: Path, target: Path, height: int = 1600) -> Image.Image:
         subprocess.run(
             [
                 chromium(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
+                *FLAGS,
                 f"--user-data-dir={profile}",
                 f"--screenshot={target}",
                 f"--window-size=1280,{height}",

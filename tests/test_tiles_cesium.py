@@ -17,22 +17,11 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.browser import ARTIFACTS, CHROMIUM, FLAGS
 from tests.tiles_data import REPO, load_projects, load_rows, lyon_rows
 from tiles.export import export_all
 
 CESIUM = REPO / "node_modules" / "cesium" / "Build" / "Cesium"
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO / "tests" / "artifacts"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--enable-unsafe-swiftshader",
-    "--use-angle=swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PROPERTIES = [
     "version_id",
     "source_id",

@@ -27,22 +27,11 @@ import requests
 from etl.synthetic import load_sample
 from gis.db import connect
 from gis.settings import PROJECT_ROOT
+from tests.browser import ARTIFACTS, CHROMIUM, FLAGS
 from tests.conftest import _fresh_database
 from tests.server_fixtures import Server, drop_role, start_server
 
-CHROMIUM = Path("/usr/bin/chromium")
 CESIUM = PROJECT_ROOT / "node_modules" / "cesium" / "Build" / "Cesium" / "Cesium.js"
-ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--enable-unsafe-swiftshader",
-    "--use-angle=swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 LANGS = ("en", "de", "fr")
 VIEWPORT = {"width": 1280, "height": 800}
 SAMPLE_PLOTS = 400  # per city: small tilesets, software WebGL is slow
