@@ -11,6 +11,7 @@ import hashlib
 import json
 
 from gis import buildings, projects
+from gis.report_sections import REPORT_SECTIONS
 
 POINTS = ("PM18", "PM24", "PM30")
 ORIGIN = {"lyon": (4.8200, 45.7350), "munich": (11.4300, 48.1400), "vienna": (16.4200, 48.1700)}
@@ -111,15 +112,7 @@ DE = {"objectives": "Deutsches Ziel", "lessons_learned": "Deutsche Erkenntnisse"
 
 def texts(code: str, point: str, german: bool) -> dict:
     out = {}
-    for section in (
-        "objectives",
-        "partners",
-        "drivers",
-        "barriers",
-        "corrective_actions",
-        "risks",
-        "lessons_learned",
-    ):
+    for section in REPORT_SECTIONS:
         text = {"en": f"{section} of {code} at {point}"}
         if german and section in DE:
             text["de"] = f"{DE[section]} {code} {point}"

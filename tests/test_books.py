@@ -9,6 +9,7 @@ import pytest
 
 from gis.books.build import build_books
 from gis.books.data import load_reference
+from gis.report_sections import REPORT_SECTIONS
 from tests.books_fixture import POINTS, PROJECTS, load_fixture
 
 
@@ -120,15 +121,7 @@ def test_book_shows_report_sections_and_changes(books) -> None:
     html = (out / "PM30" / "en" / "holistic_refurbishment.html").read_text(encoding="utf-8")
     page = parse(out / "PM30" / "en" / "holistic_refurbishment.html")
     lyon = page.projects["LYO-REF-1"]["text"]
-    for section in (
-        "objectives",
-        "partners",
-        "drivers",
-        "barriers",
-        "corrective_actions",
-        "risks",
-        "lessons_learned",
-    ):
+    for section in REPORT_SECTIONS:
         assert f"{section} of LYO-REF-1 at PM30" in lyon[section]
     assert "Refurbishment of block A" in lyon["description"]
     assert "Activation of home-owners" in lyon["risks"]
