@@ -32,14 +32,14 @@ from psycopg2 import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gis.buildings import apply_staged, stage_rows
-from gis.cluster import Cluster
-from gis.db import connect
-from gis.migrations import migrate
-from gis.reference import seed
-from gis.server import serve as server
-from gis.server.roles import LOGIN_ROLE, ensure_login_role, reader_password, with_credentials
-from gis.settings import load_settings
+from gis.api import serve as server
+from gis.api.roles import LOGIN_ROLE, ensure_login_role, reader_password, with_credentials
+from gis.store.building_snapshots import apply_staged, stage_rows
+from gis.store.cluster import Cluster
+from gis.store.db import connect
+from gis.store.migrations import migrate
+from gis.store.reference import seed
+from gis.store.settings import load_settings
 
 DATABASE = "kc_bench"
 ORIGIN = (4.70, 45.70)

@@ -24,11 +24,11 @@ import psycopg2
 import pyogrio
 from psycopg2 import sql
 
-from etl.synthetic import write_buildings
-from gis.db import connect, database_url
-from gis.migrations import migrate
-from gis.reference import seed
-from gis.settings import load_settings
+from etl.sample.districts import write_buildings
+from gis.store.db import connect, database_url
+from gis.store.migrations import migrate
+from gis.store.reference import seed
+from gis.store.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 KC = ROOT / ".venv" / "bin" / "kc"

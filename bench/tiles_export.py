@@ -30,13 +30,13 @@ from psycopg2 import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gis.buildings import apply_staged, stage_rows
-from gis.cluster import Cluster
-from gis.copy import copy_rows
-from gis.db import connect
-from gis.migrations import migrate
-from gis.reference import seed
-from gis.settings import load_settings
+from gis.store.building_snapshots import apply_staged, stage_rows
+from gis.store.cluster import Cluster
+from gis.store.db import connect
+from gis.store.migrations import migrate
+from gis.store.reference import seed
+from gis.store.settings import load_settings
+from gis.store.staging import copy_rows
 from tiles.export import export_all, read_buildings
 from tiles.features import frame_for, solids
 

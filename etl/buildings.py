@@ -1,7 +1,7 @@
 """``kc load buildings``: a vector file of footprints as a city's snapshot at a measurement point.
 
 Reading, checks and the COPY rows are vectorised (pyogrio, pandas, shapely 2); the snapshot is
-applied set-based by :mod:`gis.buildings`. Everything happens in one transaction, after every
+applied set-based by :mod:`gis.store.building_snapshots`. Everything happens in one transaction, after every
 problem of the file has been collected: a file with problems loads nothing.
 """
 
@@ -19,8 +19,8 @@ from etl.geometry import as_multipolygons, ewkb_hex, polygonal_mask, present_mas
 from etl.problems import Problems
 from etl.readers import VectorData, check_location, file_sha256, read_vector
 from etl.vocabulary import check_city, check_point
-from gis import buildings as store
-from gis.versioning import SnapshotSummary
+from gis.store import building_snapshots as store
+from gis.store.versioning import SnapshotSummary
 
 #: Height of one storey in metres, used when a building has a number of storeys but no height
 #: (the version is then flagged ``height_estimated``). 3 m is the usual floor-to-floor height of

@@ -2,7 +2,7 @@
 
 A user who fixes a file wants to see every problem in it at once, not one per run. Loaders add
 problems to a :class:`Problems` collection while they validate and raise :class:`LoadProblems` (a
-:class:`gis.errors.KCError`, so the ``kc`` command prints it without a traceback and exits 1) before
+:class:`gis.store.errors.KCError`, so the ``kc`` command prints it without a traceback and exits 1) before
 anything is written.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extensions
 
-from gis.db import connect
-from gis.errors import KCError
+from gis.store.db import connect
+from gis.store.errors import KCError
 
 #: How many problems the message shows; the rest are counted.
 SHOWN = 50

@@ -2,7 +2,7 @@
 
 One feature per project: a point, line or polygon with the project code, thematic field, titles
 (``title_en`` required, ``title_de`` / ``title_fr`` optional) and status. Which buildings a project
-touches is derived by :mod:`gis.projects` (spatial intersection with the buildings valid at the
+touches is derived by :mod:`gis.store.project_snapshots` (spatial intersection with the buildings valid at the
 point, so load buildings first), or taken from a column listing building ids (``buildings``,
 separated by ``;`` or ``,``) when the file has one.
 """
@@ -22,8 +22,8 @@ from etl.geometry import ewkb_hex, present_mask, repair_invalid
 from etl.problems import Problems
 from etl.readers import check_location, file_sha256, read_vector
 from etl.vocabulary import check_city, check_point, statuses, thematic_fields
-from gis import projects as store
-from gis.versioning import SnapshotSummary
+from gis.store import project_snapshots as store
+from gis.store.versioning import SnapshotSummary
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 FIELDS = {

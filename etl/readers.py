@@ -19,8 +19,8 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from etl.crs import reproject_to_wgs84
 from etl.problems import Problems
-from gis.crs import reproject_to_wgs84
 
 STORAGE_EPSG = 4326
 #: Features farther than this from their city's district (in degrees, about 40-55 km in Europe)

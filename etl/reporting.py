@@ -23,7 +23,7 @@ from etl.problems import Problems
 from etl.readers import file_sha256
 from etl.vocabulary import Vocabulary, challenges, check_point, statuses, thematic_fields
 from etl.workbook import LANGS, TEXT_SECTIONS, Row, read_rows
-from gis.copy import copy_rows
+from gis.store.staging import copy_rows
 
 STAGE = "_kc_stage_report"
 REQUIRED = ("project_code", "status", "objectives")

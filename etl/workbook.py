@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from etl.problems import Problems
-from gis.report_sections import REPORT_SECTIONS
+from gis.store.report_sections import REPORT_SECTIONS
 
 SHEET = "Common Reporting"
 

@@ -15,11 +15,11 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-from gis.cluster import Cluster
-from gis.db import connect
-from gis.migrations import migrate
-from gis.reference import seed
-from gis.settings import load_settings
+from gis.store.cluster import Cluster
+from gis.store.db import connect
+from gis.store.migrations import migrate
+from gis.store.reference import seed
+from gis.store.settings import load_settings
 
 _counter = itertools.count()
 
@@ -100,7 +100,7 @@ def conn(db_url: str) -> Iterator[psycopg2.extensions.connection]:
 @pytest.fixture(scope="session")
 def lyon_db(server_url: str, template_db: str) -> Iterator[tuple[str, object]]:
     """A database with the real Lyon buildings at PM18 and PM24, projects and reports."""
-    from tests.server_fixtures import load_lyon
+    from tests.api.server import load_lyon
 
     for url in _fresh_database(server_url, template_db):
         yield url, load_lyon(url)
@@ -109,8 +109,8 @@ def lyon_db(server_url: str, template_db: str) -> Iterator[tuple[str, object]]:
 @pytest.fixture(scope="session")
 def reader_db_url(lyon_db, tmp_path_factory) -> Iterator[str]:
     """The Lyon database as a read-only login role (a test-only role, dropped afterwards)."""
-    from gis.server.roles import ensure_login_role, reader_password, with_credentials
-    from tests.server_fixtures import drop_role
+    from gis.api.roles import ensure_login_role, reader_password, with_credentials
+    from tests.api.server import drop_role
 
     url, _ = lyon_db
     role = f"kc_api_test_{os.getpid()}"
@@ -126,7 +126,7 @@ def reader_db_url(lyon_db, tmp_path_factory) -> Iterator[str]:
 def api(lyon_db, reader_db_url, tmp_path_factory) -> Iterator[object]:
     """``kc serve`` running against the Lyon database, with a small 3D Tiles export."""
     from gis.books.build import build_books
-    from tests.server_fixtures import start_server, write_tiles
+    from tests.api.server import start_server, write_tiles
 
     home = tmp_path_factory.mktemp("kc_home")
     write_tiles(home / "tiles")

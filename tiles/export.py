@@ -21,7 +21,7 @@ from py3dtiles.constants import SpecVersion
 from py3dtiles.tileset import BoundingVolumeBox, Tile, TileSet
 from py3dtiles.tileset.content.gltf import Gltf
 
-from gis.errors import KCError
+from gis.store.errors import KCError
 from tiles import tiling
 from tiles.b3dm import b3dm
 from tiles.features import Buildings, FeatureError, Solids, frame_for, solids

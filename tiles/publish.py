@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from gis.errors import KCError
+from gis.store.errors import KCError
 
 
 class PublishError(KCError):

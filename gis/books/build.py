@@ -30,7 +30,7 @@ from gis.books.i18n import LANGS
 from gis.books.pages import build_book
 from gis.books.pdf import pdf_unavailable, write_pdf
 from gis.books.render import render_book, render_matrix, render_point_index, render_root_index
-from gis.settings import Settings
+from gis.store.settings import Settings
 
 INDEX = "index.json"
 MANIFEST = "book.json"

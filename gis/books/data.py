@@ -11,7 +11,7 @@ from collections import defaultdict
 import psycopg2.extensions
 
 from gis.books.model import SECTIONS, Building, Named, Point, ProjectAtPoint, Reference, Status
-from gis.errors import KCError
+from gis.store.errors import KCError
 
 
 class BooksError(KCError):

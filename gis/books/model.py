@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from gis.report_sections import REPORT_SECTIONS
+from gis.store.report_sections import REPORT_SECTIONS
 
 #: A text for people: ``{"en": …, "de": …, "fr": …}``, English always present.
 I18n = dict[str, str]

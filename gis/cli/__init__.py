@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from gis.errors import KCError
+from gis.store.errors import KCError
 
 
 class KCGroup(click.Group):

@@ -8,8 +8,8 @@ import click
 
 from gis.books.build import books_dir, build_books
 from gis.books.i18n import LANGS
-from gis.db import connect, database_url
-from gis.settings import load_settings
+from gis.store.db import connect, database_url
+from gis.store.settings import load_settings
 
 
 @click.group()

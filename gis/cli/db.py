@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from gis.cluster import Cluster
-from gis.db import connect, database_url, redact
-from gis.migrations import migrate as run_migrations
-from gis.reference import seed
-from gis.settings import load_settings
+from gis.store.cluster import Cluster
+from gis.store.db import connect, database_url, redact
+from gis.store.migrations import migrate as run_migrations
+from gis.store.reference import seed
+from gis.store.settings import load_settings
 
 
 @click.group()

@@ -7,8 +7,8 @@ import click
 from gis.books.build import books_dir, build_books
 from gis.cli.sample import load_demo_sample
 from gis.cli.serve import run as serve_api
-from gis.db import connect, database_url, redact
-from gis.settings import load_settings
+from gis.store.db import connect, database_url, redact
+from gis.store.settings import load_settings
 
 INVENTORY = (
     ("cities", "SELECT count(*) FROM kc.city"),

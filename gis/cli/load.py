@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from gis.db import database_url
-from gis.settings import load_settings
+from gis.store.db import database_url
+from gis.store.settings import load_settings
 
 #: Below this many rows a progress bar is more noise than help.
 PROGRESS_FROM = 5000

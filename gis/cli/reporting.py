@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from gis.reference import read_yaml
-from gis.settings import CONFIG_DIR
+from gis.store.reference import read_yaml
+from gis.store.settings import CONFIG_DIR
 
 
 @click.group()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from gis.db import database_url
-from gis.settings import Settings, load_settings
+from gis.store.db import database_url
+from gis.store.settings import Settings, load_settings
 
 
 def sample_folder(settings: Settings) -> Path:
@@ -16,7 +16,7 @@ def sample_folder(settings: Settings) -> Path:
 
 def load_demo_sample(url: str, settings: Settings) -> None:
     """What ``kc demo`` calls: write the sample into KC_HOME/sample once, load every point."""
-    from etl.synthetic import load_sample
+    from etl.sample.districts import load_sample
     from gis.cli.load import progress
 
     folder = sample_folder(settings)
@@ -43,7 +43,7 @@ def load_command() -> None:
 @click.option("--count", default=100_000, show_default=True, help="Number of plots.")
 def buildings_command(out: Path, city: str, point: str, count: int) -> None:
     """Write a GeoPackage of COUNT synthetic buildings (for benchmarks)."""
-    from etl.synthetic import CITIES, POINTS, write_buildings
+    from etl.sample.districts import CITIES, POINTS, write_buildings
 
     if city not in CITIES:
         raise click.BadParameter(f"expected one of {', '.join(CITIES)}", param_hint="--city")

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from gis.settings import load_settings
+from gis.store.settings import load_settings
 
 
 def default_workers() -> int:
@@ -40,7 +40,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
 def run(*, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
     """Prepare and replace this process with gunicorn (used by ``kc serve`` and ``kc demo``)."""
-    from gis.server import serve as server
+    from gis.api import serve as server
 
     settings = load_settings()
     host = host or settings.server_host

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from gis.db import connect, database_url
-from gis.settings import load_settings
+from gis.store.db import connect, database_url
+from gis.store.settings import load_settings
 
 
 @click.group()

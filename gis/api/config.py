@@ -1,0 +1,256 @@
+"""Render the pygeoapi configuration from ``config/pygeoapi.yaml``, the database and the tiles.
+
+Pure rendering (``render``) is separate from what reads the database (``compute_extents``) and
+the tiles folder (``read_tilesets``), so tests can call each part directly.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import psycopg2.extensions
+import yaml
+from psycopg2 import sql
+
+from gis.store.errors import ConfigError
+from gis.store.settings import CONFIG_DIR
+
+TEMPLATE = CONFIG_DIR / "pygeoapi.yaml"
+PROVIDER = "gis.api.provider.ValidTimeProvider"
+SCHEMA = "kc"
+PASSWORD_VARIABLE = "KC_API_DB_PASSWORD"  # noqa: S105 - the name of the variable, not a password
+LANGUAGES = ["en-US", "de-DE", "fr-FR"]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+#: CRS84, WGS 84 (lat/lon), Web Mercator and the cities' projected CRSs: Lambert-93 and CC46
+#: (Lyon), UTM 32N (Munich), MGI Austria Lambert east (Vienna).
+CRS_LIST = [CRS84] + [
+    f"http://www.opengis.net/def/crs/EPSG/0/{code}"
+    for code in (4326, 3857, 2154, 3946, 25832, 31256)
+]
+WORLD = (-180.0, -90.0, 180.0, 90.0)
+TILESET_TYPES = {"glb", "b3dm"}
+
+
+@dataclass(frozen=True)
+class DatabaseParams:
+    """Where pygeoapi connects; the password stays in the environment, not in the file."""
+
+    host: str
+    port: int
+    dbname: str
+    user: str
+
+    @classmethod
+    def from_url(cls, url: str) -> DatabaseParams:
+        parts = urlsplit(url)
+        if not parts.hostname or not parts.path.strip("/"):
+            raise ConfigError(f"database URL needs a host and a database name, found {url!r}")
+        return cls(
+            host=parts.hostname,
+            port=parts.port or 5432,
+            dbname=unquote(parts.path.strip("/")),
+            user=unquote(parts.username or ""),
+        )
+
+
+@dataclass(frozen=True)
+class Extent:
+    """What a collection covers: bbox in CRS84 and, when versioned, its valid time."""
+
+    bbox: tuple[float, float, float, float]
+    begin: dt.date | None = None
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Tileset:
+    """One entry of ``tiles/index.json`` (one city at one measurement point)."""
+
+    city: str
+    point: str
+    date: str
+    href: str
+    feature_count: int
+
+
+def load_template(path: Path = TEMPLATE) -> dict:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read the pygeoapi template: {err}") from err
+
+
+def tables(template: dict) -> dict[str, dict]:
+    """``{collection: provider keys}`` of the template."""
+    return {name: res["provider"] for name, res in template["resources"].items()}
+
+
+def compute_extents(
+    conn: psycopg2.extensions.connection, template: dict
+) -> dict[str, Extent | None]:
+    """Extent of each collection's view, from the data (None when it holds no geometry)."""
+    extents: dict[str, Extent | None] = {}
+    with conn.cursor() as cur:
+        for name, provider in tables(template).items():
+            view = sql.Identifier(SCHEMA, provider["table"])
+            cur.execute(
+                sql.SQL(
+                    "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                    "FROM (SELECT ST_Extent(geom) AS e FROM {}) x"
+                ).format(view)
+            )
+            box = cur.fetchone()
+            begin = end = None
+            if provider.get("valid_from_field"):
+                cur.execute(
+                    sql.SQL(
+                        "SELECT min({vf}), CASE WHEN bool_or({vt} IS NULL) THEN NULL "
+                        "ELSE max({vt}) END FROM {view}"
+                    ).format(
+                        vf=sql.Identifier(provider["valid_from_field"]),
+                        vt=sql.Identifier(provider["valid_to_field"]),
+                        view=view,
+                    )
+                )
+                begin, end = cur.fetchone()
+            bbox = tuple(box) if box[0] is not None else None
+            extents[name] = Extent(bbox, begin, end) if bbox or begin else None
+    conn.rollback()
+    return extents
+
+
+def read_tilesets(tiles_dir: Path) -> list[Tileset]:
+    """The tilesets listed in ``tiles_dir/index.json``; none when there is no export yet."""
+    index = tiles_dir / "index.json"
+    if not index.exists():
+        return []
+    try:
+        data = json.loads(index.read_text(encoding="utf-8"))
+        entries = data["tilesets"]
+        tilesets = [
+            Tileset(
+                city=str(e["city"]),
+                point=str(e["point"]),
+                date=str(e["date"]),
+                href=str(e["href"]),
+                feature_count=int(e.get("feature_count", 0)),
+            )
+            for e in entries
+        ]
+    except (ValueError, KeyError, TypeError) as err:
+        raise ConfigError(
+            f"{index}: expected {{'tilesets': [{{'city', 'point', 'date', 'href', ...}}]}}: {err}"
+        ) from err
+    for tileset in tilesets:
+        if tileset.href.startswith("/") or ".." in Path(tileset.href).parts:
+            raise ConfigError(
+                f"{index}: tileset href must be relative inside the tiles folder, found "
+                f"{tileset.href!r}"
+            )
+    return tilesets
+
+
+def tileset_links(tilesets: list[Tileset], base_url: str, rel: str) -> list[dict]:
+    """Links to each city's tileset per measurement point, titled in the three languages."""
+    return [
+        {
+            "rel": rel,
+            "type": "application/json",
+            "title": {
+                "en": f"3D Tiles: {t.city.capitalize()} at {t.point} ({t.date})",
+                "de": f"3D Tiles: {t.city.capitalize()} zum {t.point} ({t.date})",
+                "fr": f"3D Tiles : {t.city.capitalize()} au {t.point} ({t.date})",
+            },
+            "href": f"{base_url}/tiles/{t.href}",
+        }
+        for t in tilesets
+    ]
+
+
+def render(
+    template: dict,
+    *,
+    db: DatabaseParams,
+    base_url: str,
+    host: str,
+    port: int,
+    extents: dict[str, Extent | None],
+    tilesets: list[Tileset],
+) -> dict:
+    """The full pygeoapi configuration (a dict ready for YAML)."""
+    config = copy.deepcopy(template)
+    config["server"] = {
+        **config["server"],
+        "bind": {"host": host, "port": port},
+        "url": base_url,
+    }
+    data = {
+        "host": db.host,
+        "port": db.port,
+        "dbname": db.dbname,
+        "user": db.user,
+        "password": "${" + PASSWORD_VARIABLE + "}",
+        "search_path": [SCHEMA],
+    }
+    fallback = _union([e.bbox for e in extents.values() if e and e.bbox]) or WORLD
+    resources = {}
+    for name, res in config["resources"].items():
+        provider = {
+            "type": "feature",
+            "name": PROVIDER,
+            "data": data,
+            "id_field": "id",
+            "geom_field": "geom",
+            "languages": LANGUAGES,
+            "crs": CRS_LIST,
+            "storage_crs": CRS84,
+            **res["provider"],
+        }
+        extent = extents.get(name)
+        spatial = {"bbox": list(extent.bbox if extent and extent.bbox else fallback), "crs": CRS84}
+        rendered = {
+            "type": "collection",
+            "title": res["title"],
+            "description": res["description"],
+            "keywords": res["keywords"],
+            "links": tileset_links(tilesets, base_url, "alternate") if res.get("tiles3d") else [],
+            "extents": {"spatial": spatial},
+            "providers": [provider],
+        }
+        if extent and extent.begin:
+            rendered["extents"]["temporal"] = {
+                "begin": _midnight(extent.begin),
+                "end": _midnight(extent.end) if extent.end else None,
+                "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+            }
+        resources[name] = rendered
+    config["resources"] = resources
+    return config
+
+
+def write(config: dict, path: Path) -> None:
+    """Write the rendered configuration (it holds no password)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _union(boxes: list[tuple[float, float, float, float]]) -> tuple | None:
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )

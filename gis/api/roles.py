@@ -1,0 +1,81 @@
+"""The read-only database role the web server connects with.
+
+``kc_reader`` (migration 0030) holds SELECT on the ``kc.api_*`` views and nothing else. On the
+managed cluster, ``kc serve`` makes sure the login role ``kc_api`` exists, is a member of it and
+has the password kept in ``$KC_HOME/api-reader.json`` (mode 600, generated on first use). With
+``KC_DATABASE_URL`` the database is managed elsewhere: its DBA creates a login role in
+``kc_reader`` and gives it to the server as ``KC_READER_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg2.extensions
+from psycopg2 import sql
+
+from gis.store.errors import ConfigError
+
+READER_GROUP = "kc_reader"
+LOGIN_ROLE = "kc_api"
+SECRET_FILE = "api-reader.json"  # noqa: S105 - a file name
+
+
+def reader_password(home: Path) -> str:
+    """The login role's password from KC_HOME, generated (mode 600) the first time."""
+    path = home / SECRET_FILE
+    if path.exists():
+        try:
+            return json.loads(path.read_text())["password"]
+        except (ValueError, KeyError) as err:
+            raise ConfigError(
+                f"{path} is damaged ({err}); remove it to generate a new one"
+            ) from err
+    home.mkdir(parents=True, exist_ok=True)
+    # A prefix keeps the password from ever looking like a number in pygeoapi's YAML loader.
+    password = "kc-" + secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"user": LOGIN_ROLE, "password": password}, fh)
+    return password
+
+
+def ensure_login_role(
+    conn: psycopg2.extensions.connection, password: str, *, role: str = LOGIN_ROLE
+) -> None:
+    """Create or update ``role``: may log in, read-only by default, member of ``kc_reader``."""
+    name = role
+    role, group = sql.Identifier(name), sql.Identifier(READER_GROUP)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (READER_GROUP,))
+        if cur.fetchone() is None:
+            raise ConfigError(
+                f"role {READER_GROUP} does not exist: the schema is not migrated. "
+                "Run 'kc db migrate' first."
+            )
+        cur.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (name,))
+        verb = "ALTER" if cur.fetchone() else "CREATE"
+        cur.execute(
+            sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %s").format(
+                role
+            ),
+            (password,),
+        )
+        cur.execute(sql.SQL("GRANT {} TO {}").format(group, role))
+        cur.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
+
+
+def with_credentials(url: str, user: str, password: str) -> str:
+    """``url`` (same host, port, database) logging in as ``user``."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))

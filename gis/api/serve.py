@@ -1,0 +1,153 @@
+"""Prepare and start the production server: database role, configuration, OpenAPI, gunicorn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+
+from gis.api import config as cfg
+from gis.api.openapi import write_openapi
+from gis.api.roles import LOGIN_ROLE, ensure_login_role, reader_password, with_credentials
+from gis.books.build import books_dir
+from gis.store.cluster import Cluster
+from gis.store.db import connect, redact
+from gis.store.errors import ConfigError
+from gis.store.settings import Settings
+
+API_VIEW = "kc.api_buildings"
+
+
+@dataclass(frozen=True)
+class ServerFiles:
+    """Everything gunicorn's workers need, in KC_HOME/server."""
+
+    config: Path
+    openapi: Path
+    tiles_dir: Path
+    books_dir: Path
+    password: str
+    base_url: str
+
+
+def reader_url(settings: Settings, environ: dict[str, str]) -> tuple[str, str | None]:
+    """The URL the server reads with, and a warning when it is not a read-only role.
+
+    Managed cluster: the ``kc_api`` login role (created or updated here). KC_DATABASE_URL:
+    KC_READER_DATABASE_URL when set, else KC_DATABASE_URL itself (with a warning).
+    """
+    if settings.uses_external_database:
+        reader = environ.get("KC_READER_DATABASE_URL")
+        if reader:
+            return reader, None
+        return settings.database_url, (  # type: ignore[return-value]
+            "KC_READER_DATABASE_URL is not set: the server reads with KC_DATABASE_URL's role, "
+            "which may write. Create a login role in kc_reader and set KC_READER_DATABASE_URL."
+        )
+    state = Cluster(settings).state()
+    if state is None:
+        raise ConfigError(
+            f"No database: the local cluster in {settings.home} was never started. "
+            "Run 'kc db start' and 'kc db migrate' (make demo does both)."
+        )
+    password = reader_password(settings.home)
+    admin = connect(state.url())
+    try:
+        ensure_login_role(admin, password)
+    finally:
+        admin.close()
+    return with_credentials(state.url(), LOGIN_ROLE, password), None
+
+
+def prepare(
+    settings: Settings, url: str, *, host: str, port: int, public_url: str | None = None
+) -> ServerFiles:
+    """Render the configuration and the OpenAPI document for the database at ``url``."""
+    base_url = (public_url or f"http://{_url_host(host)}:{port}").rstrip("/")
+    tiles_dir = settings.home / "tiles"
+    template = cfg.load_template()
+    conn = connect(url)
+    try:
+        _check_migrated(conn, url)
+        extents = cfg.compute_extents(conn, template)
+    finally:
+        conn.close()
+    rendered = cfg.render(
+        template,
+        db=cfg.DatabaseParams.from_url(url),
+        base_url=base_url,
+        host=host,
+        port=port,
+        extents=extents,
+        tilesets=cfg.read_tilesets(tiles_dir),
+    )
+    server_dir = settings.home / "server"
+    files = ServerFiles(
+        config=server_dir / "pygeoapi.yml",
+        openapi=server_dir / "openapi.json",
+        tiles_dir=tiles_dir,
+        books_dir=books_dir(settings),
+        password=_password(url),
+        base_url=base_url,
+    )
+    cfg.write(rendered, files.config)
+    write_openapi(files.config, files.openapi, files.password)
+    return files
+
+
+def environment(files: ServerFiles) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYGEOAPI_CONFIG": str(files.config),
+        "PYGEOAPI_OPENAPI": str(files.openapi),
+        cfg.PASSWORD_VARIABLE: files.password,
+        "KC_TILES_DIR": str(files.tiles_dir),
+        "KC_BOOKS_DIR": str(files.books_dir),
+    }
+
+
+def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    if not gunicorn.exists():
+        found = shutil.which("gunicorn")
+        if not found:
+            raise ConfigError("gunicorn is not installed: run 'make setup' (it is in pyproject)")
+        gunicorn = Path(found)
+    return [
+        str(gunicorn),
+        "--bind",
+        f"{_url_host(host)}:{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "10",
+        "--log-level",
+        "warning",
+        "gis.api.app:create_app()",
+    ]
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _password(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(url).password or "")
+
+
+def _check_migrated(conn: psycopg2.extensions.connection, url: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s)", (API_VIEW,))
+        if cur.fetchone()[0] is None:
+            raise ConfigError(
+                f"{redact(url)} has no OGC API views ({API_VIEW}): run 'kc db migrate' first"
+            )
+    conn.rollback()

@@ -1,0 +1,92 @@
+"""Flask routes of the viewer: its static files, CesiumJS from node_modules and the colour palette.
+
+The viewer reads everything else (cities, points, projects, reports, tiles) from the OGC API and
+the ``/tiles/`` folder of the same server, exactly as any other client would.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, jsonify, redirect, send_from_directory
+
+from gis.store.reference import LANGUAGES, read_yaml
+from gis.store.settings import CONFIG_DIR, PROJECT_ROOT
+
+PREFIX = "/viewer"
+BLUEPRINT = "kc_viewer"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: CesiumJS's built files; KC_CESIUM_DIR overrides (e.g. a system-wide install).
+DEFAULT_CESIUM_DIR = PROJECT_ROOT / "node_modules" / "cesium" / "Build" / "Cesium"
+#: Types the browser insists on (ES modules, WebAssembly) whatever the platform's mimetypes say.
+MIMETYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".css": "text/css",
+}
+CESIUM_MISSING = (
+    "CesiumJS is not installed in {path}: run 'make setup' (it runs 'npm ci' in the project "
+    "folder) or set KC_CESIUM_DIR to a folder holding Cesium.js."
+)
+
+
+def cesium_dir(environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("KC_CESIUM_DIR") or DEFAULT_CESIUM_DIR)
+
+
+def palette(config_dir: Path = CONFIG_DIR) -> dict:
+    """Status colours and labels from ``config/statuses.yaml``: the seed of kc.implementation_status."""
+    statuses = read_yaml(config_dir / "statuses.yaml", "statuses")
+    return {
+        "languages": list(LANGUAGES),
+        "statuses": [
+            {"code": s["code"], "colour": s["colour"], "label": s["label"]} for s in statuses
+        ],
+    }
+
+
+def _send(folder: Path, path: str, *, max_age: int) -> Response:
+    mimetype = MIMETYPES.get(Path(path).suffix.lower())
+    return send_from_directory(folder, path, mimetype=mimetype, max_age=max_age)
+
+
+def blueprint(cesium: Path | None = None) -> Blueprint:
+    """The viewer's routes; ``cesium`` is the folder of CesiumJS's ``Build/Cesium``."""
+    cesium = cesium or cesium_dir()
+    bp = Blueprint(BLUEPRINT, __name__)
+    colours = palette()
+
+    @bp.get(PREFIX)
+    def viewer_root() -> Response:
+        return redirect(f"{PREFIX}/", code=308)
+
+    @bp.get(f"{PREFIX}/")
+    def viewer_index() -> Response:
+        return _send(STATIC_DIR, "index.html", max_age=0)
+
+    @bp.get(f"{PREFIX}/palette.json")
+    def viewer_palette() -> Response:
+        return jsonify(colours)
+
+    @bp.get(f"{PREFIX}/cesium/<path:path>")
+    def viewer_cesium(path: str) -> Response:
+        if not (cesium / "Cesium.js").is_file():
+            return Response(
+                CESIUM_MISSING.format(path=cesium) + "\n", status=404, mimetype="text/plain"
+            )
+        return _send(cesium, path, max_age=3600)
+
+    @bp.get(f"{PREFIX}/<path:path>")
+    def viewer_static(path: str) -> Response:
+        return _send(STATIC_DIR, path, max_age=0)
+
+    return bp
+
+
+def register(app: Flask, cesium: Path | None = None) -> None:
+    """Mount the viewer under ``/viewer/`` on the server's Flask app."""
+    app.register_blueprint(blueprint(cesium))

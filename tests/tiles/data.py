@@ -1,0 +1,155 @@
+"""Test data for the 3D Tiles export: the real Lyon 1er buildings and synthetic districts.
+
+The ETL loader is written elsewhere; these helpers stage rows themselves with
+``gis.store.building_snapshots.stage_rows`` / ``apply_staged`` (the same path a loader takes).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+from shapely import affinity
+
+from etl.crs import to_wgs84
+from gis.store.building_snapshots import apply_staged, stage_rows
+from gis.store.project_snapshots import apply_staged as apply_projects
+from gis.store.project_snapshots import stage_rows as stage_projects
+
+REPO = Path(__file__).resolve().parents[2]
+LYON_GEOJSON = (
+    REPO.parent / "shared" / "data" / "lyon1_bdtopo_buildings" / "buildings_lyon1.geojson"
+)
+
+
+def _hex(geom: shapely.Geometry) -> str:
+    return shapely.to_wkb(shapely.set_srid(geom, 4326), hex=True, include_srid=True)
+
+
+def lyon_rows() -> list[tuple]:
+    """The 2,576 real buildings of Lyon 1er (BD TOPO, EPSG:3946) as staging rows in EPSG:4326."""
+    frame = gpd.read_file(LYON_GEOJSON)
+    frame["geometry"] = shapely.force_2d(frame.geometry.values)
+    frame = frame.to_crs(4326)
+    rows = []
+    for rec in frame.itertuples():
+        geom = rec.geometry
+        if geom.geom_type == "Polygon":
+            geom = shapely.MultiPolygon([geom])
+        storeys = None if np.isnan(rec.NB_ETAGES) else int(rec.NB_ETAGES)
+        base = None if np.isnan(rec.Z_MIN_SOL) else float(rec.Z_MIN_SOL)
+        rows.append(
+            (rec.ID, _hex(geom), float(rec.HAUTEUR), False, storeys, base, None, "EPSG:3946", {})
+        )
+    return rows
+
+
+def load_rows(conn, city: str, point: str, rows: list[tuple]) -> None:
+    with conn:
+        stage_rows(conn.cursor(), rows)
+        apply_staged(conn, city, point, source=f"test-{city}-{point}")
+
+
+def load_projects(conn, city: str, point: str, projects: list[tuple]) -> None:
+    """``projects``: (code, thematic_field, status, [building source ids])."""
+    rows = [
+        (
+            code,
+            field,
+            {"en": f"Project {code}"},
+            "SRID=4326;POINT(0 0)",
+            status,
+            {},
+            "EPSG:4326",
+            refs,
+        )
+        for code, field, status, refs in projects
+    ]
+    with conn:
+        stage_projects(conn.cursor(), rows)
+        apply_projects(conn, city, point, source=f"test-projects-{point}")
+
+
+# --- synthetic districts in each city's own CRS -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class District:
+    city: str
+    crs: str
+    #: source id -> footprint in the city's CRS (metres)
+    footprints: dict[str, shapely.MultiPolygon]
+    rows: list[tuple]
+
+
+#: A point inside each SMARTER TOGETHER district, in the city's CRS.
+ORIGINS = {
+    "lyon": ("EPSG:3946", (1841500.0, 5174000.0)),  # Confluence
+    "munich": ("EPSG:25832", (680600.0, 5334600.0)),  # Neuaubing-Westkreuz
+    "vienna": ("EPSG:31256", (6300.0, 338600.0)),  # Simmering (MGI / Austria GK East)
+}
+
+
+def synthetic_footprints(
+    origin: tuple[float, float], n_grid: int = 6
+) -> dict[str, shapely.Geometry]:
+    """A grid of blocks plus the hard cases: a courtyard (hole), a multipolygon, a 360-gon."""
+    x0, y0 = origin
+    out: dict[str, shapely.Geometry] = {}
+    for i in range(n_grid * n_grid):
+        x, y = x0 + (i % n_grid) * 30.0, y0 + (i // n_grid) * 30.0
+        block = shapely.box(x, y, x + 18.0 + (i % 3) * 2, y + 12.0 + (i % 4))
+        out[f"S{i:03d}"] = affinity.rotate(block, (i * 7) % 40, origin="centroid")
+    cx, cy = x0 - 80.0, y0
+    out["COURT"] = shapely.Polygon(
+        [(cx, cy), (cx + 40, cy), (cx + 40, cy + 40), (cx, cy + 40)],
+        [[(cx + 10, cy + 10), (cx + 10, cy + 30), (cx + 30, cy + 30), (cx + 30, cy + 10)]],
+    )
+    mx, my = x0 - 80.0, y0 + 80.0
+    out["MULTI"] = shapely.MultiPolygon(
+        [shapely.box(mx, my, mx + 10, my + 25), shapely.box(mx + 16, my, mx + 26, my + 25)]
+    )
+    t = np.linspace(0, 2 * math.pi, 360, endpoint=False)
+    r = 20.0 + 3.0 * np.sin(7 * t)  # a wavy round tower: 360 vertices, concave
+    ox, oy = x0 - 80.0, y0 + 160.0
+    out["ROUND"] = shapely.Polygon(np.column_stack([ox + r * np.cos(t), oy + r * np.sin(t)]))
+    return {
+        k: v if v.geom_type == "MultiPolygon" else shapely.MultiPolygon([v]) for k, v in out.items()
+    }
+
+
+def district(city: str, n_grid: int = 6) -> District:
+    crs, origin = ORIGINS[city]
+    footprints = synthetic_footprints(origin, n_grid)
+    geoms = np.array(list(footprints.values()), dtype=object)
+    west, south, east, north = shapely.total_bounds(geoms)
+    # The area of use is needed to pick the transformation: derive it from a first rough pass.
+    lon0, lat0 = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
+        float(west + east) / 2, float(south + north) / 2
+    )
+    transformer = to_wgs84(crs, (lon0 - 0.01, lat0 - 0.01, lon0 + 0.01, lat0 + 0.01))
+    rows = []
+    for k, (sid, geom) in enumerate(footprints.items()):
+        lonlat = shapely.transform(
+            geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+        )
+        height = 6.0 + (k % 9) * 3.5
+        rows.append(
+            (
+                sid,
+                _hex(lonlat),
+                height,
+                k % 5 == 0,
+                max(1, int(height // 3)),
+                170.0 + k,
+                None,
+                crs,
+                {},
+            )
+        )
+    return District(city, crs, footprints, rows)

@@ -1,0 +1,369 @@
+"""3D Tiles export against a real PostGIS: real Lyon buildings and synthetic districts.
+
+Every content file goes through the Khronos glTF validator (node); vertices read back from the
+files, converted to longitude/latitude and then to each city's CRS, must lie on the footprints.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pygltflib
+import pytest
+import shapely
+
+from tests.tiles.data import REPO, district, load_projects, load_rows, lyon_rows
+from tiles import export as export_module
+from tiles.export import export_all
+from tiles.placement import Frame
+
+VALIDATOR = REPO / "tools" / "validate_gltf.mjs"
+
+
+def validate(files: list[Path]) -> list[dict]:
+    assert (REPO / "node_modules" / "gltf-validator").is_dir(), "run tools/setup.sh (npm ci)"
+    proc = subprocess.run(
+        ["node", str(VALIDATOR), *map(str, files)], capture_output=True, text=True, check=False
+    )
+    reports = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(reports) == len(files), proc.stderr
+    return reports
+
+
+def glb_of(path: Path) -> bytes:
+    data = path.read_bytes()
+    if data[:4] == b"b3dm":
+        ft, ftb, bt, btb = struct.unpack_from("<4I", data, 12)
+        return data[28 + ft + ftb + bt + btb :]
+    return data
+
+
+def read_positions(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(positions in the tileset frame, z-up), feature id per vertex, as stored in the file."""
+    gltf = pygltflib.GLTF2.load_from_bytes(glb_of(path))
+    blob = gltf.binary_blob()
+    prim = gltf.meshes[0].primitives[0]
+
+    def array(index: int, dtype, width: int) -> np.ndarray:
+        acc = gltf.accessors[index]
+        view = gltf.bufferViews[acc.bufferView]
+        raw = np.frombuffer(blob, dtype=dtype, count=acc.count * width, offset=view.byteOffset)
+        return raw.reshape(acc.count, width) if width > 1 else raw
+
+    pos = array(prim.attributes.POSITION, np.float32, 3).astype(np.float64)
+    fid_name = "_FEATURE_ID_0" if hasattr(prim.attributes, "_FEATURE_ID_0") else "_BATCHID"
+    fid = array(getattr(prim.attributes, fid_name), np.float32, 1).astype(np.int64)
+    # glTF y-up -> z-up (what CesiumJS does before applying the tile transform)
+    return np.column_stack([pos[:, 0], -pos[:, 2], pos[:, 1]]), fid
+
+
+def contents(folder: Path) -> list[Path]:
+    return sorted((folder / "t").iterdir())
+
+
+def tileset_tiles(tileset: dict):
+    stack = [tileset["root"]]
+    while stack:
+        tile = stack.pop()
+        yield tile
+        stack.extend(tile.get("children", []))
+
+
+@pytest.fixture
+def lyon_db(conn):
+    rows = lyon_rows()
+    assert len(rows) == 2576
+    load_rows(conn, "lyon", "PM18", rows)
+    # A project touching two real buildings, in implementation at PM18.
+    load_projects(
+        conn,
+        "lyon",
+        "PM18",
+        [("LY-REF-1", "holistic_refurbishment", "in_implementation", [rows[0][0], rows[1][0]])],
+    )
+    return conn, rows
+
+
+def test_lyon_export_glb_valid_complete_and_described(lyon_db, tmp_path) -> None:
+    conn, rows = lyon_db
+    results = export_all(conn, tmp_path, point="PM18", max_features=400)
+    published = {(r.city, r.point): r for r in results}
+    assert published[("lyon", "PM18")].feature_count == 2576
+    assert published[("munich", "PM18")].path is None  # no buildings, no tileset
+    assert not (tmp_path / "munich").exists()
+
+    folder = tmp_path / "lyon" / "PM18"
+    tileset = json.loads((folder / "tileset.json").read_text())
+    assert tileset["asset"]["version"] == "1.1" and tileset["asset"]["tilesetVersion"]
+    tiles = list(tileset_tiles(tileset))
+    assert all(t["refine"] in ("ADD", "REPLACE") for t in tiles)
+    leaves = [t for t in tiles if "content" in t]
+    assert len(leaves) >= 7 and all(t["geometricError"] == 0 for t in leaves)
+    assert tileset["root"]["geometricError"] > 0 and len(tileset["root"]["transform"]) == 16
+
+    reports = validate(contents(folder))
+    assert [r["messages"] for r in reports if r["errors"]] == []
+
+    # Feature count and metadata read back from the property tables.
+    cur = conn.cursor()
+    cur.execute(
+        "SELECT version_id, source_id, height, storeys FROM kc.building_state('2017-07-31') "
+        "WHERE city_code = 'lyon'"
+    )
+    db = {r[0]: r[1:] for r in cur.fetchall()}
+    seen = {}
+    for leaf in leaves:
+        path = folder / leaf["content"]["uri"]
+        gltf = pygltflib.GLTF2.load_from_bytes(path.read_bytes())
+        meta = gltf.extensions["EXT_structural_metadata"]
+        table = meta["propertyTables"][0]
+        blob = gltf.binary_blob()
+
+        def strings(name, table=table, gltf=gltf, blob=blob):
+            prop = table["properties"][name]
+            vals = gltf.bufferViews[prop["values"]]
+            offs = gltf.bufferViews[prop["stringOffsets"]]
+            o = np.frombuffer(blob, np.uint32, table["count"] + 1, offs.byteOffset)
+            raw = blob[vals.byteOffset : vals.byteOffset + vals.byteLength]
+            return [raw[o[i] : o[i + 1]].decode() for i in range(table["count"])]
+
+        vid_view = gltf.bufferViews[table["properties"]["version_id"]["values"]]
+        vids = np.frombuffer(blob, np.uint32, table["count"], vid_view.byteOffset)
+        for vid, sid, projects in zip(vids, strings("source_id"), strings("projects"), strict=True):
+            seen[int(vid)] = (sid, json.loads(projects))
+        # Bounding box encloses the content.
+        pos, _ = read_positions(path)
+        box = np.array(leaf["boundingVolume"]["box"])
+        assert np.all(np.abs(pos - box[:3]) <= np.abs(box[3:]).reshape(3, 3).sum(axis=0) + 1e-6)
+    assert set(seen) == set(db)
+    assert all(seen[v][0] == db[v][0] for v in db)
+    touched = {v: p for v, (_, p) in seen.items() if p}
+    assert sorted(s for s, _ in (seen[v] for v in touched)) == sorted([rows[0][0], rows[1][0]])
+    assert all(
+        p
+        == [
+            {
+                "code": "LY-REF-1",
+                "status": "in_implementation",
+                "thematic_field": "holistic_refurbishment",
+            }
+        ]
+        for p in touched.values()
+    )
+
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert index["tilesets"] == [
+        {
+            "city": "lyon",
+            "point": "PM18",
+            "date": "2017-07-31",
+            "href": "lyon/PM18/tileset.json",
+            "bounding_region": tileset["extras"]["bounding_region"],
+            "feature_count": 2576,
+            "format": "glb",
+        }
+    ]
+    west, south, east, north, hmin, hmax = index["tilesets"][0]["bounding_region"]
+    assert 0.0840 < west < east < 0.0845 and 0.7987 < south < north < 0.7990
+    assert hmin == 0.0 and hmax == pytest.approx(max(r[2] for r in rows))
+
+
+def test_b3dm_export_validates_and_carries_batch_table(lyon_db, tmp_path) -> None:
+    conn, _ = lyon_db
+    export_all(conn, tmp_path, point="PM18", city="lyon", fmt="b3dm")
+    folder = tmp_path / "lyon" / "PM18"
+    tileset = json.loads((folder / "tileset.json").read_text())
+    assert tileset["asset"]["version"] == "1.0"
+    files = contents(folder)
+    assert all(f.suffix == ".b3dm" for f in files)
+    reports = validate(files)
+    assert [r["messages"] for r in reports if r["errors"]] == []
+    total = 0
+    for f in files:
+        data = f.read_bytes()
+        ft, ftb, bt, _btb = struct.unpack_from("<4I", data, 12)
+        features = json.loads(data[28 : 28 + ft])
+        batch = json.loads(data[28 + ft + ftb : 28 + ft + ftb + bt])
+        n = features["BATCH_LENGTH"]
+        _, fid = read_positions(f)
+        assert fid.min() == 0 and fid.max() == n - 1
+        assert len(batch["version_id"]) == n and len(batch["projects"]) == n
+        total += n
+    assert total == 2576
+
+
+@pytest.mark.parametrize("city", ["lyon", "munich", "vienna"])
+def test_vertices_lie_on_their_footprints_in_the_city_crs(conn, tmp_path, city) -> None:
+    d = district(city)
+    load_rows(conn, city, "PM24", d.rows)
+    export_all(conn, tmp_path, point="PM24", city=city, max_features=10)
+    folder = tmp_path / city / "PM24"
+    tileset = json.loads((folder / "tileset.json").read_text())
+    m = np.array(tileset["root"]["transform"]).reshape(4, 4, order="F")
+    frame = Frame(0.0, 0.0, m[:3, 3], m[:3, :3].T)
+    assert [r["messages"] for r in validate(contents(folder)) if r["errors"]] == []
+
+    import pyproj
+
+    back = pyproj.Transformer.from_crs("EPSG:4326", d.crs, always_xy=True)
+    # version id -> source id, from the database
+    cur = conn.cursor()
+    cur.execute(
+        "SELECT version_id, source_id, height FROM kc.building_state('2018-01-31') WHERE city_code = %s",
+        (city,),
+    )
+    by_version = {r[0]: (r[1], r[2]) for r in cur.fetchall()}
+    checked = set()
+    for leaf in (t for t in tileset_tiles(tileset) if "content" in t):
+        path = folder / leaf["content"]["uri"]
+        pos, fid = read_positions(path)
+        gltf = pygltflib.GLTF2.load_from_bytes(path.read_bytes())
+        table = gltf.extensions["EXT_structural_metadata"]["propertyTables"][0]
+        view = gltf.bufferViews[table["properties"]["version_id"]["values"]]
+        vids = np.frombuffer(gltf.binary_blob(), np.uint32, table["count"], view.byteOffset)
+        geo = frame.to_geographic(pos)
+        x, y = back.transform(geo[:, 0], geo[:, 1])
+        for k, vid in enumerate(vids):
+            sid, height = by_version[int(vid)]
+            sel = fid == k
+            footprint = d.footprints[sid]  # in the city's CRS, as drawn
+            dist = shapely.distance(footprint.boundary, shapely.points(x[sel], y[sel]))
+            inside = shapely.contains_xy(footprint, x[sel], y[sel])
+            assert np.all(inside | (dist < 0.5)), f"{city} {sid}: {np.max(dist):.3f} m off"
+            # roof and floor: ground at ellipsoid height 0, roof at the building height
+            assert np.allclose(sorted(set(np.round(geo[sel, 2], 2))), [0.0, height], atol=0.01)
+            checked.add(sid)
+    assert checked == set(d.footprints)
+
+
+def test_same_data_gives_identical_bytes(conn, tmp_path) -> None:
+    d = district("munich")
+    load_rows(conn, "munich", "PM18", d.rows)
+    export_all(conn, tmp_path / "a", point="PM18", max_features=8)
+    export_all(conn, tmp_path / "b", point="PM18", max_features=8)
+    a, b = tmp_path / "a" / "munich" / "PM18", tmp_path / "b" / "munich" / "PM18"
+    names = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
+    assert len(names) > 3
+    _match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
+    assert mismatch == [] and errors == []
+    assert (tmp_path / "a" / "index.json").read_bytes() == (
+        tmp_path / "b" / "index.json"
+    ).read_bytes()
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_failed_export_leaves_the_previous_tileset(conn, tmp_path, monkeypatch) -> None:
+    d = district("vienna")
+    load_rows(conn, "vienna", "PM18", d.rows)
+    export_all(conn, tmp_path, point="PM18", city="vienna", max_features=8)
+    folder = tmp_path / "vienna" / "PM18"
+    before = _snapshot(folder)
+    index_before = (tmp_path / "index.json").read_bytes()
+    # New data, then a failure half-way through writing the content files.
+    load_rows(conn, "vienna", "PM18", [(r[0], r[1], r[2] + 1.0, *r[3:]) for r in d.rows])
+    real = export_module.write_tileset
+
+    def half_then_fail(path, tileset, files):
+        real(path, tileset, files[: len(files) // 2])
+        raise OSError("disk full (injected)")
+
+    monkeypatch.setattr(export_module, "write_tileset", half_then_fail)
+    with pytest.raises(OSError, match="injected"):
+        export_all(conn, tmp_path, point="PM18", city="vienna", max_features=8)
+    assert _snapshot(folder) == before
+    assert (tmp_path / "index.json").read_bytes() == index_before
+    assert [p.name for p in (tmp_path / "vienna").iterdir() if p.name.startswith(".tmp")] == []
+
+
+def test_killed_export_leaves_the_previous_tileset(conn, db_url, tmp_path) -> None:
+    d = district("lyon", n_grid=20)  # 403 buildings, one per tile: many files to write
+    load_rows(conn, "lyon", "PM30", d.rows)
+    env = {**os.environ, "KC_DATABASE_URL": db_url}
+    kc = [
+        sys.executable,
+        "-c",
+        "from gis.cli import main; main()",
+        "tiles",
+        "export",
+        "--at",
+        "PM30",
+        "--city",
+        "lyon",
+    ]
+    args = [*kc, "--out", str(tmp_path), "--max-features", "1"]
+    subprocess.run(args, env=env, check=True, capture_output=True, cwd=REPO)
+    folder = tmp_path / "lyon" / "PM30"
+    before = _snapshot(folder)
+    load_rows(conn, "lyon", "PM30", [(r[0], r[1], r[2] + 2.0, *r[3:]) for r in d.rows])
+    proc = subprocess.Popen(
+        args, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    tmp_dirs: list[Path] = []
+    # Kill it while its temporary folder exists and holds content (writing, or syncing to disk).
+    while time.monotonic() < deadline and proc.poll() is None:
+        tmp_dirs = [p for p in (tmp_path / "lyon").iterdir() if p.name.startswith(".tmp-PM30")]
+        if tmp_dirs and any((tmp_dirs[0] / "t").glob("*")):
+            break
+        time.sleep(0.002)
+    assert proc.poll() is None, "the export finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert tmp_dirs, "the export never started writing"
+    assert _snapshot(folder) == before  # the link still points at the complete old version
+    # The next export cleans up and publishes the new data.
+    subprocess.run(args, env=env, check=True, capture_output=True, cwd=REPO)
+    assert _snapshot(folder) != before
+    assert [p.name for p in (tmp_path / "lyon").iterdir() if p.name.startswith(".tmp")] == []
+    shutil.rmtree(tmp_path)
+
+
+def test_true_3d_geometry_is_written_instead_of_the_extrusion(conn, tmp_path) -> None:
+    """A version with geom_3d (here a pyramid roof on a box) keeps its shape in the tiles."""
+    from tests.store.snapshots import load as load_plain
+
+    x0, y0, x1, y1 = 4.8200, 45.7350, 4.8201, 45.7351
+    cx, cy, base, eaves, apex = (x0 + x1) / 2, (y0 + y1) / 2, 170.0, 176.0, 181.0
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    faces = [[(x, y, base) for x, y in reversed(corners)]]  # floor, facing down
+    for (ax, ay), (bx, by) in zip(corners, corners[1:] + corners[:1], strict=True):
+        faces.append([(ax, ay, base), (bx, by, base), (bx, by, eaves), (ax, ay, eaves)])
+        faces.append([(ax, ay, eaves), (bx, by, eaves), (cx, cy, apex)])
+    wkt = ",".join("((" + ",".join(f"{x} {y} {z}" for x, y, z in [*f, f[0]]) + "))" for f in faces)
+    load_plain(conn, "lyon", "PM18", {"B1": 11.0})  # the footprint row of the same building
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "UPDATE kc.building_version SET geom_3d = ST_GeomFromText(%s, 4326), "
+            "base_elevation = %s",
+            (f"MULTIPOLYGON Z ({wkt})", base),
+        )
+    export_all(conn, tmp_path, point="PM18", city="lyon")
+    folder = tmp_path / "lyon" / "PM18"
+    assert [r["messages"] for r in validate(contents(folder)) if r["errors"]] == []
+    tileset = json.loads((folder / "tileset.json").read_text())
+    m = np.array(tileset["root"]["transform"]).reshape(4, 4, order="F")
+    frame = Frame(0.0, 0.0, m[:3, 3], m[:3, :3].T)
+    [leaf] = [t for t in tileset_tiles(tileset) if "content" in t]
+    pos, _ = read_positions(folder / leaf["content"]["uri"])
+    geo = frame.to_geographic(pos)
+    heights = sorted(set(np.round(geo[:, 2], 2)))
+    # Ground at 0 (shifted by the base elevation), eaves at 6 m, apex at 11 m: not a flat box.
+    assert heights == [0.0, eaves - base, apex - base]
+    top = geo[np.isclose(geo[:, 2], apex - base, atol=0.01)]
+    assert np.allclose(top[:, 0], cx, atol=1e-7) and np.allclose(top[:, 1], cy, atol=1e-7)

@@ -1,0 +1,480 @@
+"""The web viewer end to end: ``kc serve`` with real tiles, headless Chromium, CesiumJS.
+
+The database gets the synthetic sample districts through the real loaders (small: a few hundred
+buildings per city and point, three points), the tiles come from ``kc tiles export`` and the
+server is ``kc serve`` on a free port. The page is driven like a user would: it must load without
+console errors and without a single request leaving the server, show as many buildings as the
+database holds at each point (counted from the loaded tiles' features), open a project's report
+when one of its buildings is clicked, and change language. Screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+import requests
+
+from etl.sample.districts import load_sample
+from gis.store.db import connect
+from gis.store.settings import PROJECT_ROOT
+from tests.api.server import Server, drop_role, start_server
+from tests.browser import ARTIFACTS, CHROMIUM, FLAGS
+from tests.conftest import _fresh_database
+
+CESIUM = PROJECT_ROOT / "node_modules" / "cesium" / "Build" / "Cesium" / "Cesium.js"
+LANGS = ("en", "de", "fr")
+VIEWPORT = {"width": 1280, "height": 800}
+SAMPLE_PLOTS = 400  # per city: small tilesets, software WebGL is slow
+CITY = "lyon"
+LOAD_TIMEOUT = 180_000  # ms: software rendering on a shared 2-core machine
+#: Console messages that are not errors of the page: the software rasteriser's notes.
+IGNORED_CONSOLE = ("GL Driver Message", "GPU stall due to ReadPixels")
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class Site:
+    server: Server
+    db_url: str
+    home: Path
+
+
+@pytest.fixture(scope="module")
+def site(server_url: str, template_db: str, tmp_path_factory) -> Iterator[Site]:
+    """A database with the sample districts, its exported tiles and ``kc serve`` on them."""
+    assert CESIUM.is_file(), "run tools/setup.sh (npm ci installs cesium into node_modules)"
+    assert CHROMIUM.exists(), "run tools/setup.sh (installs the Debian chromium package)"
+    from gis.api.roles import ensure_login_role, reader_password, with_credentials
+
+    home = tmp_path_factory.mktemp("kc_viewer_home")
+    for url in _fresh_database(server_url, template_db):
+        load_sample(url, home / "sample", count=SAMPLE_PLOTS, echo=lambda _: None)
+        env = {**os.environ, "KC_HOME": str(home), "KC_DATABASE_URL": url}
+        kc = Path(sys.executable).parent / "kc"
+        for command in (["tiles", "export", "--all"], ["books", "build", "--no-pdf"]):
+            subprocess.run([str(kc), *command], env=env, check=True, capture_output=True)
+        role = f"kc_viewer_test_{os.getpid()}"
+        password = reader_password(home / "reader")
+        conn = connect(url)
+        ensure_login_role(conn, password, role=role)
+        conn.close()
+        server = start_server(home, url, with_credentials(url, role, password))
+        try:
+            yield Site(server, url, home)
+        finally:
+            server.stop()
+            drop_role(url, role)
+
+
+def db_count(url: str, city: str, at: dt.date) -> int:
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM kc.building_state(%s) WHERE city_code = %s", (at, city)
+            )
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def point_dates(url: str) -> dict[str, dt.date]:
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT code, valid_at FROM kc.measurement_point")
+            return dict(cur.fetchall())
+    finally:
+        conn.close()
+
+
+def db_changes(url: str, city: str, at: dt.date) -> dict[str, int]:
+    """Buildings new, changed (a version closed and one opened) and ended at ``at``."""
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """WITH v AS (
+                       SELECT r.building_id, r.valid_from, r.valid_to
+                         FROM kc.building_validity r JOIN kc.building b USING (building_id)
+                        WHERE b.city_code = %(city)s AND r.superseded_at IS NULL),
+                   opened AS (SELECT DISTINCT building_id FROM v WHERE valid_from = %(at)s),
+                   closed AS (SELECT DISTINCT building_id FROM v WHERE valid_to = %(at)s)
+                   SELECT (SELECT count(*) FROM opened WHERE building_id NOT IN (TABLE closed)),
+                          (SELECT count(*) FROM opened WHERE building_id IN (TABLE closed)),
+                          (SELECT count(*) FROM closed WHERE building_id NOT IN (TABLE opened))""",
+                {"city": city, "at": at},
+            )
+            new, changed, ended = cur.fetchone()
+            return {"new": new, "changed": changed, "ended": ended}
+    finally:
+        conn.close()
+
+
+def project_buildings(url: str, city: str, at: dt.date) -> list[tuple]:
+    """(project, building source id, lon, lat, southern lat, roof height) of the buildings
+    projects touch at ``at``, tallest first (least likely to be hidden behind another one)."""
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """SELECT p.code, b.source_id, ST_X(ST_PointOnSurface(b.footprint)),
+                          ST_Y(ST_PointOnSurface(b.footprint)), ST_YMin(b.footprint) + 1e-6,
+                          b.height
+                     FROM kc.project_state(%s) p
+                     JOIN kc.building_state(%s) b ON b.building_id = ANY (p.building_ids)
+                    WHERE p.city_code = %s
+                    ORDER BY b.height DESC, p.code, b.source_id""",
+                (at, at, city),
+            )
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def footprint_ground(url: str, city: str, at: dt.date) -> list[tuple[str, float, float]]:
+    """(project, lon, lat) of spots inside polygon project footprints, away from any building
+    (a click there can only hit the footprint)."""
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """SELECT p.code, ST_X(g.geom), ST_Y(g.geom)
+                     FROM kc.project_state(%(at)s) p,
+                          LATERAL (SELECT ST_Difference(p.footprint, coalesce(ST_Union(
+                                      ST_Buffer(b.footprint, 0.00004)), 'POLYGON EMPTY'))
+                                      AS free
+                                     FROM kc.building_state(%(at)s) b
+                                    WHERE b.city_code = p.city_code
+                                      AND ST_DWithin(b.footprint, p.footprint, 0.0001)) f,
+                          LATERAL ST_Dump(ST_GeneratePoints(f.free, 6, 1)) g
+                    WHERE p.city_code = %(city)s AND ST_Dimension(p.footprint) = 2
+                      AND NOT ST_IsEmpty(f.free)
+                    ORDER BY p.code""",
+                {"at": at, "city": city},
+            )
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def click_footprint(page, spots, box: tuple[int, int, int, int]) -> str:
+    """Click spots on project footprints until one picks its project; returns the code."""
+    tried = []
+    for project, lon, lat in spots:
+        spot = page.evaluate("([x, y, h]) => window.kc.toScreen(x, y, h)", [lon, lat, 0.4])
+        if not spot or not (box[0] < spot["x"] < box[2] and box[1] < spot["y"] < box[3]):
+            continue
+        page.mouse.click(spot["x"], spot["y"])
+        page.wait_for_timeout(300)
+        picked = page.evaluate("window.kc.state.selected")
+        tried.append((project, round(spot["x"]), round(spot["y"]), picked and picked["kind"]))
+        if picked and picked["kind"] == "project":
+            assert picked["code"] == project
+            return project
+    raise AssertionError(f"no project footprint could be clicked on screen: {tried}")
+
+
+class Browser:
+    """One Chromium page on a fresh profile, recording console errors and outside requests."""
+
+    def __init__(self, pw, base: str, extra_flags: tuple[str, ...] = ()) -> None:
+        self.profile = tempfile.mkdtemp(prefix="kc-viewer-chromium-")
+        self.context = pw.chromium.launch_persistent_context(
+            self.profile,
+            executable_path=str(CHROMIUM),
+            args=[*FLAGS, *extra_flags],
+            headless=True,
+            viewport=VIEWPORT,
+            has_touch=True,
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda err: self.errors.append(f"pageerror: {err}"))
+        self.page.on("request", lambda req: self._request(base, req.url))
+
+    def _console(self, message) -> None:
+        if message.type == "error" and not any(s in message.text for s in IGNORED_CONSOLE):
+            self.errors.append(f"console: {message.text}")
+
+    def _request(self, base: str, url: str) -> None:
+        if not url.startswith((base, "data:", "blob:")):
+            self.outside.append(url)
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"viewer_{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def close(self) -> None:
+        self.context.close()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def wait_point(page, point: str) -> dict:
+    page.wait_for_function(
+        "p => window.kc && window.kc.state.point === p && window.kc.state.tilesLoaded "
+        "|| (window.kc && window.kc.state.error)",
+        arg=point,
+        timeout=LOAD_TIMEOUT,
+    )
+    state = page.evaluate("({...window.kc.state})")
+    assert state["error"] is None, state["error"]
+    return state
+
+
+def api_report(base: str, project: str, at: dt.date, lang: str) -> dict:
+    """The report the API gives for ``project`` at ``at`` in ``lang`` (what the page must show)."""
+    body = requests.get(
+        f"{base}/collections/reports/items",
+        params={"project": project, "datetime": at.isoformat(), "lang": lang, "f": "json"},
+        timeout=30,
+    ).json()
+    assert len(body["features"]) == 1, body
+    return body["features"][0]["properties"]
+
+
+def click_building_of_a_project(page, candidates) -> tuple[str, str]:
+    """Click buildings that projects touch until one is picked; returns (project, source id).
+
+    Each building is aimed at on its roof and on its facade towards the camera (the camera
+    looks north): one of them is in sight unless a taller building stands in front.
+    """
+    tried = []
+    for project, source_id, lon, lat, south, height in candidates[:25]:
+        for aim in ([lon, lat, height], [lon, south, height / 2]):
+            spot = page.evaluate("([x, y, h]) => window.kc.toScreen(x, y, h)", aim)
+            if not spot or not (0 < spot["x"] < 880 and 60 < spot["y"] < 680):
+                continue  # outside the map or under the timeline
+            page.mouse.click(spot["x"], spot["y"])
+            page.wait_for_timeout(300)
+            picked = page.evaluate("window.kc.state.selected")
+            hit = picked and picked["kind"] == "building" and picked["properties"]["source_id"]
+            tried.append((project, source_id, round(spot["x"]), round(spot["y"]), hit))
+            if hit == source_id:
+                codes = [p["code"] for p in picked["properties"]["projects"]]
+                assert project in codes
+                return project, source_id
+    raise AssertionError(f"no building of a project could be clicked on screen: {tried}")
+
+
+def test_viewer_timeline_levels_and_languages(site: Site) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base = site.server.base
+    dates = point_dates(site.db_url)
+    counts = {p: db_count(site.db_url, CITY, dates[p]) for p in ("PM18", "PM24", "PM30")}
+    assert len(set(counts.values())) > 1, f"the sample must change between points: {counts}"
+
+    with sync_playwright() as pw:
+        browser = Browser(pw, base)
+        page = browser.page
+        try:
+            page.goto(f"{base}/viewer/?city={CITY}&lang=en")
+            state = wait_point(page, "PM30")
+            assert state["webgl"] is True
+            assert state["buildings"] == counts["PM30"]
+            assert page.locator("#legend-items li").count() >= 8
+            # City level: the city's concept from the cities collection.
+            city = requests.get(
+                f"{base}/collections/cities/items/{CITY}", params={"f": "json"}, timeout=30
+            ).json()
+            assert city["properties"]["concept"] in page.locator("#panel-city").inner_text()
+            browser.shot("1_lyon_PM30_status")
+
+            # The timeline switches the tileset: the buildings of the loaded tiles are the
+            # database's buildings valid at each point.
+            page.click("#timeline button[data-point=PM18]")
+            state = wait_point(page, "PM18")
+            assert state["buildings"] == counts["PM18"]
+            page.click("#timeline button[data-point=PM24]")
+            state = wait_point(page, "PM24")
+            assert state["buildings"] == counts["PM24"]
+            assert state["previous"] == "PM18"
+            new_or_changed = page.evaluate(
+                """() => window.kc.scene().allFeatures()
+                     .filter(f => f.getProperty('valid_from') === window.kc.state.date).length"""
+            )
+            assert state["changes"]["new"] + state["changes"]["changed"] == new_or_changed
+            assert state["changes"] == db_changes(site.db_url, CITY, dates["PM24"])
+            assert page.locator("#changes [data-change=ended] b").inner_text() == str(
+                state["changes"]["ended"]
+            )
+            page.select_option("#colour-mode", "change")
+            page.wait_for_timeout(500)
+            browser.shot("2_lyon_PM24_changes")
+            page.select_option("#colour-mode", "status")
+
+            # Solution level: clicking a building of a project opens its report at the point.
+            # Projects whose report is translated come first, so the language switch shows a
+            # translation as well as the marked English fallback.
+            candidates = project_buildings(site.db_url, CITY, dates["PM24"])
+            assert candidates, "the sample has projects touching buildings at PM24"
+            translated = {
+                code
+                for code in {c[0] for c in candidates}
+                if len(
+                    {api_report(base, code, dates["PM24"], lang)["objectives"] for lang in LANGS}
+                )
+                > 1
+            }
+            candidates.sort(key=lambda c: c[0] not in translated)
+            project, _ = click_building_of_a_project(page, candidates)
+            page.wait_for_function(
+                "code => window.kc.state.solution && window.kc.state.solution.project === code",
+                arg=project,
+                timeout=60_000,
+            )
+            panel = page.locator("#panel-solution")
+            assert panel.is_visible()
+            report_en = api_report(base, project, dates["PM24"], "en")
+            assert report_en["objectives"] in panel.inner_text()
+            assert page.evaluate("window.kc.state.solution.reportPoint") == report_en["point"]
+            assert panel.locator(".history tr.current").count() == 1
+            browser.shot("3_solution_en")
+
+            # Languages: interface strings change, report texts come in the language asked for,
+            # and a text with no translation shows the English one, marked as such.
+            changed = []
+            for lang, tab in (("de", "Stadt"), ("fr", "Ville")):
+                page.click(f"#languages button[data-lang={lang}]")
+                page.wait_for_function(
+                    "([lang, tab]) => window.kc.state.shownLang === lang && "
+                    "document.querySelector('#tabs [data-tab=city]').textContent === tab",
+                    arg=[lang, tab],
+                    timeout=60_000,
+                )
+                report = api_report(base, project, dates["PM24"], lang)
+                text = panel.inner_text()
+                for field in ("objectives", "drivers", "barriers", "lessons_learned"):
+                    if not report[field]:
+                        continue
+                    assert report[field] in text
+                    marks = panel.locator(f".report [data-field={field}] .fallback").count()
+                    assert marks == (1 if report[field] == report_en[field] else 0), field
+                changed.append(report["objectives"] != report_en["objectives"])
+                assert {"de": "bericht zum", "fr": "rapport au"}[lang] in text.lower()
+                books = {"de": "Projektbücher", "fr": "Livres de projets"}[lang]
+                assert page.locator("#books-link").inner_text() == books
+                browser.shot(f"4_solution_{lang}")
+            assert any(changed), "the clicked project has a translated report"
+
+            # Thematic level: the project's field, its projects across cities, the challenges.
+            page.click("#tabs [data-tab=theme]")
+            page.wait_for_function(
+                "() => document.querySelectorAll('#panel-theme .project-link').length > 0",
+                timeout=60_000,
+            )
+            field = page.evaluate("window.kc.data.field")
+            in_field = requests.get(
+                f"{base}/collections/projects/items",
+                params={
+                    "thematic_field": field,
+                    "datetime": dates["PM24"].isoformat(),
+                    "f": "json",
+                },
+                timeout=30,
+            ).json()["features"]
+            shown = page.locator("#panel-theme .project-link").evaluate_all(
+                "els => els.map(e => e.dataset.project)"
+            )
+            assert sorted(shown) == sorted(f["properties"]["project"] for f in in_field)
+            browser.shot("5_theme_fr")
+
+            # A large touch screen: the layout grows; a tap on the timeline switches the point.
+            page.set_viewport_size({"width": 1920, "height": 1080})
+            page.locator("#timeline button[data-point=PM30]").tap()
+            state = wait_point(page, "PM30")
+            assert state["buildings"] == counts["PM30"]
+            # The solution level follows the timeline: the project's report at PM30.
+            assert state["solution"]["point"] == "PM30"
+            report = api_report(base, project, dates["PM30"], "fr")
+            assert state["solution"]["reportPoint"] == report["point"]
+            page.locator("#tabs [data-tab=solution]").tap()
+            assert report["objectives"] in panel.inner_text()
+            page.wait_for_timeout(1000)
+            browser.shot("7_large_touch_screen")
+
+            # A click on a project footprint (ground between its buildings) opens its project.
+            spots = footprint_ground(site.db_url, CITY, dates["PM30"])
+            assert spots, "the sample has polygon project footprints at PM30"
+            clicked = click_footprint(page, spots, (0, 60, 1380, 930))
+            page.wait_for_function(
+                "code => window.kc.state.solution && window.kc.state.solution.project === code",
+                arg=clicked,
+                timeout=60_000,
+            )
+            report = api_report(base, clicked, dates["PM30"], "fr")
+            assert report["objectives"] in panel.inner_text()
+
+            # A follower city without 3D data: its city level, no tileset, no buildings.
+            page.select_option("#city", "sofia")
+            page.wait_for_function(
+                "() => window.kc.state.city === 'sofia' && window.kc.state.tilesLoaded",
+                timeout=60_000,
+            )
+            assert page.evaluate("window.kc.state.buildings") == 0
+            assert page.evaluate("window.kc.scene().tileset") is None
+            assert "Sofia" in page.locator("#panel-city h2").inner_text()
+            assert browser.errors == []
+            assert browser.outside == []
+        finally:
+            browser.close()
+
+
+def test_viewer_says_so_without_webgl(site: Site) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = Browser(pw, site.server.base, ("--disable-webgl", "--disable-3d-apis"))
+        page = browser.page
+        try:
+            page.goto(f"{site.server.base}/viewer/?lang=en")
+            message = page.locator("#message")
+            message.wait_for(state="visible", timeout=60_000)
+            assert "WebGL is not available" in message.inner_text()
+            # The three levels still work without the 3D view.
+            page.wait_for_function(
+                "() => document.querySelectorAll('#panel-city .project-link').length > 0",
+                timeout=60_000,
+            )
+            assert page.evaluate("window.kc.state.webgl") is False
+            browser.shot("6_no_webgl")
+            assert browser.errors == []
+        finally:
+            browser.close()
+
+
+def test_viewer_files_and_cesium_are_served_locally(site: Site) -> None:
+    base = site.server.base
+    index = requests.get(f"{base}/viewer/", timeout=30)
+    assert index.status_code == 200 and 'src="cesium/Cesium.js"' in index.text
+    module = requests.get(f"{base}/viewer/main.js", timeout=30)
+    assert module.headers["Content-Type"].startswith("text/javascript")
+    cesium = requests.get(f"{base}/viewer/cesium/Cesium.js", timeout=30)
+    assert cesium.status_code == 200 and len(cesium.content) > 1_000_000
+    imagery = requests.get(
+        f"{base}/viewer/cesium/Assets/Textures/NaturalEarthII/tilemapresource.xml", timeout=30
+    )
+    assert imagery.status_code == 200
+    palette = requests.get(f"{base}/viewer/palette.json", timeout=30).json()
+    assert {s["code"] for s in palette["statuses"]} >= {"planned", "completed", "cancelled"}
+    assert requests.get(f"{base}/viewer/..%2Froutes.py", timeout=30).status_code == 404
+    assert requests.get(f"{base}/viewer", timeout=30, allow_redirects=False).status_code == 308
+    # The header's link to the Project Books resolves on the same server.
+    books = requests.get(urljoin(f"{base}/viewer/", "../books/index.html"), timeout=30)
+    assert books.status_code == 200 and books.headers["Content-Type"].startswith("text/html")
