@@ -17,6 +17,7 @@ Usage: KC_HOME=.kc .venv/bin/python bench/api_items.py [--buildings 100000] [--r
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -189,7 +190,8 @@ def main() -> None:
     config["resources"]["buildings_plain"] = plain
     files.config.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     process = subprocess.Popen(
-        server.gunicorn_command("127.0.0.1", args.port, 2), env=server.environment(files)
+        server.gunicorn_command("127.0.0.1", args.port, 2),
+        env=server.environment(files, dict(os.environ)),
     )
     base = files.base_url
     try:

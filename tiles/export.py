@@ -22,6 +22,7 @@ from py3dtiles.tileset import BoundingVolumeBox, Tile, TileSet
 from py3dtiles.tileset.content.gltf import Gltf
 
 from gis.store.errors import KCError
+from gis.store.files import write_json_atomic
 from tiles import tiling
 from tiles.b3dm import b3dm
 from tiles.features import Buildings, FeatureError, Solids, frame_for, solids
@@ -35,7 +36,7 @@ from tiles.metadata import (
     projects_json,
 )
 from tiles.placement import VERTICAL_REFERENCE, Frame
-from tiles.publish import publish, unpublish, write_json_atomic
+from tiles.publish import publish, unpublish
 
 FORMATS = ("glb", "b3dm")
 INDEX = "index.json"
@@ -322,5 +323,5 @@ def export_all(
                 if progress:
                     progress(result)
     conn.rollback()
-    write_json_atomic(out / INDEX, index(out))
+    write_json_atomic(out / INDEX, index(out), indent=1)
     return results

@@ -9,7 +9,6 @@ still points at the previous version. ``index.json`` is replaced the same way.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -88,19 +87,3 @@ def unpublish(target: Path) -> bool:
     target.unlink()
     clean_stale(target.parent)
     return True
-
-
-def write_json_atomic(path: Path, data: object) -> None:
-    """Write JSON beside ``path`` and rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, ensure_ascii=False, sort_keys=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,13 +1,13 @@
 """The WSGI application: pygeoapi's Flask app plus 3D Tiles, CORS and valid-time ``datetime``.
 
-Run by gunicorn as ``gis.api.app:create_app()``; ``kc serve`` prepares the environment
-(``PYGEOAPI_CONFIG``, ``PYGEOAPI_OPENAPI``, ``KC_API_DB_PASSWORD``, ``KC_TILES_DIR``).
+Run by gunicorn as ``gis.api.app:create_app()``, the server's entry point: it reads the settings
+(``KC_TILES_DIR``, ``KC_BOOKS_DIR``, ``KC_CESIUM_DIR``); ``kc serve`` prepares the rest of the
+environment (``PYGEOAPI_CONFIG``, ``PYGEOAPI_OPENAPI``, ``KC_API_DB_PASSWORD``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_from_directory
@@ -16,6 +16,7 @@ from gis.api.config import read_tilesets, tileset_links
 from gis.api.provider import pick_language, translate
 from gis.api.valid_time import parse_datetime
 from gis.api.viewer import routes as viewer
+from gis.store.settings import load_settings
 
 #: Content types of 3D Tiles content (3D Tiles 1.1 and the glTF registration).
 TILE_TYPES = {
@@ -108,7 +109,8 @@ def create_app() -> Flask:
     _patch_pygeoapi()
     from pygeoapi.flask_app import APP, CONFIG
 
-    tiles_dir = Path(os.environ.get("KC_TILES_DIR", "tiles")).absolute()
+    settings = load_settings()
+    tiles_dir = settings.tiles_dir
     landing_links = tileset_links(read_tilesets(tiles_dir), CONFIG["server"]["url"], LANDING_REL)
 
     @APP.route("/tiles/<path:path>", methods=["GET", "HEAD"])
@@ -118,7 +120,7 @@ def create_app() -> Flask:
             abort(404)
         return send_from_directory(tiles_dir, path, mimetype=mimetype, max_age=300)
 
-    books_dir = Path(os.environ.get("KC_BOOKS_DIR", "books")).absolute()
+    books_dir = settings.books_dir
     landing_links = [*landing_links, books_link(CONFIG["server"]["url"])]
 
     @APP.route("/books/", defaults={"path": "index.html"}, methods=["GET", "HEAD"])
@@ -128,7 +130,7 @@ def create_app() -> Flask:
         return send_from_directory(books_dir, path, max_age=60)
 
     if viewer.BLUEPRINT not in APP.blueprints:
-        viewer.register(APP)
+        viewer.register(APP, settings.cesium_dir)
 
     @APP.after_request
     def decorate(response: Response) -> Response:

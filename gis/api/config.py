@@ -18,6 +18,7 @@ import yaml
 from psycopg2 import sql
 
 from gis.store.errors import ConfigError
+from gis.store.files import write_atomic
 from gis.store.settings import CONFIG_DIR
 
 TEMPLATE = CONFIG_DIR / "pygeoapi.yaml"
@@ -233,12 +234,25 @@ def render(
     return config
 
 
+def with_password(config: dict, password: str) -> dict:
+    """A copy of ``config`` with the password in place of ``${KC_API_DB_PASSWORD}``.
+
+    For pygeoapi's OpenAPI generation in this process; the file on disk keeps the placeholder,
+    which the server's pygeoapi fills from its environment.
+    """
+    placeholder = "${" + PASSWORD_VARIABLE + "}"
+    result = copy.deepcopy(config)
+    for resource in result.get("resources", {}).values():
+        for provider in resource.get("providers", []):
+            data = provider.get("data")
+            if isinstance(data, dict) and data.get("password") == placeholder:
+                data["password"] = password
+    return result
+
+
 def write(config: dict, path: Path) -> None:
     """Write the rendered configuration (it holds no password)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
 
 
 def _midnight(day: dt.date) -> dt.datetime:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from pathlib import Path
 
 import yaml
 
-from gis.api.config import PASSWORD_VARIABLE
 from gis.store.errors import ConfigError
+from gis.store.files import write_json_atomic
 from gis.store.settings import CONFIG_DIR
 
 COMPONENTS = CONFIG_DIR / "openapi-components.yaml"
@@ -68,18 +67,17 @@ def make_self_contained(document: dict, components: dict) -> dict:
     return result
 
 
-def write_openapi(config_path: Path, out: Path, password: str) -> dict:
-    """Generate the document for the rendered configuration and write it as JSON."""
+def write_openapi(config: dict, out: Path) -> dict:
+    """Generate the document for the rendered configuration and write it as JSON.
+
+    ``config`` must hold the real database password (``config.with_password``): pygeoapi opens
+    every collection's provider to list its properties.
+    """
     from pygeoapi.openapi import get_oas
-    from pygeoapi.util import yaml_load
 
     logging.getLogger("pygeoapi").setLevel(logging.ERROR)
-    os.environ[PASSWORD_VARIABLE] = password
-    with config_path.open(encoding="utf-8") as fh:
-        config = yaml_load(fh)
     document = get_oas(config, fail_on_invalid_collection=True)
     components = yaml.safe_load(COMPONENTS.read_text(encoding="utf-8"))
     document = make_self_contained(json.loads(json.dumps(document, default=str)), components)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_json_atomic(out, document, indent=1)
     return document

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ import psycopg2
 from gis.api import config as cfg
 from gis.api.openapi import write_openapi
 from gis.api.roles import LOGIN_ROLE, ensure_login_role, reader_password, with_credentials
-from gis.books.build import books_dir
 from gis.store.cluster import Cluster
 from gis.store.db import connect, redact
 from gis.store.errors import ConfigError
@@ -34,16 +32,15 @@ class ServerFiles:
     base_url: str
 
 
-def reader_url(settings: Settings, environ: dict[str, str]) -> tuple[str, str | None]:
+def reader_url(settings: Settings) -> tuple[str, str | None]:
     """The URL the server reads with, and a warning when it is not a read-only role.
 
     Managed cluster: the ``kc_api`` login role (created or updated here). KC_DATABASE_URL:
     KC_READER_DATABASE_URL when set, else KC_DATABASE_URL itself (with a warning).
     """
     if settings.uses_external_database:
-        reader = environ.get("KC_READER_DATABASE_URL")
-        if reader:
-            return reader, None
+        if settings.reader_database_url:
+            return settings.reader_database_url, None
         return settings.database_url, (  # type: ignore[return-value]
             "KC_READER_DATABASE_URL is not set: the server reads with KC_DATABASE_URL's role, "
             "which may write. Create a login role in kc_reader and set KC_READER_DATABASE_URL."
@@ -63,12 +60,14 @@ def reader_url(settings: Settings, environ: dict[str, str]) -> tuple[str, str | 
     return with_credentials(state.url(), LOGIN_ROLE, password), None
 
 
-def prepare(
-    settings: Settings, url: str, *, host: str, port: int, public_url: str | None = None
-) -> ServerFiles:
-    """Render the configuration and the OpenAPI document for the database at ``url``."""
-    base_url = (public_url or f"http://{_url_host(host)}:{port}").rstrip("/")
-    tiles_dir = settings.home / "tiles"
+def prepare(settings: Settings, url: str, *, host: str, port: int) -> ServerFiles:
+    """Render the configuration and the OpenAPI document for the database at ``url``.
+
+    ``host`` and ``port`` are where gunicorn listens (``kc serve --host/--port`` may override the
+    settings); links use ``KC_PUBLIC_URL`` when it is set.
+    """
+    base_url = settings.public_url or f"http://{_url_host(host)}:{port}"
+    tiles_dir = settings.tiles_dir
     template = cfg.load_template()
     conn = connect(url)
     try:
@@ -90,18 +89,22 @@ def prepare(
         config=server_dir / "pygeoapi.yml",
         openapi=server_dir / "openapi.json",
         tiles_dir=tiles_dir,
-        books_dir=books_dir(settings),
+        books_dir=settings.books_dir,
         password=_password(url),
         base_url=base_url,
     )
     cfg.write(rendered, files.config)
-    write_openapi(files.config, files.openapi, files.password)
+    write_openapi(cfg.with_password(rendered, files.password), files.openapi)
     return files
 
 
-def environment(files: ServerFiles) -> dict[str, str]:
+def environment(files: ServerFiles, base: dict[str, str]) -> dict[str, str]:
+    """gunicorn's environment: ``base`` (the caller's) plus where the workers find their files.
+
+    The password of the read-only role travels in the environment, never in a file or a log.
+    """
     return {
-        **os.environ,
+        **base,
         "PYGEOAPI_CONFIG": str(files.config),
         "PYGEOAPI_OPENAPI": str(files.openapi),
         cfg.PASSWORD_VARIABLE: files.password,

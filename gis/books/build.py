@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,15 +28,10 @@ from gis.books.i18n import LANGS
 from gis.books.pages import build_book
 from gis.books.pdf import pdf_unavailable, write_pdf
 from gis.books.render import render_book, render_matrix, render_point_index, render_root_index
-from gis.store.settings import Settings
+from gis.store.files import write_atomic, write_json_atomic
 
 INDEX = "index.json"
 MANIFEST = "book.json"
-
-
-def books_dir(settings: Settings) -> Path:
-    """Where ``kc books build`` writes by default and what the server serves under ``/books/``."""
-    return settings.home / "books"
 
 
 @dataclass
@@ -54,43 +47,19 @@ class BuildReport:
 
 
 def write_text(path: Path, text: str) -> bool:
-    """Write ``text`` atomically (temporary file in the same folder, then rename).
+    """Write ``text`` atomically; False, writing nothing, when the file already holds it.
 
-    Returns False, writing nothing, when the file already holds exactly ``text``: a rebuild of
-    unchanged data touches no file and renders no PDF again.
+    A rebuild of unchanged data touches no file and renders no PDF again.
     """
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
+    return write_atomic(path, text, skip_unchanged=True)
 
 
 def write_json(path: Path, data: object) -> None:
-    write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    write_json_atomic(path, data, skip_unchanged=True)
 
 
 def _pdf(html: str, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write_pdf(html, Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, lambda tmp: write_pdf(html, tmp))
 
 
 def points_with_content(conn: psycopg2.extensions.connection) -> list[str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gis.books.build import books_dir, build_books
+from gis.books.build import build_books
 from gis.books.i18n import LANGS
 from gis.store.db import connect, database_url
 from gis.store.settings import load_settings
@@ -49,7 +49,7 @@ def build(
     if at and all_points:
         raise click.BadParameter("give either --at POINT or --all, not both", param_hint="--at")
     settings = load_settings()
-    target = (out or books_dir(settings)).absolute()
+    target = (out or settings.books_dir).absolute()
     conn = connect(database_url(settings))
     try:
         with conn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gis.books.build import books_dir, build_books
+from gis.books.build import build_books
 from gis.cli.sample import load_demo_sample
 from gis.cli.serve import run as serve_api
 from gis.store.db import connect, database_url, redact
@@ -53,17 +53,17 @@ def demo() -> None:
             points = ", ".join(f"{code} ({valid_at})" for code, valid_at in cur.fetchall())
             click.echo(f"  measurement points: {points}")
         with conn:
-            built = build_books(conn, books_dir(settings))
+            built = build_books(conn, settings.books_dir)
         click.echo(
             f"\nProject Books: {built.html} page(s), {built.pdf} PDF(s) for "
             f"{', '.join(built.points) or 'no point yet (no project loaded)'}: "
-            f"{books_dir(settings) / 'index.html'}"
+            f"{settings.books_dir / 'index.html'}"
         )
         if built.pdf_skipped:
             click.echo(f"  {built.pdf_skipped}")
     finally:
         conn.close()
-    export_tiles(url, settings.home / "tiles")
+    export_tiles(url, settings.tiles_dir)
     click.echo(f"\nDatabase: {redact(url)}")
     click.echo('  psql "$(.venv/bin/kc db url)"     connect with psql')
     click.echo("  .venv/bin/kc db status | stop       inspect or stop the local PostGIS")

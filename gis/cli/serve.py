@@ -46,12 +46,10 @@ def run(*, host: str | None = None, port: int | None = None, workers: int | None
     host = host or settings.server_host
     port = port or settings.server_port
     workers = workers or default_workers()
-    url, warning = server.reader_url(settings, dict(os.environ))
+    url, warning = server.reader_url(settings)
     if warning:
         click.secho(f"Warning: {warning}", fg="yellow", err=True)
-    files = server.prepare(
-        settings, url, host=host, port=port, public_url=os.environ.get("KC_PUBLIC_URL")
-    )
+    files = server.prepare(settings, url, host=host, port=port)
     base = files.base_url
     click.echo(f"OGC API Features:  {base}/")
     click.echo(f"  collections      {base}/collections")
@@ -63,4 +61,4 @@ def run(*, host: str | None = None, port: int | None = None, workers: int | None
     click.echo(f"gunicorn, {workers} workers, reading as a read-only role; Ctrl-C stops it.")
     sys.stdout.flush()
     command = server.gunicorn_command(host, port, workers)
-    os.execve(command[0], command, server.environment(files))  # noqa: S606 - gunicorn replaces us
+    os.execve(command[0], command, server.environment(files, dict(os.environ)))  # noqa: S606 - gunicorn replaces us

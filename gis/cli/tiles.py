@@ -58,7 +58,7 @@ def export(
     if bool(point) == all_points:
         raise click.UsageError("give either --at POINT or --all")
     settings = load_settings()
-    out = (out or settings.home / "tiles").absolute()
+    out = (out or settings.tiles_dir).absolute()
     conn = connect(database_url(settings))
     try:
         results = export_all(

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from gis.store.errors import ClusterError
+from gis.store.files import write_json_atomic
 from gis.store.settings import Settings
 
 DATABASE = "kc"
@@ -45,9 +46,9 @@ class ClusterState:
         return f"postgresql://{self.user}{secret}@127.0.0.1:{self.port}/{self.database}"
 
 
-def find_bindir() -> Path:
-    """The directory of ``initdb``/``pg_ctl``: ``KC_PG_BINDIR``, else the newest Debian install."""
-    override = os.environ.get("KC_PG_BINDIR")
+def find_bindir(override: Path | None = None) -> Path:
+    """The directory of ``initdb``/``pg_ctl``: ``override`` (``KC_PG_BINDIR``), else the newest
+    Debian install, else the ``PATH``."""
     candidates = (
         [Path(override)]
         if override
@@ -125,12 +126,7 @@ class Cluster:
             ) from err
 
     def _write_state(self, state: ClusterState) -> None:
-        self.home.mkdir(parents=True, exist_ok=True)
-        tmp = self.state_path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(asdict(state), fh, indent=2)
-        tmp.replace(self.state_path)
+        write_json_atomic(self.state_path, asdict(state), mode=0o600)
 
     # -- running programs as the service user ---------------------------------------------------
     def _os_user(self) -> str:
@@ -163,7 +159,7 @@ class Cluster:
             entry = pwd.getpwnam(os_user)
             kwargs = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": self.settings.program_path,
             "LC_ALL": "C.UTF-8",
             "LANG": "C.UTF-8",
         }
@@ -210,7 +206,12 @@ class Cluster:
         if state is None:
             return False
         proc = self._run(
-            [str(find_bindir() / "pg_ctl"), "status", "-D", str(self.pgdata)],
+            [
+                str(find_bindir(self.settings.pg_bindir) / "pg_ctl"),
+                "status",
+                "-D",
+                str(self.pgdata),
+            ],
             state.os_user,
             check=False,
         )
@@ -221,7 +222,7 @@ class Cluster:
         existing = self.state()
         if existing is not None:
             return existing
-        bindir = find_bindir()
+        bindir = find_bindir(self.settings.pg_bindir)
         check_postgis_installed(bindir)
         self.home.mkdir(parents=True, exist_ok=True)
         os_user = self._os_user()
@@ -290,7 +291,7 @@ class Cluster:
         if not self.is_running():
             self._run(
                 [
-                    str(find_bindir() / "pg_ctl"),
+                    str(find_bindir(self.settings.pg_bindir) / "pg_ctl"),
                     "start",
                     "-D",
                     str(self.pgdata),
@@ -311,7 +312,15 @@ class Cluster:
         if state is None or not self.is_running():
             return False
         self._run(
-            [str(find_bindir() / "pg_ctl"), "stop", "-D", str(self.pgdata), "-m", "fast", "-w"],
+            [
+                str(find_bindir(self.settings.pg_bindir) / "pg_ctl"),
+                "stop",
+                "-D",
+                str(self.pgdata),
+                "-m",
+                "fast",
+                "-w",
+            ],
             state.os_user,
         )
         return True

@@ -1,20 +1,36 @@
-"""Settings from the environment, with documented defaults.
+"""Every setting of the platform, read once from the environment, with documented defaults.
 
-``KC_HOME``          data folder of the managed cluster and exports (default: ``.kc`` in the working directory)
-``KC_DATABASE_URL``  use this database instead of the managed cluster (a city's server, the compose PostGIS)
-``KC_DB_PORT``       port of the managed cluster (default: a free port chosen at first start, then kept)
-``KC_PORT``          port of the web server (default 5000)
-``KC_HOST``          address the web server binds to (default 127.0.0.1)
+``KC_HOME``          data folder: the managed cluster, generated files (default ``.kc`` in the
+                     working directory)
+``KC_DATABASE_URL``  use this database instead of the managed cluster (a city's server, the
+                     compose PostGIS)
 ``KC_READER_DATABASE_URL``  with KC_DATABASE_URL: the read-only login role (member of
                      ``kc_reader``) that ``kc serve`` reads with; unset, it reads with
                      KC_DATABASE_URL's role and warns. The managed cluster needs none: ``kc serve``
                      creates the login role ``kc_api`` (password in ``$KC_HOME/api-reader.json``)
+``KC_DB_PORT``       port of the managed cluster (default: a free port chosen at first start,
+                     then kept)
+``KC_PG_BINDIR``     folder of PostgreSQL's ``initdb`` and ``pg_ctl`` (default: the newest
+                     ``/usr/lib/postgresql/*/bin``, else the ``PATH``)
+``KC_HOST``          address the web server binds to (default 127.0.0.1)
+``KC_PORT``          port of the web server (default 5000)
 ``KC_PUBLIC_URL``    the server's URL as clients see it (behind a proxy), used in links
+                     (default ``http://KC_HOST:KC_PORT``)
+``KC_TILES_DIR``     where ``kc tiles export`` writes and ``kc serve`` serves the 3D Tiles
+                     (default ``$KC_HOME/tiles``)
+``KC_BOOKS_DIR``     where ``kc books build`` writes and ``kc serve`` serves the Project Books
+                     (default ``$KC_HOME/books``)
+``KC_CESIUM_DIR``    CesiumJS's ``Build/Cesium`` folder for the viewer (default
+                     ``node_modules/cesium/Build/Cesium`` in the project)
+
+Only the entry points (the ``kc`` command, the server's ``create_app``) call ``load_settings``;
+everything else is handed a ``Settings``. The README's settings table lists the same variables.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +39,9 @@ from gis.store.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = PROJECT_ROOT / "config"
 SQL_DIR = PROJECT_ROOT / "sql"
+DEFAULT_CESIUM_DIR = PROJECT_ROOT / "node_modules" / "cesium" / "Build" / "Cesium"
+#: The ``PATH`` given to the database programs when the environment has none.
+DEFAULT_PATH = "/usr/bin:/bin"
 
 
 def _port(name: str, value: str | None) -> int | None:
@@ -37,15 +56,31 @@ def _port(name: str, value: str | None) -> int | None:
     return port
 
 
+def _url(name: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    if "://" not in value:
+        raise ConfigError(f"{name} must be a URL (scheme://host…), found {value!r}")
+    return value.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Where things live and which database to use."""
+    """Where things live, which database to use and how the server is reached."""
 
     home: Path
-    database_url: str | None
-    db_port: int | None
-    server_port: int
-    server_host: str
+    tiles_dir: Path
+    books_dir: Path
+    database_url: str | None = None
+    reader_database_url: str | None = None
+    db_port: int | None = None
+    pg_bindir: Path | None = None
+    server_host: str = "127.0.0.1"
+    server_port: int = 5000
+    public_url: str | None = None
+    cesium_dir: Path = DEFAULT_CESIUM_DIR
+    #: ``PATH`` for the database programs the managed cluster runs (not a KC_ variable).
+    program_path: str = DEFAULT_PATH
 
     @property
     def uses_external_database(self) -> bool:
@@ -53,14 +88,25 @@ class Settings:
         return bool(self.database_url)
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser().absolute() if value else None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from ``environ`` (default: the process environment)."""
     env = os.environ if environ is None else environ
-    home = Path(env.get("KC_HOME") or ".kc").expanduser()
+    home = Path(env.get("KC_HOME") or ".kc").expanduser().absolute()
     return Settings(
-        home=home.absolute(),
+        home=home,
+        tiles_dir=_path(env.get("KC_TILES_DIR")) or home / "tiles",
+        books_dir=_path(env.get("KC_BOOKS_DIR")) or home / "books",
         database_url=env.get("KC_DATABASE_URL") or None,
+        reader_database_url=env.get("KC_READER_DATABASE_URL") or None,
         db_port=_port("KC_DB_PORT", env.get("KC_DB_PORT")),
-        server_port=_port("KC_PORT", env.get("KC_PORT")) or 5000,
+        pg_bindir=_path(env.get("KC_PG_BINDIR")),
         server_host=env.get("KC_HOST") or "127.0.0.1",
+        server_port=_port("KC_PORT", env.get("KC_PORT")) or 5000,
+        public_url=_url("KC_PUBLIC_URL", env.get("KC_PUBLIC_URL")),
+        cesium_dir=_path(env.get("KC_CESIUM_DIR")) or DEFAULT_CESIUM_DIR,
+        program_path=env.get("PATH") or DEFAULT_PATH,
     )

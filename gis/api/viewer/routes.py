@@ -6,19 +6,16 @@ the ``/tiles/`` folder of the same server, exactly as any other client would.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, jsonify, redirect, send_from_directory
 
 from gis.store.reference import LANGUAGES, read_yaml
-from gis.store.settings import CONFIG_DIR, PROJECT_ROOT
+from gis.store.settings import CONFIG_DIR
 
 PREFIX = "/viewer"
 BLUEPRINT = "kc_viewer"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-#: CesiumJS's built files; KC_CESIUM_DIR overrides (e.g. a system-wide install).
-DEFAULT_CESIUM_DIR = PROJECT_ROOT / "node_modules" / "cesium" / "Build" / "Cesium"
 #: Types the browser insists on (ES modules, WebAssembly) whatever the platform's mimetypes say.
 MIMETYPES = {
     ".js": "text/javascript",
@@ -31,11 +28,6 @@ CESIUM_MISSING = (
     "CesiumJS is not installed in {path}: run 'make setup' (it runs 'npm ci' in the project "
     "folder) or set KC_CESIUM_DIR to a folder holding Cesium.js."
 )
-
-
-def cesium_dir(environ: dict[str, str] | None = None) -> Path:
-    env = os.environ if environ is None else environ
-    return Path(env.get("KC_CESIUM_DIR") or DEFAULT_CESIUM_DIR)
 
 
 def palette(config_dir: Path = CONFIG_DIR) -> dict:
@@ -54,9 +46,9 @@ def _send(folder: Path, path: str, *, max_age: int) -> Response:
     return send_from_directory(folder, path, mimetype=mimetype, max_age=max_age)
 
 
-def blueprint(cesium: Path | None = None) -> Blueprint:
-    """The viewer's routes; ``cesium`` is the folder of CesiumJS's ``Build/Cesium``."""
-    cesium = cesium or cesium_dir()
+def blueprint(cesium: Path) -> Blueprint:
+    """The viewer's routes; ``cesium`` is the folder of CesiumJS's ``Build/Cesium``
+    (``Settings.cesium_dir``: ``KC_CESIUM_DIR`` or the project's ``node_modules``)."""
     bp = Blueprint(BLUEPRINT, __name__)
     colours = palette()
 
@@ -87,6 +79,6 @@ def blueprint(cesium: Path | None = None) -> Blueprint:
     return bp
 
 
-def register(app: Flask, cesium: Path | None = None) -> None:
+def register(app: Flask, cesium: Path) -> None:
     """Mount the viewer under ``/viewer/`` on the server's Flask app."""
     app.register_blueprint(blueprint(cesium))
