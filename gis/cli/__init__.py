@@ -7,6 +7,7 @@ import sys
 import click
 
 from gis.store.errors import KCError
+from gis.store.settings import load_settings
 
 
 class KCGroup(click.Group):
@@ -22,12 +23,15 @@ class KCGroup(click.Group):
 
 @click.group(cls=KCGroup)
 @click.version_option(package_name="knowledge-carrier")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Knowledge Carrier: versioned PostGIS store, loaders, 3D Tiles and OGC API Features.
 
-    Settings come from the environment: KC_HOME (data folder, default ./.kc), KC_DATABASE_URL
-    (use that database instead of the local one), KC_PORT (web server port).
+    Settings come from the environment, read once here: KC_HOME (data folder, default ./.kc),
+    KC_DATABASE_URL (use that database instead of the local one), KC_HOST and KC_PORT (web
+    server), and the others listed in the README.
     """
+    ctx.obj = load_settings()
 
 
 def _register() -> None:

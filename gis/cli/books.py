@@ -8,8 +8,9 @@ import click
 
 from gis.books.build import build_books
 from gis.books.i18n import LANGS
+from gis.cli.context import pass_settings
 from gis.store.db import connect, database_url
-from gis.store.settings import load_settings
+from gis.store.settings import Settings
 
 
 @click.group()
@@ -38,8 +39,14 @@ def books() -> None:
 @click.option(
     "--pdf/--no-pdf", default=True, show_default=True, help="Also write PDF (WeasyPrint)."
 )
+@pass_settings
 def build(
-    at: str | None, all_points: bool, out: Path | None, langs: tuple[str, ...], pdf: bool
+    settings: Settings,
+    at: str | None,
+    all_points: bool,
+    out: Path | None,
+    langs: tuple[str, ...],
+    pdf: bool,
 ) -> None:
     """Write one Project Book per thematic field, the challenge matrix and the indexes.
 
@@ -48,7 +55,6 @@ def build(
     """
     if at and all_points:
         raise click.BadParameter("give either --at POINT or --all, not both", param_hint="--at")
-    settings = load_settings()
     target = (out or settings.books_dir).absolute()
     conn = connect(database_url(settings))
     try:

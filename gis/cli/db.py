@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from gis.cli.context import pass_settings
 from gis.store.cluster import Cluster
 from gis.store.db import connect, database_url, redact
 from gis.store.migrations import migrate as run_migrations
 from gis.store.reference import seed
-from gis.store.settings import load_settings
+from gis.store.settings import Settings
 
 
 @click.group()
@@ -17,9 +18,9 @@ def db() -> None:
 
 
 @db.command()
-def start() -> None:
+@pass_settings
+def start(settings: Settings) -> None:
     """Initialise (first time) and start the local PostGIS cluster in KC_HOME."""
-    settings = load_settings()
     if settings.uses_external_database:
         click.echo(
             f"KC_DATABASE_URL is set ({redact(settings.database_url)}): that database is managed "
@@ -34,9 +35,9 @@ def start() -> None:
 
 
 @db.command()
-def stop() -> None:
+@pass_settings
+def stop(settings: Settings) -> None:
     """Stop the local cluster."""
-    settings = load_settings()
     if settings.uses_external_database:
         click.echo("KC_DATABASE_URL is set: that database is managed elsewhere, nothing to stop.")
         return
@@ -45,9 +46,9 @@ def stop() -> None:
 
 
 @db.command()
-def status() -> None:
+@pass_settings
+def status(settings: Settings) -> None:
     """Say whether the database is set up and running; exit 1 when it is not running."""
-    settings = load_settings()
     if settings.uses_external_database:
         url = settings.database_url
         try:
@@ -70,15 +71,17 @@ def status() -> None:
 
 
 @db.command()
-def url() -> None:
+@pass_settings
+def url(settings: Settings) -> None:
     """Print the connection URL (with the password: for psql, QGIS, scripts)."""
-    click.echo(database_url(load_settings()))
+    click.echo(database_url(settings))
 
 
 @db.command()
-def migrate() -> None:
+@pass_settings
+def migrate(settings: Settings) -> None:
     """Apply new migrations, redeploy changed views and functions, seed config/ reference data."""
-    conn = connect(database_url(load_settings()))
+    conn = connect(database_url(settings))
     try:
         report = run_migrations(conn)
         seeded = seed(conn)

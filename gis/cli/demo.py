@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from gis.books.build import build_books
+from gis.cli.context import pass_settings
 from gis.cli.sample import load_demo_sample
 from gis.cli.serve import run as serve_api
 from gis.store.db import connect, database_url, redact
-from gis.store.settings import load_settings
+from gis.store.settings import Settings
 
 INVENTORY = (
     ("cities", "SELECT count(*) FROM kc.city"),
@@ -37,9 +38,9 @@ def export_tiles(url: str, out) -> None:
 
 
 @click.command()
-def demo() -> None:
+@pass_settings
+def demo(settings: Settings) -> None:
     """Show what the database holds, then serve it (OGC API Features and 3D Tiles)."""
-    settings = load_settings()
     url = database_url(settings)
     load_demo_sample(url, settings)
     conn = connect(url)
@@ -68,4 +69,6 @@ def demo() -> None:
     click.echo('  psql "$(.venv/bin/kc db url)"     connect with psql')
     click.echo("  .venv/bin/kc db status | stop       inspect or stop the local PostGIS")
     click.echo()
-    serve_api()  # last: replaces this process with the server (KC_PORT, KC_HOST), Ctrl-C stops it
+    serve_api(
+        settings
+    )  # last: replaces this process with the server (KC_PORT, KC_HOST), Ctrl-C stops it

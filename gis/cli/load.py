@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
+from gis.cli.context import pass_settings
 from gis.store.db import database_url
-from gis.store.settings import load_settings
+from gis.store.settings import Settings
 
 #: Below this many rows a progress bar is more noise than help.
 PROGRESS_FROM = 5000
@@ -35,10 +36,6 @@ def progress(rows: Iterable, length: int, label: str) -> Iterator:
         rows, length=length, label=label, file=click.get_text_stream("stderr")
     ) as bar:
         yield from bar
-
-
-def _url() -> str:
-    return database_url(load_settings())
 
 
 def _snapshot_line(summary, **extra: int) -> str:
@@ -75,8 +72,18 @@ def load() -> None:
     help="Field with the ground elevation in metres (default: base_elevation, Z_MIN_SOL).",
 )
 @crs_option
+@pass_settings
 def buildings_command(
-    file: Path, city: str, point: str, layer, id_field, height_field, storeys_field, base_field, crs
+    settings: Settings,
+    file: Path,
+    city: str,
+    point: str,
+    layer,
+    id_field,
+    height_field,
+    storeys_field,
+    base_field,
+    crs,
 ) -> None:
     """Load building footprints from FILE (any format GDAL reads) as CITY's snapshot at a point.
 
@@ -86,7 +93,7 @@ def buildings_command(
     from etl.buildings import BuildingOptions, load_buildings
 
     options = BuildingOptions(layer, id_field, height_field, storeys_field, base_field, crs)
-    result = load_buildings(_url(), file, city, point, options, progress=progress)
+    result = load_buildings(database_url(settings), file, city, point, options, progress=progress)
     click.echo(
         _snapshot_line(
             result.snapshot, repaired=result.repaired, estimated_heights=result.estimated
@@ -105,7 +112,10 @@ def buildings_command(
     "Without it, a project touches the buildings its footprint intersects.",
 )
 @crs_option
-def projects_command(file: Path, city: str, point: str, layer, buildings_field, crs) -> None:
+@pass_settings
+def projects_command(
+    settings: Settings, file: Path, city: str, point: str, layer, buildings_field, crs
+) -> None:
     """Load implementation-project footprints (points, lines, polygons) from FILE.
 
     Fields: code, thematic_field, title_en (title_de, title_fr optional), status. Load the
@@ -114,7 +124,13 @@ def projects_command(file: Path, city: str, point: str, layer, buildings_field, 
     from etl.projects import load_projects
 
     result = load_projects(
-        _url(), file, city, point, layer=layer, crs=crs, buildings_field=buildings_field
+        database_url(settings),
+        file,
+        city,
+        point,
+        layer=layer,
+        crs=crs,
+        buildings_field=buildings_field,
     )
     click.echo(_snapshot_line(result.snapshot, repaired=result.repaired))
 
@@ -123,7 +139,8 @@ def projects_command(file: Path, city: str, point: str, layer, buildings_field, 
 @file_argument
 @at_option
 @click.option("--sheet", help="Sheet to read (default: 'Common Reporting', or the only sheet).")
-def reporting_command(file: Path, point: str, sheet) -> None:
+@pass_settings
+def reporting_command(settings: Settings, file: Path, point: str, sheet) -> None:
     """Load a Common Reporting WORKBOOK (.xlsx, or .csv with the same columns) for a point.
 
     One row per implementation project (see 'kc reporting template'). A changed answer supersedes
@@ -131,7 +148,7 @@ def reporting_command(file: Path, point: str, sheet) -> None:
     """
     from etl.reporting import load_reporting
 
-    r = load_reporting(_url(), file, point, sheet=sheet)
+    r = load_reporting(database_url(settings), file, point, sheet=sheet)
     note = "" if r.changes else " (nothing changed)"
     verb = "correction of" if r.changed else "at"
     click.echo(

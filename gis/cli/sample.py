@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from gis.cli.context import pass_settings
 from gis.store.db import database_url
-from gis.store.settings import Settings, load_settings
+from gis.store.settings import Settings
 
 
 def sample_folder(settings: Settings) -> Path:
@@ -30,9 +31,9 @@ def sample() -> None:
 
 
 @sample.command("load")
-def load_command() -> None:
+@pass_settings
+def load_command(settings: Settings) -> None:
     """Write the sample files into KC_HOME/sample (once) and load them for PM18, PM24, PM30."""
-    settings = load_settings()
     load_demo_sample(database_url(settings), settings)
 
 

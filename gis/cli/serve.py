@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from gis.store.settings import load_settings
+from gis.cli.context import pass_settings
+from gis.store.settings import Settings
 
 
 def default_workers() -> int:
@@ -26,7 +27,8 @@ def default_workers() -> int:
     default=None,
     help="gunicorn worker processes [default: 2 per core, 2 to 8]",
 )
-def serve(host: str | None, port: int | None, workers: int | None) -> None:
+@pass_settings
+def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve OGC API Features (valid-time datetime) and the 3D Tiles under /tiles.
 
     The configuration is rendered from config/pygeoapi.yaml with the extents of the data, into
@@ -35,14 +37,19 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     KC_READER_DATABASE_URL (else KC_DATABASE_URL's, with a warning). KC_PUBLIC_URL sets the URL
     written in links when the server sits behind a proxy.
     """
-    run(host=host, port=port, workers=workers)
+    run(settings, host=host, port=port, workers=workers)
 
 
-def run(*, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
+def run(
+    settings: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
+) -> None:
     """Prepare and replace this process with gunicorn (used by ``kc serve`` and ``kc demo``)."""
     from gis.api import serve as server
 
-    settings = load_settings()
     host = host or settings.server_host
     port = port or settings.server_port
     workers = workers or default_workers()

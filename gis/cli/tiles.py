@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from gis.cli.context import pass_settings
 from gis.store.db import connect, database_url
-from gis.store.settings import load_settings
+from gis.store.settings import Settings
 
 
 @click.group()
@@ -40,7 +41,9 @@ def tiles() -> None:
     show_default=True,
     help="Most buildings in one tile.",
 )
+@pass_settings
 def export(
+    settings: Settings,
     point: str | None,
     all_points: bool,
     city: str | None,
@@ -57,7 +60,6 @@ def export(
 
     if bool(point) == all_points:
         raise click.UsageError("give either --at POINT or --all")
-    settings = load_settings()
     out = (out or settings.tiles_dir).absolute()
     conn = connect(database_url(settings))
     try:
