@@ -9,9 +9,12 @@ subprocess on a free port, as in production (gunicorn), with a read-only login r
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -20,7 +23,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import requests
 import shapely
 from psycopg2 import sql
@@ -29,9 +31,8 @@ from gis.store.building_snapshots import apply_staged, stage_rows
 from gis.store.db import connect
 from gis.store.project_snapshots import apply_staged as apply_projects
 from gis.store.project_snapshots import stage_rows as stage_projects
-from gis.store.settings import PROJECT_ROOT
+from tests.shared_data import LYON_BUILDINGS, lyon_rows
 
-LYON_BUILDINGS = PROJECT_ROOT.parent / "shared/data/lyon1_bdtopo_buildings/buildings_lyon1.geojson"
 REMOVED, CHANGED, ADDED = 50, 100, 20
 
 
@@ -40,37 +41,6 @@ class LyonCounts:
     pm18: int
     pm24: int
     versions: int
-
-
-def lyon_rows() -> list[tuple]:
-    """The real buildings as stage rows (EPSG:4326, 2D footprints), sorted by id."""
-    frame = gpd.read_file(LYON_BUILDINGS).to_crs(4326).sort_values("ID")
-    assert len(frame) == 2576 and (frame["HAUTEUR"] > 0).all()
-    rows = []
-    for record, geom in zip(
-        frame[["ID", "HAUTEUR", "NB_ETAGES", "Z_MIN_SOL", "USAGE1"]].itertuples(index=False),
-        shapely.force_2d(frame.geometry.values),
-        strict=True,
-    ):
-        storeys = None if record.NB_ETAGES != record.NB_ETAGES else int(record.NB_ETAGES)
-        base = None if record.Z_MIN_SOL != record.Z_MIN_SOL else float(record.Z_MIN_SOL)
-        usage = record.USAGE1 if isinstance(record.USAGE1, str) else None
-        rows.append(
-            (
-                record.ID,
-                shapely.to_wkb(geom, hex=True, include_srid=True)
-                if shapely.get_srid(geom)
-                else shapely.to_wkb(shapely.set_srid(geom, 4326), hex=True, include_srid=True),
-                float(record.HAUTEUR),
-                False,
-                storeys,
-                base,
-                None,
-                "EPSG:3946",
-                {"USAGE1": usage} if usage else {},
-            )
-        )
-    return rows
 
 
 def pm24_rows(rows: list[tuple]) -> list[tuple]:
@@ -87,7 +57,7 @@ def pm24_rows(rows: list[tuple]) -> list[tuple]:
 
 def load_lyon(url: str) -> LyonCounts:
     """Load both snapshots, two projects and their reports into the database at ``url``."""
-    rows = lyon_rows()
+    rows = lyon_rows(attributes=("USAGE1",))
     conn = connect(url)
     try:
         for point, snapshot in (("PM18", rows), ("PM24", pm24_rows(rows))):
@@ -235,24 +205,37 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """A running ``kc serve`` subprocess."""
+    """A running ``kc serve`` subprocess (gunicorn and its workers, in their own process group)."""
 
     process: subprocess.Popen
     base: str
     log: Path
 
     def stop(self) -> None:
+        """Stop the whole group (master and workers); idempotent, also run at interpreter exit."""
         if self.process.poll() is None:
-            self.process.terminate()
+            _signal_group(self.process, signal.SIGTERM)
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                _signal_group(self.process, signal.SIGKILL)
                 self.process.wait()
+        # Workers outlive a killed master for a moment: make sure none is left.
+        _signal_group(self.process, signal.SIGKILL)
 
 
-def start_server(home: Path, admin_url: str, reader_url: str, timeout: float = 90) -> Server:
-    """``kc serve`` against the test database; returns once the landing page answers."""
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+
+
+def start_server(home: Path, admin_url: str, reader_url: str, timeout: float = 240) -> Server:
+    """``kc serve`` against the test database; returns once the landing page answers.
+
+    A busy machine may take long to start gunicorn or answer the first request: every failed
+    attempt (refused, reset, read timeout, 5xx while starting) is retried until ``timeout``, and
+    whatever happens the server is stopped before an error leaves this function.
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -265,21 +248,41 @@ def start_server(home: Path, admin_url: str, reader_url: str, timeout: float = 9
     kc = Path(sys.executable).parent / "kc"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(kc), "serve", "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT
+            [str(kc), "serve", "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
+    atexit.register(server.stop)
+    try:
+        _wait_until_up(server, timeout)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_until_up(server: Server, timeout: float) -> None:
     deadline = time.monotonic() + timeout
+    last_error = "no answer yet"
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"kc serve exited with {process.returncode}:\n{log.read_text()}")
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"kc serve exited with {server.process.returncode}:\n{server.log.read_text()}"
+            )
         try:
-            if requests.get(f"{server.base}/", timeout=5).status_code == 200:
-                return server
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    server.stop()
-    raise RuntimeError(f"kc serve did not answer within {timeout} s:\n{log.read_text()}")
+            response = requests.get(f"{server.base}/", timeout=30)
+            if response.status_code == 200:
+                return
+            last_error = f"HTTP {response.status_code}"
+        except requests.RequestException as err:
+            last_error = f"{type(err).__name__}: {err}"
+        time.sleep(0.5)  # poll interval between attempts, not a wait for readiness
+    raise RuntimeError(
+        f"kc serve did not answer within {timeout} s ({last_error}):\n{server.log.read_text()}"
+    )
 
 
 def drop_role(admin_url: str, role: str) -> None:

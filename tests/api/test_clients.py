@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pyogrio
-import pytest
 from owslib.ogcapi.features import Features
 
 from gis.store.db import connect
@@ -22,9 +20,6 @@ def count(url: str, query: str, args: tuple = ()) -> int:
         conn.close()
 
 
-@pytest.mark.skipif(
-    shutil.which("ogr2ogr") is None, reason="gdal-bin is installed by tools/setup.sh"
-)
 def test_gdal_harvests_a_whole_collection(api, lyon_db, tmp_path) -> None:
     out = tmp_path / "buildings.gpkg"
     proc = subprocess.run(

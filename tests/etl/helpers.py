@@ -12,13 +12,6 @@ from shapely.geometry import Point, box
 
 from gis.cli import main
 
-LYON_FILE = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "data"
-    / "lyon1_bdtopo_buildings"
-    / "buildings_lyon1.geojson"
-)
 TABLES = (
     "building",
     "building_version",

@@ -12,11 +12,15 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from tests.etl.helpers import LYON_FILE, buildings_frame, fingerprint, kc, write
+from tests.etl.helpers import buildings_frame, fingerprint, kc, write
+from tests.shared_data import LYON_BUILDINGS as LYON_FILE
+from tests.shared_data import require
 
-pytestmark = pytest.mark.skipif(
-    not LYON_FILE.exists(), reason="needs ../shared/data (the real Lyon buildings)"
-)
+
+@pytest.fixture(autouse=True)
+def _real_lyon_buildings() -> None:
+    """Every test here reads the real file: fail, never skip, when it is missing."""
+    require(LYON_FILE)
 
 
 def counts_line(result) -> str:

@@ -7,7 +7,6 @@ import pytest
 import shapely
 
 from tests.etl.helpers import (
-    LYON_FILE,
     buildings_frame,
     fingerprint,
     kc,
@@ -15,6 +14,8 @@ from tests.etl.helpers import (
     projects_frame,
     write,
 )
+from tests.shared_data import LYON_BUILDINGS as LYON_FILE
+from tests.shared_data import require
 
 
 def refused(db_url: str, *args: object) -> str:
@@ -92,10 +93,7 @@ def test_no_crs_wrong_crs_and_contradicting_crs(db_url, tmp_path) -> None:
 
 def test_truncated_and_missing_files_unknown_city_and_point(db_url, tmp_path) -> None:
     truncated = tmp_path / "truncated.geojson"
-    source = (
-        LYON_FILE if LYON_FILE.exists() else write(buildings_frame(50), tmp_path / "full.geojson")
-    )
-    truncated.write_bytes(source.read_bytes()[:5000])
+    truncated.write_bytes(require(LYON_FILE).read_bytes()[:5000])
     out = refused(db_url, "load", "buildings", truncated, "--city", "lyon", "--at", "PM18")
     assert "truncated.geojson" in out and "readable" in out
     out = refused(

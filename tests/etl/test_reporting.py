@@ -7,6 +7,7 @@ import datetime as dt
 import openpyxl
 import psycopg2
 
+from tests.data import TEST_DATA
 from tests.etl.helpers import fingerprint, kc, load_base
 
 
@@ -99,14 +100,8 @@ def test_messy_workbook_loads_then_reload_changes_nothing_then_correction(db_url
 
 def test_csv_with_semicolons_and_excel_dates(db_url, tmp_path) -> None:
     load_base(db_url, tmp_path)
-    path = tmp_path / "reports.csv"
-    path.write_text(
-        "project_code;status;progress;objectives;objectives_fr;reported_on;challenge_1\n"
-        "# help;;;;;;\n"
-        "LYO-T-A;tendering;30,5;Tender the works;Lancer l'appel d'offres;42947;tender-regulations-procurement\n"
-        "LYO-T-B;Prévu;;Plan;;2018-01-31;\n\n",
-        encoding="utf-8",
-    )
+    # Semicolons, a decimal comma, an Excel serial date, a French status label, a blank line.
+    path = TEST_DATA / "reporting_semicolons_excel_dates.csv"
     result = kc(db_url, "load", "reporting", path, "--at", "PM18")
     assert result.exit_code == 0, result.output
     rows = query(

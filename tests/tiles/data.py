@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
@@ -22,31 +21,10 @@ from gis.store.project_snapshots import apply_staged as apply_projects
 from gis.store.project_snapshots import stage_rows as stage_projects
 
 REPO = Path(__file__).resolve().parents[2]
-LYON_GEOJSON = (
-    REPO.parent / "shared" / "data" / "lyon1_bdtopo_buildings" / "buildings_lyon1.geojson"
-)
 
 
 def _hex(geom: shapely.Geometry) -> str:
     return shapely.to_wkb(shapely.set_srid(geom, 4326), hex=True, include_srid=True)
-
-
-def lyon_rows() -> list[tuple]:
-    """The 2,576 real buildings of Lyon 1er (BD TOPO, EPSG:3946) as staging rows in EPSG:4326."""
-    frame = gpd.read_file(LYON_GEOJSON)
-    frame["geometry"] = shapely.force_2d(frame.geometry.values)
-    frame = frame.to_crs(4326)
-    rows = []
-    for rec in frame.itertuples():
-        geom = rec.geometry
-        if geom.geom_type == "Polygon":
-            geom = shapely.MultiPolygon([geom])
-        storeys = None if np.isnan(rec.NB_ETAGES) else int(rec.NB_ETAGES)
-        base = None if np.isnan(rec.Z_MIN_SOL) else float(rec.Z_MIN_SOL)
-        rows.append(
-            (rec.ID, _hex(geom), float(rec.HAUTEUR), False, storeys, base, None, "EPSG:3946", {})
-        )
-    return rows
 
 
 def load_rows(conn, city: str, point: str, rows: list[tuple]) -> None:

@@ -18,7 +18,8 @@ from urllib.parse import quote
 import pytest
 
 from tests.browser import ARTIFACTS, CHROMIUM, FLAGS
-from tests.tiles.data import REPO, load_projects, load_rows, lyon_rows
+from tests.shared_data import lyon_rows
+from tests.tiles.data import REPO, load_projects, load_rows
 from tiles.export import export_all
 
 CESIUM = REPO / "node_modules" / "cesium" / "Build" / "Cesium"

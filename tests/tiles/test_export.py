@@ -22,7 +22,8 @@ import pygltflib
 import pytest
 import shapely
 
-from tests.tiles.data import REPO, district, load_projects, load_rows, lyon_rows
+from tests.shared_data import lyon_rows
+from tests.tiles.data import REPO, district, load_projects, load_rows
 from tiles import export as export_module
 from tiles.export import export_all
 from tiles.placement import Frame

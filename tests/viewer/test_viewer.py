@@ -29,7 +29,7 @@ from gis.store.db import connect
 from gis.store.settings import PROJECT_ROOT
 from tests.api.server import Server, drop_role, start_server
 from tests.browser import ARTIFACTS, CHROMIUM, FLAGS
-from tests.conftest import _fresh_database
+from tests.databases import fresh_database
 
 CESIUM = PROJECT_ROOT / "node_modules" / "cesium" / "Build" / "Cesium" / "Cesium.js"
 LANGS = ("en", "de", "fr")
@@ -58,7 +58,7 @@ def site(server_url: str, template_db: str, tmp_path_factory) -> Iterator[Site]:
     from gis.api.roles import ensure_login_role, reader_password, with_credentials
 
     home = tmp_path_factory.mktemp("kc_viewer_home")
-    for url in _fresh_database(server_url, template_db):
+    for url in fresh_database(server_url, template_db):
         load_sample(url, home / "sample", count=SAMPLE_PLOTS, echo=lambda _: None)
         env = {**os.environ, "KC_HOME": str(home), "KC_DATABASE_URL": url}
         kc = Path(sys.executable).parent / "kc"
