@@ -8,7 +8,7 @@ import click
 
 from gis.books.build import build_books
 from gis.books.i18n import LANGS
-from gis.cli.context import pass_settings
+from gis.cli.options import chosen_point, out_option, pass_settings, point_selection
 from gis.store.db import connect, database_url
 from gis.store.settings import Settings
 
@@ -19,15 +19,11 @@ def books() -> None:
 
 
 @books.command()
-@click.option("--at", "at", metavar="POINT", help="Build one measurement point (e.g. PM24).")
-@click.option(
-    "--all", "all_points", is_flag=True, help="Build every point with projects (the default)."
+@point_selection(
+    "Build one measurement point (e.g. PM24).",
+    "Build every point with projects (the default).",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder (default: $KC_HOME/books).",
-)
+@out_option("KC_BOOKS_DIR, or $KC_HOME/books")
 @click.option(
     "--lang",
     "langs",
@@ -42,7 +38,7 @@ def books() -> None:
 @pass_settings
 def build(
     settings: Settings,
-    at: str | None,
+    point: str | None,
     all_points: bool,
     out: Path | None,
     langs: tuple[str, ...],
@@ -53,8 +49,7 @@ def build(
     Output: OUT/<point>/<lang>/<field>.html (and .pdf), OUT/<point>/<lang>/challenges.html,
     OUT/<point>/challenges.json, OUT/index.json and OUT/index.html.
     """
-    if at and all_points:
-        raise click.BadParameter("give either --at POINT or --all, not both", param_hint="--at")
+    at = chosen_point(point, all_points, all_by_default=True)
     target = (out or settings.books_dir).absolute()
     conn = connect(database_url(settings))
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gis.cli.context import pass_settings
+from gis.cli.options import pass_settings
 from gis.store.cluster import Cluster
 from gis.store.db import connect, database_url, redact
 from gis.store.migrations import migrate as run_migrations

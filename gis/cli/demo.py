@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gis.books.build import build_books
-from gis.cli.context import pass_settings
+from gis.cli.options import pass_settings
 from gis.cli.sample import load_demo_sample
 from gis.cli.serve import run as serve_api
 from gis.store.db import connect, database_url, redact

@@ -11,20 +11,19 @@ from pathlib import Path
 
 import click
 
-from gis.cli.context import pass_settings
+from gis.cli.options import (
+    at_option,
+    city_option,
+    crs_option,
+    file_argument,
+    layer_option,
+    pass_settings,
+)
 from gis.store.db import database_url
 from gis.store.settings import Settings
 
 #: Below this many rows a progress bar is more noise than help.
 PROGRESS_FROM = 5000
-
-file_argument = click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
-at_option = click.option(
-    "--at", "point", required=True, help="Measurement point the file describes (e.g. PM18)."
-)
-city_option = click.option("--city", required=True, help="City code (lyon, munich, vienna …).")
-layer_option = click.option("--layer", help="Layer to read when the file has several.")
-crs_option = click.option("--crs", help="CRS of a file that declares none (e.g. EPSG:3946).")
 
 
 def progress(rows: Iterable, length: int, label: str) -> Iterator:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gis.cli.context import pass_settings
+from gis.cli.options import pass_settings
 from gis.store.db import database_url
 from gis.store.settings import Settings
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from gis.cli.context import pass_settings
+from gis.cli.options import pass_settings
 from gis.store.settings import Settings
 
 

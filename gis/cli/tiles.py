@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gis.cli.context import pass_settings
+from gis.cli.options import chosen_point, out_option, pass_settings, point_selection
 from gis.store.db import connect, database_url
 from gis.store.settings import Settings
 
@@ -17,14 +17,9 @@ def tiles() -> None:
 
 
 @tiles.command("export")
-@click.option("--at", "point", metavar="POINT", help="Only this measurement point (e.g. PM18).")
-@click.option("--all", "all_points", is_flag=True, help="Every measurement point.")
+@point_selection("Only this measurement point (e.g. PM18).", "Every measurement point.")
 @click.option("--city", metavar="CODE", help="Only this city (default: every city).")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder (default: $KC_HOME/tiles).",
-)
+@out_option("KC_TILES_DIR, or $KC_HOME/tiles")
 @click.option(
     "--format",
     "fmt",
@@ -58,8 +53,7 @@ def export(
     """
     from tiles.export import export_all
 
-    if bool(point) == all_points:
-        raise click.UsageError("give either --at POINT or --all")
+    point = chosen_point(point, all_points, all_by_default=False)
     out = (out or settings.tiles_dir).absolute()
     conn = connect(database_url(settings))
     try:
