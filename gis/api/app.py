@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Flask, Response, abort, request, send_from_directory
 
 from gis.api.config import read_tilesets, tileset_links
-from gis.api.provider import pick_language, translate
+from gis.api.languages import pick_language, translate
 from gis.api.valid_time import parse_datetime
 from gis.api.viewer import routes as viewer
 from gis.store.settings import load_settings

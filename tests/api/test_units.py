@@ -11,8 +11,8 @@ import pytest
 
 from gis.api import config as cfg
 from gis.api.app import ranked_choices
+from gis.api.languages import LOCALES, pick_language, translate
 from gis.api.openapi import make_self_contained
-from gis.api.provider import pick_language, translate
 from gis.api.roles import reader_password, with_credentials
 from gis.api.valid_time import parse_datetime
 from gis.store.errors import ConfigError
@@ -102,6 +102,7 @@ def test_render_fills_connection_extents_crs_and_tiles(tmp_path) -> None:
     ]
     assert rendered["server"]["limits"]["max_items"] >= 10000
     assert set(rendered["server"]["languages"]) == {"en-US", "de-DE", "fr-FR"}
+    assert rendered["server"]["languages"] == provider["languages"] == list(LOCALES)
     cfg.write(rendered, tmp_path / "pygeoapi.yml")
     assert "secret" not in (tmp_path / "pygeoapi.yml").read_text()
 
