@@ -26,7 +26,7 @@ from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from gis.api.languages import FALLBACK, pick_language, translate
-from gis.api.valid_time import ValidTime, parse_datetime
+from gis.api.valid_time import ValidTime
 
 LOGGER = logging.getLogger(__name__)
 
@@ -65,13 +65,20 @@ class ValidTimeProvider(PostgreSQLProvider):
             return func.coalesce(column.op("->>")(language), column.op("->>")(FALLBACK))
         return column
 
-    # -- filters -------------------------------------------------------------------------------
+    # -- filters (overrides of pygeoapi's private methods: see gis.api.patches) ---------------
     def _get_datetime_filter(self, datetime_: str | None):
+        """Versions valid during the requested days; ``datetime_`` is already canonical.
+
+        The items endpoint's validator (``gis.api.patches``) parsed the request's value and
+        passed on ``ValidTime.normalized()``; here it is only decoded, not parsed again.
+        """
+        if datetime_ is None:
+            return True
         try:
-            valid_time = parse_datetime(datetime_)
+            valid_time = ValidTime.from_normalized(datetime_)
         except ValueError as err:
             raise ProviderInvalidQueryError(user_msg=str(err)) from err
-        if valid_time is None or valid_time.unbounded or not self.valid_from_field:
+        if valid_time.unbounded or not self.valid_from_field:
             return True
         return self.validity_overlaps(valid_time)
 
