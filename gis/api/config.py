@@ -17,6 +17,7 @@ import psycopg2.extensions
 import yaml
 from psycopg2 import sql
 
+from gis.api.languages import LOCALES
 from gis.store.errors import ConfigError
 from gis.store.files import write_atomic
 from gis.store.settings import CONFIG_DIR
@@ -25,7 +26,6 @@ TEMPLATE = CONFIG_DIR / "pygeoapi.yaml"
 PROVIDER = "gis.api.provider.ValidTimeProvider"
 SCHEMA = "kc"
 PASSWORD_VARIABLE = "KC_API_DB_PASSWORD"  # noqa: S105 - the name of the variable, not a password
-LANGUAGES = ["en-US", "de-DE", "fr-FR"]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 #: CRS84, WGS 84 (lat/lon), Web Mercator and the cities' projected CRSs: Lambert-93 and CC46
 #: (Lyon), UTM 32N (Munich), MGI Austria Lambert east (Vienna).
@@ -187,6 +187,7 @@ def render(
     config = copy.deepcopy(template)
     config["server"] = {
         **config["server"],
+        "languages": list(LOCALES),
         "bind": {"host": host, "port": port},
         "url": base_url,
     }
@@ -207,7 +208,7 @@ def render(
             "data": data,
             "id_field": "id",
             "geom_field": "geom",
-            "languages": LANGUAGES,
+            "languages": list(LOCALES),
             "crs": CRS_LIST,
             "storage_crs": CRS84,
             **res["provider"],

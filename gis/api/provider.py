@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 from psycopg2.errors import UndefinedFunction
 from pygeoapi.provider.base import (
@@ -26,26 +25,10 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from gis.api.valid_time import ValidTime, parse_datetime
+from gis.api.languages import FALLBACK, pick_language, translate
+from gis.api.valid_time import ValidTime
 
 LOGGER = logging.getLogger(__name__)
-
-LANGUAGES = ("en", "de", "fr")
-FALLBACK = "en"
-
-
-def pick_language(language: Any) -> str:
-    """``en``, ``de`` or ``fr`` from pygeoapi's provider locale (a babel Locale or None)."""
-    code = getattr(language, "language", None) or (language if isinstance(language, str) else "")
-    code = code.split("-")[0].split("_")[0].lower()
-    return code if code in LANGUAGES else FALLBACK
-
-
-def translate(value: Any, language: str) -> Any:
-    """The text in ``language`` from an ``{"en", "de", "fr"}`` object, else the English one."""
-    if not isinstance(value, dict):
-        return value
-    return value.get(language) or value.get(FALLBACK)
 
 
 class ValidTimeProvider(PostgreSQLProvider):
@@ -82,13 +65,20 @@ class ValidTimeProvider(PostgreSQLProvider):
             return func.coalesce(column.op("->>")(language), column.op("->>")(FALLBACK))
         return column
 
-    # -- filters -------------------------------------------------------------------------------
+    # -- filters (overrides of pygeoapi's private methods: see gis.api.patches) ---------------
     def _get_datetime_filter(self, datetime_: str | None):
+        """Versions valid during the requested days; ``datetime_`` is already canonical.
+
+        The items endpoint's validator (``gis.api.patches``) parsed the request's value and
+        passed on ``ValidTime.normalized()``; here it is only decoded, not parsed again.
+        """
+        if datetime_ is None:
+            return True
         try:
-            valid_time = parse_datetime(datetime_)
+            valid_time = ValidTime.from_normalized(datetime_)
         except ValueError as err:
             raise ProviderInvalidQueryError(user_msg=str(err)) from err
-        if valid_time is None or valid_time.unbounded or not self.valid_from_field:
+        if valid_time.unbounded or not self.valid_from_field:
             return True
         return self.validity_overlaps(valid_time)
 

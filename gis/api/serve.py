@@ -11,6 +11,7 @@ import psycopg2
 
 from gis.api import config as cfg
 from gis.api.openapi import write_openapi
+from gis.api.patches import check as check_pygeoapi
 from gis.api.roles import LOGIN_ROLE, ensure_login_role, reader_password, with_credentials
 from gis.store.cluster import Cluster
 from gis.store.db import connect, redact
@@ -64,8 +65,10 @@ def prepare(settings: Settings, url: str, *, host: str, port: int) -> ServerFile
     """Render the configuration and the OpenAPI document for the database at ``url``.
 
     ``host`` and ``port`` are where gunicorn listens (``kc serve --host/--port`` may override the
-    settings); links use ``KC_PUBLIC_URL`` when it is set.
+    settings); links use ``KC_PUBLIC_URL`` when it is set. The installed pygeoapi is checked
+    first, so an unexpected version is refused here, in the terminal, not in a gunicorn worker.
     """
+    check_pygeoapi()
     base_url = settings.public_url or f"http://{_url_host(host)}:{port}"
     tiles_dir = settings.tiles_dir
     template = cfg.load_template()

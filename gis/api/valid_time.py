@@ -4,6 +4,13 @@ Versions are valid over whole days ``[valid_from, valid_to)``. A request instant
 the versions whose validity contains the day of ``t`` (in UTC); a closed interval ``[a, b]``
 (either end may be open, ``..`` or empty) selects the versions whose validity overlaps it. Pure
 functions: the provider turns the result into SQL, the web layer turns a ``ValueError`` into a 400.
+
+The value is parsed once per request, by the items endpoint's validator (``canonical``, patched
+into pygeoapi by ``gis.api.patches``), which hands pygeoapi the canonical form
+(``ValidTime.normalized``: dates and ``..``). The provider only decodes that form
+(``ValidTime.from_normalized``). pygeoapi's contract stays a string from validator to provider, so
+nothing in pygeoapi between the two (logging, the provider call) sees an unexpected type, and the
+parser's rules and messages live in one place.
 """
 
 from __future__ import annotations
@@ -41,6 +48,30 @@ class ValidTime:
         if self.instant:
             return self.first.isoformat()  # type: ignore[union-attr]
         return "/".join(d.isoformat() if d else ".." for d in (self.first, self.last))
+
+    @classmethod
+    def from_normalized(cls, text: str) -> ValidTime:
+        """The inverse of ``normalized``: decodes the canonical form, and only that form.
+
+        Anything else (a value that did not come through ``canonical``) is a ValueError, not a
+        second, lenient parse.
+        """
+        first, slash, last = text.partition("/")
+        try:
+            if slash:
+                decoded = cls(_day_or_open(first), _day_or_open(last), instant=False)
+            else:
+                day = dt.date.fromisoformat(text)
+                decoded = cls(day, day, instant=True)
+        except ValueError:
+            decoded = None
+        if decoded is None or decoded.normalized() != text:
+            raise ValueError(f"{text!r} is not a normalized valid time (ValidTime.normalized)")
+        return decoded
+
+
+def _day_or_open(text: str) -> dt.date | None:
+    return None if text == ".." else dt.date.fromisoformat(text)
 
 
 def parse_instant(text: str) -> dt.date:
@@ -84,3 +115,12 @@ def parse_datetime(value: str | None) -> ValidTime | None:
             f"invalid datetime {text!r}: the interval ends ({last}) before it begins ({first})"
         )
     return ValidTime(first, last, instant=False)
+
+
+def canonical(value: str | None) -> str | None:
+    """The ``datetime`` parameter parsed and given back in canonical form; None when absent.
+
+    Raises ``parse_datetime``'s ValueError (the 400's message) for a value that is not valid time.
+    """
+    parsed = parse_datetime(value)
+    return None if parsed is None else parsed.normalized()

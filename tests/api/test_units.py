@@ -10,11 +10,11 @@ import stat
 import pytest
 
 from gis.api import config as cfg
-from gis.api.app import ranked_choices
+from gis.api.languages import LOCALES, pick_language, translate
 from gis.api.openapi import make_self_contained
-from gis.api.provider import pick_language, translate
+from gis.api.patches import ranked_choices
 from gis.api.roles import reader_password, with_credentials
-from gis.api.valid_time import parse_datetime
+from gis.api.valid_time import ValidTime, canonical, parse_datetime
 from gis.store.errors import ConfigError
 
 D = dt.date
@@ -61,6 +61,31 @@ def test_absent_datetime_is_no_filter() -> None:
     assert parse_datetime(None) is None
 
 
+@pytest.mark.parametrize(
+    ("value", "normalized"),
+    [
+        ("2018-01-31T23:30:00-02:00", "2018-02-01"),
+        (" 2018-01-31 ", "2018-01-31"),
+        ("/2018-01-31T12:00:00Z", "../2018-01-31"),
+        ("2017-07-31/", "2017-07-31/.."),
+        ("../..", "../.."),
+    ],
+)
+def test_datetime_is_parsed_once_and_passed_on_canonical(value, normalized) -> None:
+    assert canonical(value) == normalized
+    decoded = ValidTime.from_normalized(normalized)
+    assert decoded == parse_datetime(value)
+    assert canonical(None) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["2018-01-31T12:00:00Z", " 2018-01-31", "/2018-01-31", "20180131", "..", "a/b/c", ""]
+)
+def test_only_the_canonical_form_is_decoded(value) -> None:
+    with pytest.raises(ValueError, match="not a normalized valid time"):
+        ValidTime.from_normalized(value)
+
+
 def test_languages() -> None:
     assert ranked_choices("fr;q=0.5, it, de;q=0.7") == ["it", "de", "fr"]
     assert ranked_choices("de-DE,de;q=0.9,*;q=0.1") == ["de-DE", "de", "*"]
@@ -102,6 +127,7 @@ def test_render_fills_connection_extents_crs_and_tiles(tmp_path) -> None:
     ]
     assert rendered["server"]["limits"]["max_items"] >= 10000
     assert set(rendered["server"]["languages"]) == {"en-US", "de-DE", "fr-FR"}
+    assert rendered["server"]["languages"] == provider["languages"] == list(LOCALES)
     cfg.write(rendered, tmp_path / "pygeoapi.yml")
     assert "secret" not in (tmp_path / "pygeoapi.yml").read_text()
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from flask import Flask
 
 from gis.api.viewer import routes
-from gis.store.reference import read_yaml
+from gis.store.reference import LANGUAGES, read_yaml
+from gis.store.report_sections import REPORT_SECTIONS
 from gis.store.settings import CONFIG_DIR
 
 
@@ -48,3 +49,14 @@ def test_palette_is_the_configured_statuses(tmp_path: Path) -> None:
     assert [s["code"] for s in palette["statuses"]] == [s["code"] for s in configured]
     assert [s["colour"] for s in palette["statuses"]] == [s["colour"] for s in configured]
     assert palette["languages"] == ["en", "de", "fr"]
+
+
+def test_palette_serves_the_stores_lists_and_the_page_keeps_no_copy(tmp_path: Path) -> None:
+    palette = client(tmp_path).get("/viewer/palette.json").get_json()
+    assert palette["languages"] == list(LANGUAGES)
+    assert palette["report_sections"] == list(REPORT_SECTIONS)
+    # The page takes both lists from there: no constant of its own, no hard-coded buttons.
+    for path in routes.STATIC_DIR.glob("*.js"):
+        text = path.read_text(encoding="utf-8")
+        assert "LANGUAGES" not in text and "REPORT_SECTIONS" not in text, path.name
+    assert "data-lang=" not in (routes.STATIC_DIR / "index.html").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Flask routes of the viewer: its static files, CesiumJS from node_modules and the colour palette.
+"""Flask routes of the viewer: its static files, CesiumJS from node_modules and its reference lists.
 
 The viewer reads everything else (cities, points, projects, reports, tiles) from the OGC API and
 the ``/tiles/`` folder of the same server, exactly as any other client would.
@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, jsonify, redirect, send_from_directory
 
 from gis.store.reference import LANGUAGES, read_yaml
+from gis.store.report_sections import REPORT_SECTIONS
 from gis.store.settings import CONFIG_DIR
 
 PREFIX = "/viewer"
@@ -31,10 +32,16 @@ CESIUM_MISSING = (
 
 
 def palette(config_dir: Path = CONFIG_DIR) -> dict:
-    """Status colours and labels from ``config/statuses.yaml``: the seed of kc.implementation_status."""
+    """The lists the viewer takes from the server rather than keeping copies in its JavaScript.
+
+    ``languages`` and ``report_sections`` are the store's lists, in their order (the language
+    buttons, the sections of a report); ``statuses`` are the colours and labels of
+    ``config/statuses.yaml``, the seed of kc.implementation_status.
+    """
     statuses = read_yaml(config_dir / "statuses.yaml", "statuses")
     return {
         "languages": list(LANGUAGES),
+        "report_sections": list(REPORT_SECTIONS),
         "statuses": [
             {"code": s["code"], "colour": s["colour"], "label": s["label"]} for s in statuses
         ],

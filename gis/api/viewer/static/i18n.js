@@ -1,7 +1,11 @@
 // Interface strings in English, German and French. Texts from the API (reports, city concepts)
 // are asked for in the chosen language with `lang=`; these are only the viewer's own words.
+// Which languages the viewer offers, and in which order, comes from the server
+// (viewer/palette.json, the store's one list): see `setLanguages`.
 
-export const LANGUAGES = ["en", "de", "fr"];
+/** The language every text has, and the one the viewer falls back to. */
+const FALLBACK = "en";
+let languages = [FALLBACK];
 
 const STRINGS = {
   en: {
@@ -242,10 +246,20 @@ const STRINGS = {
   },
 };
 
-let current = "en";
+let current = FALLBACK;
 
+/** The languages offered, in order, as the server lists them. */
+export function setLanguages(codes) {
+  languages = codes?.length ? [...codes] : [FALLBACK];
+}
+
+export function offeredLanguages() {
+  return languages;
+}
+
+/** Switch to `lang` when it is offered (else the fallback); returns the language now used. */
 export function setLanguage(lang) {
-  current = LANGUAGES.includes(lang) ? lang : "en";
+  current = languages.includes(lang) ? lang : FALLBACK;
   document.documentElement.lang = current;
   for (const el of document.querySelectorAll("[data-i18n]")) {
     el.textContent = t(el.dataset.i18n);

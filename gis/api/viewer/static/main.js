@@ -5,8 +5,8 @@
 import * as api from "./api.js";
 import { buildingColour, CHANGE_COLOURS, legendEntries, MODES, projectColour } from "./colours.js";
 import { h, replace, swatch } from "./dom.js";
-import { formatDate, LANGUAGES, language, setLanguage, t } from "./i18n.js";
-import { cityPanel, REPORT_SECTIONS, solutionPanel, themePanel } from "./panels.js";
+import { formatDate, language, offeredLanguages, setLanguage, setLanguages, t } from "./i18n.js";
+import { cityPanel, solutionPanel, themePanel } from "./panels.js";
 import { Scene, webglAvailable } from "./scene.js";
 import { previousPoint, renderTimeline } from "./timeline.js";
 
@@ -34,7 +34,9 @@ const state = {
 };
 
 const data = {
+  // From viewer/palette.json: the server's lists, in its order.
   statuses: [],
+  reportSections: [],
   points: [],
   tilesets: [],
   cities: [],
@@ -297,6 +299,7 @@ function drawPanels() {
       points: data.points.filter((p) => availablePoints().has(p.id) || data.solution?.reports?.some((r) => r.properties.point === p.id)),
       point,
       statuses: data.statuses,
+      sections: data.reportSections,
       challengeLabels: new Map(data.challenges.map((c) => [String(c.id), c.properties.label])),
       onProject: (code) => openProject(code, { building: data.solution?.building }).catch(fail),
     }),
@@ -336,7 +339,7 @@ async function openProject(code, { city, building, show = true } = {}) {
     await switchCity(city);
   }
   const [reports, versions] = await Promise.all([
-    api.translatedItems("reports", { project: code }, state.lang, REPORT_SECTIONS),
+    api.translatedItems("reports", { project: code }, state.lang, data.reportSections),
     api.items("projects", { project: code }, state.lang),
   ]);
   const date = state.date;
@@ -399,9 +402,7 @@ async function switchCity(code) {
 
 async function switchLanguage(lang) {
   state.lang = setLanguage(lang);
-  for (const button of document.querySelectorAll("#languages button")) {
-    button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
-  }
+  markLanguage();
   updateUrl();
   await loadReference();
   await loadCity();
@@ -445,6 +446,27 @@ function drawCitySelect() {
   );
 }
 
+/** One button per language the server offers, in its order. */
+function drawLanguageButtons() {
+  replace(
+    $("languages"),
+    offeredLanguages().map((code) =>
+      h(
+        "button",
+        { type: "button", "data-lang": code, lang: code, onClick: () => switchLanguage(code).catch(fail) },
+        code.toUpperCase(),
+      ),
+    ),
+  );
+  markLanguage();
+}
+
+function markLanguage() {
+  for (const button of document.querySelectorAll("#languages button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
+  }
+}
+
 function drawModeSelect() {
   const select = $("colour-mode");
   const keys = { status: "byStatus", theme: "byTheme", change: "byChange" };
@@ -457,9 +479,6 @@ function updateUrl() {
 }
 
 function wireControls() {
-  for (const button of document.querySelectorAll("#languages button")) {
-    button.addEventListener("click", () => switchLanguage(button.dataset.lang).catch(fail));
-  }
   for (const button of document.querySelectorAll("#tabs [role=tab]")) {
     button.addEventListener("click", () => setTab(button.dataset.tab));
   }
@@ -476,11 +495,12 @@ function wireControls() {
 
 async function start() {
   const params = new URLSearchParams(location.search);
-  const wanted = params.get("lang") ?? navigator.language?.slice(0, 2);
-  state.lang = setLanguage(LANGUAGES.includes(wanted) ? wanted : "en");
-  for (const button of document.querySelectorAll("#languages button")) {
-    button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
-  }
+  const palette = await api.palette();
+  data.statuses = palette.statuses;
+  data.reportSections = palette.report_sections;
+  setLanguages(palette.languages);
+  state.lang = setLanguage(params.get("lang") ?? navigator.language?.slice(0, 2));
+  drawLanguageButtons();
   drawModeSelect();
   wireControls();
   if (typeof Cesium === "undefined") {
@@ -499,8 +519,7 @@ async function start() {
       document.body.classList.add("no-3d");
     }
   }
-  const [palette, index] = await Promise.all([api.palette(), api.tilesIndex().catch(() => ({ tilesets: [] }))]);
-  data.statuses = palette.statuses;
+  const index = await api.tilesIndex().catch(() => ({ tilesets: [] }));
   data.tilesets = index.tilesets ?? [];
   await loadReference();
   if (!data.tilesets.length) {

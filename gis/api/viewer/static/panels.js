@@ -5,16 +5,6 @@ import { swatch, h } from "./dom.js";
 import { formatDate, labelled, t } from "./i18n.js";
 import { THEME_COLOURS } from "./colours.js";
 
-export const REPORT_SECTIONS = [
-  "objectives",
-  "partners",
-  "drivers",
-  "barriers",
-  "corrective_actions",
-  "risks",
-  "lessons_learned",
-];
-
 /** A titled text; English fallback texts carry a visible mark and lang="en". */
 function textBlock(key, text, englishOnly) {
   if (!text) return null;
@@ -200,7 +190,7 @@ function buildingCard(building, onProject) {
   );
 }
 
-export function solutionPanel({ solution, points, point, statuses, challengeLabels, onProject }) {
+export function solutionPanel({ solution, points, point, statuses, sections, challengeLabels, onProject }) {
   if (!solution) return h("div", { class: "level level-solution" }, h("p", { class: "hint" }, t("chooseProject")));
   const { building, project, version, report, reports, versions } = solution;
   const head = version ?? report;
@@ -235,7 +225,7 @@ export function solutionPanel({ solution, points, point, statuses, challengeLabe
             r.progress !== null && r.progress !== undefined ? ` ${labelled("progress")}${Math.round(r.progress)} %` : "",
             r.point !== point.id ? h("span", { class: "badge" }, t("reportFrom", { point: r.point })) : null,
           ),
-          REPORT_SECTIONS.map((key) => textBlock(key, r[key], report.englishOnly)),
+          sections.map((key) => textBlock(key, r[key], report.englishOnly)),
           r.challenges?.length
             ? h(
                 "section",

@@ -1,0 +1,285 @@
+"""Every change the server makes to pygeoapi, named, explained and checked before it starts.
+
+pygeoapi is used as a library, but a few of its module functions are replaced (``PATCHES``) and
+the PostgreSQL provider's private filter methods are overridden by ``ValidTimeProvider``
+(``PRIVATE_METHODS``); each entry says why. Such changes are written against one release's code.
+After an upgrade a replaced function may have moved (the patch then silently does nothing) or a
+private method been renamed (the override is then silently bypassed: ``datetime`` would stop
+selecting versions by valid time, with no error anywhere). So ``apply_patches`` first checks that
+
+- the installed pygeoapi is the release the patches were written for (``PYGEOAPI_VERSION``);
+- every patched module attribute still exists;
+- every private provider method we override or call still exists on pygeoapi's base class, and
+  none of our own private helpers shadows a base method without being declared here;
+
+and refuses to start with a ``ConfigError`` saying what it found and what to do; nothing is
+patched then. Applying is idempotent: a target that already holds its patch is left alone, so a
+second call (an app factory run twice, tests) never wraps a wrapper.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from gis.api.valid_time import canonical
+from gis.store.errors import ConfigError
+
+#: The pygeoapi release the patches below were written for (and pinned in pyproject.toml).
+PYGEOAPI_VERSION = "0.21.0"
+#: The attribute marking a replacement with the name of its patch (for idempotence).
+MARK = "__kc_patch__"
+#: The class whose private methods ``ValidTimeProvider`` overrides or calls.
+PROVIDER_BASE = "pygeoapi.provider.sql.PostgreSQLProvider"
+PROVIDER = "gis.api.provider.ValidTimeProvider"
+
+
+# -- the replacements ---------------------------------------------------------------------------
+def validate_valid_time(resource_def: dict, datetime_: str | None = None) -> str | None:
+    """Stands in for pygeoapi's ``validate_datetime`` on the items endpoint.
+
+    pygeoapi's own check answers a malformed value with dateutil's wording (or a 500 on an
+    overflow) and refuses instants outside the temporal extent; for valid time those are simply
+    empty states. A ``ValueError`` here becomes a 400 InvalidParameterValue with our message.
+    The value is parsed here, once, and passed on in canonical form (see ``gis.api.valid_time``).
+    """
+    return canonical(datetime_)
+
+
+def ranked_choices(raw: str | list | None) -> list[str]:
+    """The values of a ``lang`` parameter or an Accept-* header, best first (by q-value)."""
+    if isinstance(raw, list):
+        return raw
+    ranked = []
+    for position, part in enumerate((raw or "").split(",")):
+        value, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if value.strip() and 0 < quality <= 1:
+            ranked.append((-quality, position, value.strip()))
+    return [value for _, _, value in sorted(ranked)]
+
+
+def get_choice_from_headers(headers: dict, header_name: str, all: bool = False):
+    """pygeoapi's helper with the preferences really sorted (0.21 returns a heap, not a list)."""
+    from pygeoapi.util import get_from_headers
+
+    choices = ranked_choices(get_from_headers(headers=headers, header_name=header_name))
+    if not choices:
+        return None
+    return choices if all else choices[0]
+
+
+def locale_from_list(original: Callable) -> Callable:
+    """pygeoapi's ``get_plugin_locale`` given the parsed list of languages, not the raw string."""
+
+    def get_plugin_locale(config: dict, requested_locale):
+        return original(config, ranked_choices(requested_locale) or None)
+
+    return get_plugin_locale
+
+
+# -- the registry -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Patch:
+    """One replaced attribute of a pygeoapi module.
+
+    ``replacement`` is given the original and returns what takes its place (most ignore it).
+    """
+
+    name: str
+    module: str
+    attribute: str
+    replacement: Callable[[Any], Any]
+    reason: str
+
+    @property
+    def target(self) -> str:
+        return f"{self.module}.{self.attribute}"
+
+
+@dataclass(frozen=True)
+class PrivateMethod:
+    """A private method of pygeoapi's provider that ``ValidTimeProvider`` overrides or calls."""
+
+    name: str
+    overridden: bool
+    reason: str
+
+
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        name="valid-time-datetime",
+        module="pygeoapi.api.itemtypes",
+        attribute="validate_datetime",
+        replacement=lambda _original: validate_valid_time,
+        reason="the items endpoint reads ``datetime`` as valid time: our 400 messages, no "
+        "refusal outside the temporal extent, parsed once and passed on in canonical form",
+    ),
+    Patch(
+        name="accept-by-q-value",
+        module="pygeoapi.api",
+        attribute="get_choice_from_headers",
+        replacement=lambda _original: get_choice_from_headers,
+        reason="pygeoapi 0.21 takes a heap for a sorted list: 'fr;q=0.5, it, de;q=0.7' came out "
+        "as it, fr, de; we sort by q-value",
+    ),
+    Patch(
+        name="plugin-locale-from-list",
+        module="pygeoapi.l10n",
+        attribute="get_plugin_locale",
+        replacement=locale_from_list,
+        reason="it hands the raw lang/Accept-Language string to babel's best_match, which takes "
+        "a list and so always answers the first language: the provider never saw de or fr",
+    ),
+)
+
+PRIVATE_METHODS: tuple[PrivateMethod, ...] = (
+    PrivateMethod(
+        "_get_datetime_filter",
+        overridden=True,
+        reason="datetime selects versions whose [valid_from, valid_to) overlaps the requested "
+        "days, not rows whose time_field equals a string",
+    ),
+    PrivateMethod(
+        "_get_property_filters",
+        overridden=True,
+        reason="an unknown property is the client's 400, not a 500; i18n columns compare as text",
+    ),
+    PrivateMethod(
+        "_get_cql_filters",
+        overridden=True,
+        reason="CQL on i18n (jsonb) columns compares their text",
+    ),
+    PrivateMethod(
+        "_get_order_by_clauses",
+        overridden=True,
+        reason="sorts i18n texts in the requested language and always ends on the id, so pages "
+        "never skip or repeat a feature",
+    ),
+    *(
+        PrivateMethod(name, overridden=False, reason="our query() calls it instead of the base's")
+        for name in (
+            "_get_bbox_filter",
+            "_select_properties_clause",
+            "_get_crs_transform",
+            "_sqlalchemy_to_feature",
+        )
+    ),
+)
+
+
+# -- checks -------------------------------------------------------------------------------------
+def check_version(found: str | None = None) -> None:
+    """ConfigError unless the installed pygeoapi is ``PYGEOAPI_VERSION``."""
+    if found is None:
+        import pygeoapi
+
+        found = pygeoapi.__version__
+    if found != PYGEOAPI_VERSION:
+        raise ConfigError(
+            f"pygeoapi {found} is installed, but the server's patches of pygeoapi "
+            f"(gis/api/patches.py) were written for pygeoapi {PYGEOAPI_VERSION}. Install the "
+            f"pinned version ('make setup', or pip install pygeoapi=={PYGEOAPI_VERSION}); to "
+            f"upgrade instead, review every patch and private method listed in "
+            f"gis/api/patches.py against pygeoapi {found}, then change PYGEOAPI_VERSION."
+        )
+
+
+def missing_targets(patches: Iterable[Patch] = PATCHES) -> list[str]:
+    """The patches whose module or attribute no longer exists, each with its reason."""
+    missing = []
+    for patch in patches:
+        try:
+            found = hasattr(importlib.import_module(patch.module), patch.attribute)
+        except ImportError:
+            found = False
+        if not found:
+            missing.append(f"patch {patch.name}: {patch.target} no longer exists ({patch.reason})")
+    return missing
+
+
+def private_method_problems(
+    base: type, provider: type, methods: Iterable[PrivateMethod] = PRIVATE_METHODS
+) -> list[str]:
+    """What no longer matches between ``provider``'s private methods and ``base``'s.
+
+    Every listed method must exist on ``base``; every private method ``provider`` defines must
+    be a listed override or a name ``base`` does not have (an upgrade that adds one would
+    otherwise be overridden without anyone deciding to).
+    """
+    methods = tuple(methods)
+    problems = [
+        f"{base.__name__}.{m.name} no longer exists, so {provider.__name__}'s "
+        f"{'override' if m.overridden else 'call'} would be bypassed or fail ({m.reason})"
+        for m in methods
+        if not callable(getattr(base, m.name, None))
+    ]
+    declared = {m.name for m in methods if m.overridden}
+    for name, value in vars(provider).items():
+        private = name.startswith("_") and not name.startswith("__") and callable(value)
+        if private and name not in declared and hasattr(base, name):
+            problems.append(
+                f"{provider.__name__}.{name} overrides {base.__name__}.{name} without being "
+                "listed in PRIVATE_METHODS"
+            )
+    return problems
+
+
+def check(
+    patches: Iterable[Patch] = PATCHES, methods: Iterable[PrivateMethod] = PRIVATE_METHODS
+) -> None:
+    """Everything ``apply_patches`` relies on, without patching: a ConfigError listing problems.
+
+    ``kc serve`` calls it before rendering anything, so the message reaches the terminal rather
+    than a gunicorn worker's log.
+    """
+    check_version()
+    problems = missing_targets(patches) + private_method_problems(
+        _load(PROVIDER_BASE), _load(PROVIDER), methods
+    )
+    if problems:
+        raise ConfigError(
+            f"pygeoapi {PYGEOAPI_VERSION} does not have what gis/api/patches.py patches: "
+            + "; ".join(problems)
+            + ". Reinstall the pinned pygeoapi ('make setup') or update gis/api/patches.py."
+        )
+
+
+# -- applying -----------------------------------------------------------------------------------
+def apply_patches(patches: Iterable[Patch] = PATCHES) -> list[str]:
+    """Check (``check``), then apply each patch not yet applied; the names of those applied.
+
+    Must run before ``pygeoapi.flask_app`` is imported (it builds its API objects at import).
+    """
+    patches = tuple(patches)
+    check(patches)
+    return [patch.name for patch in patches if _apply(patch)]
+
+
+def _apply(patch: Patch) -> bool:
+    module = importlib.import_module(patch.module)
+    current = getattr(module, patch.attribute)
+    if getattr(current, MARK, None) == patch.name:
+        return False
+    replacement = patch.replacement(current)
+    setattr(replacement, MARK, patch.name)
+    setattr(module, patch.attribute, replacement)
+    return True
+
+
+def _load(dotted: str) -> type:
+    module, _, name = dotted.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as err:
+        raise ConfigError(
+            f"{dotted} cannot be loaded ({err}): gis/api/patches.py was written for pygeoapi "
+            f"{PYGEOAPI_VERSION}; reinstall it ('make setup') or update the patches."
+        ) from err
