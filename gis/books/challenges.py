@@ -65,6 +65,27 @@ class ChallengeMatrix:
         return tuple(r for r in self.rows if r.shared)
 
 
+@dataclass(frozen=True)
+class CellGroup:
+    """The cells of one challenge in one city (or field) merged: what one matrix cell shows."""
+
+    reports: list[int]
+    projects: list[str]
+    new_in_city: bool
+
+
+def merge_cells(cells: Sequence[Cell]) -> CellGroup:
+    """Distinct reports and projects of ``cells``, sorted; new only if new in every cell.
+
+    The HTML page and ``challenges.json`` both show this, so both take it from here.
+    """
+    return CellGroup(
+        reports=sorted({i for c in cells for i in c.report_ids}),
+        projects=sorted({p for c in cells for p in c.projects}),
+        new_in_city=all(c.new_in_city for c in cells),
+    )
+
+
 def build_matrix(ref: Reference, point: str, rows: Sequence[tuple]) -> ChallengeMatrix:
     """Group the rows of ``kc.challenge_matrix(point)``: shared first, then by how many cities."""
     grouped: dict[str, list[tuple]] = {}
@@ -101,12 +122,10 @@ def matrix_document(matrix: ChallengeMatrix) -> dict:
     """The matrix as JSON-ready data: what ``challenges.json`` holds (language-independent)."""
 
     def group(cells: list[Cell], with_new: bool) -> dict:
-        doc = {
-            "reports": sorted({i for c in cells for i in c.report_ids}),
-            "projects": sorted({p for c in cells for p in c.projects}),
-        }
+        merged = merge_cells(cells)
+        doc: dict = {"reports": merged.reports, "projects": merged.projects}
         if with_new:
-            doc["new_in_city"] = all(c.new_in_city for c in cells)
+            doc["new_in_city"] = merged.new_in_city
         return doc
 
     return {

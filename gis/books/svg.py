@@ -2,6 +2,9 @@
 
 The SVG is written without an ``xmlns`` attribute: inline in HTML the parser puts it in the SVG
 namespace, and the documents then contain no URL at all (they must open with no network).
+
+The pages insert this SVG unescaped (``render.py`` marks it safe), so every text and attribute
+value taken from the caller is escaped here; the rest are numbers formatted here.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ def status_cells(
     ]
     for i, (point, colour, label, tooltip) in enumerate(cells):
         x = 2 + i * (width + gap)
-        fill = colour or "#f2f2f2"
+        fill = escape(colour or "#f2f2f2")
         stroke = ' stroke="#111" stroke-width="2.5"' if point == current else ' stroke="#bbb"'
         dash = "" if colour else ' stroke-dasharray="3 2"'
         parts.append(
@@ -107,6 +110,7 @@ def footprint_map(
     Coordinates are lon/lat (EPSG:4326); the map uses a local equirectangular projection around
     the centre of the drawing, exact enough at district scale, with a scale bar.
     """
+    colour = escape(colour)  # goes into attributes
     geoms = [shapely.from_wkb(b) for b in buildings]
     fp = shapely.from_wkb(footprint) if footprint is not None else None
     everything = [g for g in [*geoms, fp] if g is not None and not g.is_empty]
