@@ -16,7 +16,7 @@ from psycopg2 import sql
 
 from gis.store.errors import SnapshotError
 from gis.store.staging import stage_temp
-from gis.store.versioning import PROJECTS, SnapshotSummary, apply_snapshot, check_city, point_date
+from gis.store.versioning import PROJECTS, SnapshotSummary, apply_snapshot, snapshot_date
 
 STAGE = "_kc_stage_project"
 HASHED = "_kc_stg_project"
@@ -65,8 +65,7 @@ def apply_staged(
 ) -> SnapshotSummary:
     """Apply the staged projects as the snapshot of ``city`` at ``point`` (caller's transaction)."""
     cur = conn.cursor()
-    check_city(cur, city)
-    t = point_date(cur, point)
+    t = snapshot_date(cur, city, point)
     ids = {"stage": sql.Identifier(STAGE), "hashed": sql.Identifier(HASHED)}
     _refuse(
         cur,

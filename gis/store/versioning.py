@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass
 import psycopg2.extensions
 from psycopg2 import sql
 
-from gis.store.errors import SnapshotError
+from gis.store.errors import SnapshotError, UnknownReference
+from gis.store.vocabulary import require_city, require_point
 
 
 @dataclass(frozen=True)
@@ -99,23 +100,17 @@ def _t(name: str) -> sql.Identifier:
     return sql.Identifier("kc", name)
 
 
-def point_date(cur: psycopg2.extensions.cursor, point: str) -> dt.date:
-    """The date a measurement point stands for, or an error listing the known points."""
-    cur.execute("SELECT valid_at FROM kc.measurement_point WHERE code = %s", (point,))
-    row = cur.fetchone()
-    if row is None:
-        cur.execute("SELECT string_agg(code, ', ' ORDER BY valid_at) FROM kc.measurement_point")
-        known = cur.fetchone()[0]
-        raise SnapshotError(f"unknown measurement point {point!r}; expected one of: {known}")
-    return row[0]
+def snapshot_date(cur: psycopg2.extensions.cursor, city: str, point: str) -> dt.date:
+    """The date of ``point``, once ``city`` and ``point`` are known to the database.
 
-
-def check_city(cur: psycopg2.extensions.cursor, city: str) -> None:
-    """An error listing the known cities when ``city`` is not one of them."""
-    cur.execute("SELECT 1 FROM kc.city WHERE code = %s", (city,))
-    if cur.fetchone() is None:
-        cur.execute("SELECT string_agg(code, ', ' ORDER BY code) FROM kc.city")
-        raise SnapshotError(f"unknown city {city!r}; expected one of: {cur.fetchone()[0]}")
+    An unknown one is a :class:`SnapshotError` (listing the known codes), the error every other
+    refusal of a snapshot raises.
+    """
+    try:
+        require_city(cur, city)
+        return require_point(cur, point)
+    except UnknownReference as err:
+        raise SnapshotError(str(err)) from err
 
 
 def apply_snapshot(
@@ -135,8 +130,7 @@ def apply_snapshot(
     rewritten segments and their version ids) for the caller until the transaction ends.
     """
     cur = conn.cursor()
-    check_city(cur, city)
-    t = point_date(cur, point)
+    t = snapshot_date(cur, city, point)
     ids = {
         "identity": _t(kind.identity_table),
         "version": _t(kind.version_table),
