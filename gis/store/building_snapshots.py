@@ -80,9 +80,10 @@ def apply_staged(
         ).format(hashed=sql.Identifier(HASHED), stage=stage, content_hash=sql.SQL(CONTENT_HASH)),
         (city,),
     )
-    return apply_snapshot(
+    applied = apply_snapshot(
         conn, BUILDINGS, city, point, HASHED, source=source, source_sha256=source_sha256
     )
+    return applied.summary
 
 
 def state_at(
