@@ -15,7 +15,7 @@ INVENTORY = (
     ("thematic fields", "SELECT count(*) FROM kc.thematic_field"),
     ("measurement points", "SELECT count(*) FROM kc.measurement_point"),
     ("buildings", "SELECT count(*) FROM kc.building"),
-    ("building versions", "SELECT count(*) FROM kc.building_version_current"),
+    ("building versions", "SELECT count(*) FROM kc.building_validity WHERE superseded_at IS NULL"),
     ("projects", "SELECT count(*) FROM kc.project"),
     ("reports", "SELECT count(*) FROM kc.report WHERE superseded_at IS NULL"),
 )
