@@ -9,6 +9,7 @@ from gis.cli.sample import load_demo_sample
 from gis.cli.serve import run as serve_api
 from gis.store.db import connect, database_url, redact
 from gis.store.settings import load_settings
+from gis.store.vocabulary import point_dates
 
 INVENTORY = (
     ("cities", "SELECT count(*) FROM kc.city"),
@@ -49,8 +50,9 @@ def demo() -> None:
             for label, query in INVENTORY:
                 cur.execute(query)
                 click.echo(f"  {label:<20} {cur.fetchone()[0]:>8}")
-            cur.execute("SELECT code, valid_at FROM kc.measurement_point ORDER BY valid_at")
-            points = ", ".join(f"{code} ({valid_at})" for code, valid_at in cur.fetchall())
+            points = ", ".join(
+                f"{code} ({valid_at})" for code, valid_at in point_dates(cur).items()
+            )
             click.echo(f"  measurement points: {points}")
         with conn:
             built = build_books(conn, settings.books_dir)

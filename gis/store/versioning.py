@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import psycopg2.extensions
 from psycopg2 import sql
@@ -92,9 +92,6 @@ class SnapshotSummary:
     @property
     def changes(self) -> int:
         return self.new + self.changed + self.ended
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 #: The rewrite's work tables (temporary, dropped at commit). ``SEGMENTS`` outlives the call: it is
