@@ -242,7 +242,7 @@ def load_buildings(
     problems = Problems(path.name)
     with load_transaction(url, path) as cur:
         conn = cur.connection
-        _, district = check_city(cur, city, problems)
+        district = check_city(cur, city, problems)
         check_point(cur, point, problems)
         data = read_vector(path, problems, layer=options.layer, crs=options.crs)
         if data is None:

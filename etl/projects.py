@@ -118,7 +118,7 @@ def load_projects(
     problems = Problems(path.name)
     with load_transaction(url, path) as cur:
         conn = cur.connection
-        _, district = check_city(cur, city, problems)
+        district = check_city(cur, city, problems)
         check_point(cur, point, problems)
         data = read_vector(path, problems, layer=layer, crs=crs)
         if data is None:

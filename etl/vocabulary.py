@@ -6,12 +6,16 @@ fr), with surrounding spaces ignored: a workbook may say "In Umsetzung" or " in_
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg2.extensions
 import shapely
 
 from etl.problems import Problems
+from gis.store.errors import UnknownReference
+from gis.store.vocabulary import require_city, require_point
 
 
 @dataclass(frozen=True)
@@ -63,23 +67,31 @@ def challenges(cur: psycopg2.extensions.cursor) -> Vocabulary:
     )
 
 
-def check_point(cur: psycopg2.extensions.cursor, point: str, problems: Problems) -> bool:
-    cur.execute("SELECT 1 FROM kc.measurement_point WHERE code = %s", (point,))
-    if cur.fetchone():
-        return True
-    cur.execute("SELECT string_agg(code, ', ' ORDER BY valid_at) FROM kc.measurement_point")
-    problems.add("(command line)", "--at", point, f"a measurement point: {cur.fetchone()[0]}")
-    return False
+@contextmanager
+def _as_problem(problems: Problems, option: str) -> Iterator[None]:
+    """Turn an unknown city or point given as ``option`` into a row of the problem table.
+
+    The loader goes on validating, so the user sees every problem of the file at once.
+    """
+    try:
+        yield
+    except UnknownReference as err:
+        problems.add(
+            "(command line)", option, err.found, f"a {err.kind}: {', '.join(err.expected)}"
+        )
+
+
+def check_point(cur: psycopg2.extensions.cursor, point: str, problems: Problems) -> None:
+    """A problem when ``point`` (``--at``) is not a measurement point."""
+    with _as_problem(problems, "--at"):
+        require_point(cur, point)
 
 
 def check_city(
     cur: psycopg2.extensions.cursor, city: str, problems: Problems
-) -> tuple[bool, shapely.Geometry | None]:
-    """Whether ``city`` exists, and its district boundary (for the wrong-CRS check)."""
-    cur.execute("SELECT ST_AsBinary(boundary) FROM kc.city WHERE code = %s", (city,))
-    row = cur.fetchone()
-    if row is None:
-        cur.execute("SELECT string_agg(code, ', ' ORDER BY code) FROM kc.city")
-        problems.add("(command line)", "--city", city, f"a city: {cur.fetchone()[0]}")
-        return False, None
-    return True, shapely.from_wkb(bytes(row[0])) if row[0] is not None else None
+) -> shapely.Geometry | None:
+    """The district boundary of ``city`` (for the wrong-CRS check); a problem when it is unknown."""
+    boundary = None
+    with _as_problem(problems, "--city"):
+        boundary = require_city(cur, city)
+    return None if boundary is None else shapely.from_wkb(boundary)

@@ -23,6 +23,7 @@ from py3dtiles.tileset.content.gltf import Gltf
 
 from gis.store.errors import KCError
 from gis.store.files import write_json_atomic
+from gis.store.vocabulary import city_codes, point_dates, require_city, require_point
 from tiles import tiling
 from tiles.b3dm import b3dm
 from tiles.features import Buildings, FeatureError, Solids, frame_for, solids
@@ -43,7 +44,11 @@ INDEX = "index.json"
 
 
 class ExportError(KCError):
-    """The export cannot run (unknown city or point, bad building geometry, bad option)."""
+    """The export cannot run (bad building geometry, bad option).
+
+    An unknown city or point is the store's :class:`gis.store.errors.UnknownReference`, also a
+    KCError: ``kc tiles export`` prints it and exits 1.
+    """
 
 
 @dataclass(frozen=True)
@@ -62,24 +67,17 @@ class Published:
 
 
 def read_points(cur, point: str | None) -> list[tuple[str, dt.date]]:
-    cur.execute("SELECT code, valid_at FROM kc.measurement_point ORDER BY valid_at")
-    points = cur.fetchall()
+    """Every measurement point with its date, or only ``point`` (UnknownReference if unknown)."""
     if point is None:
-        return points
-    chosen = [p for p in points if p[0] == point]
-    if not chosen:
-        known = ", ".join(p[0] for p in points)
-        raise ExportError(f"unknown measurement point {point!r}; known points: {known}")
-    return chosen
+        return list(point_dates(cur).items())
+    return [(point, require_point(cur, point))]
 
 
 def read_cities(cur, city: str | None) -> list[str]:
-    cur.execute("SELECT code FROM kc.city ORDER BY code")
-    cities = [r[0] for r in cur.fetchall()]
+    """Every city code, or only ``city`` (UnknownReference if unknown)."""
     if city is None:
-        return cities
-    if city not in cities:
-        raise ExportError(f"unknown city {city!r}; known cities: {', '.join(cities)}")
+        return city_codes(cur)
+    require_city(cur, city)
     return [city]
 
 

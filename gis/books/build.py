@@ -28,7 +28,9 @@ from gis.books.i18n import LANGS
 from gis.books.pages import build_book
 from gis.books.pdf import pdf_unavailable, write_pdf
 from gis.books.render import render_book, render_matrix, render_point_index, render_root_index
+from gis.store.errors import UnknownReference
 from gis.store.files import write_atomic, write_json_atomic
+from gis.store.vocabulary import require_points
 
 INDEX = "index.json"
 MANIFEST = "book.json"
@@ -81,6 +83,16 @@ def check_langs(langs: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(langs))
 
 
+def check_points(conn: psycopg2.extensions.connection, points: Sequence[str]) -> None:
+    """A BooksError naming every unknown point in ``points`` and the known ones."""
+    with conn.cursor() as cur:
+        try:
+            require_points(cur, points)
+        except UnknownReference as err:
+            expected = ", ".join(err.expected)
+            raise BooksError(f"unknown {err.kind} {err.found}: expected one of {expected}") from err
+
+
 def build_books(
     conn: psycopg2.extensions.connection,
     out: Path,
@@ -95,11 +107,7 @@ def build_books(
     ref = load_reference(conn)
     order = [p.code for p in ref.points]
     wanted = list(points) if points is not None else points_with_content(conn)
-    unknown = [p for p in wanted if p not in order]
-    if unknown:
-        raise BooksError(
-            f"unknown measurement point {', '.join(unknown)}: expected one of {', '.join(order)}"
-        )
+    check_points(conn, wanted)
     wanted.sort(key=order.index)
     report = BuildReport(out=out, points=wanted, langs=langs)
     if pdf:

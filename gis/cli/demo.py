@@ -10,13 +10,14 @@ from gis.cli.sample import load_demo_sample
 from gis.cli.serve import run as serve_api
 from gis.store.db import connect, database_url, redact
 from gis.store.settings import Settings
+from gis.store.vocabulary import point_dates
 
 INVENTORY = (
     ("cities", "SELECT count(*) FROM kc.city"),
     ("thematic fields", "SELECT count(*) FROM kc.thematic_field"),
     ("measurement points", "SELECT count(*) FROM kc.measurement_point"),
     ("buildings", "SELECT count(*) FROM kc.building"),
-    ("building versions", "SELECT count(*) FROM kc.building_version_current"),
+    ("building versions", "SELECT count(*) FROM kc.building_validity WHERE superseded_at IS NULL"),
     ("projects", "SELECT count(*) FROM kc.project"),
     ("reports", "SELECT count(*) FROM kc.report WHERE superseded_at IS NULL"),
 )
@@ -50,8 +51,9 @@ def demo(settings: Settings) -> None:
             for label, query in INVENTORY:
                 cur.execute(query)
                 click.echo(f"  {label:<20} {cur.fetchone()[0]:>8}")
-            cur.execute("SELECT code, valid_at FROM kc.measurement_point ORDER BY valid_at")
-            points = ", ".join(f"{code} ({valid_at})" for code, valid_at in cur.fetchall())
+            points = ", ".join(
+                f"{code} ({valid_at})" for code, valid_at in point_dates(cur).items()
+            )
             click.echo(f"  measurement points: {points}")
         with conn:
             built = build_books(conn, settings.books_dir)

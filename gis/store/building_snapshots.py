@@ -10,7 +10,7 @@ from psycopg2 import sql
 
 from gis.store.errors import SnapshotError
 from gis.store.staging import stage_temp
-from gis.store.versioning import BUILDINGS, SnapshotSummary, apply_snapshot, check_city
+from gis.store.versioning import BUILDINGS, SnapshotSummary, apply_snapshot, snapshot_date
 
 STAGE = "_kc_stage_building"
 HASHED = "_kc_stg_building"
@@ -54,7 +54,7 @@ def apply_staged(
 ) -> SnapshotSummary:
     """Apply the staged buildings as the snapshot of ``city`` at ``point`` (caller's transaction)."""
     cur = conn.cursor()
-    check_city(cur, city)
+    snapshot_date(cur, city, point)  # refuse an unknown city or point before adding identities
     stage = sql.Identifier(STAGE)
     cur.execute(
         sql.SQL("SELECT source_id FROM {} GROUP BY source_id HAVING count(*) > 1 LIMIT 5").format(
@@ -80,9 +80,10 @@ def apply_staged(
         ).format(hashed=sql.Identifier(HASHED), stage=stage, content_hash=sql.SQL(CONTENT_HASH)),
         (city,),
     )
-    return apply_snapshot(
+    applied = apply_snapshot(
         conn, BUILDINGS, city, point, HASHED, source=source, source_sha256=source_sha256
     )
+    return applied.summary
 
 
 def state_at(

@@ -4,6 +4,10 @@ Every error carries a message a user can act on; the command line prints it with
 and exits non-zero.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 
 class KCError(Exception):
     """Base of every error the ``kc`` command reports to the user as a message."""
@@ -30,3 +34,18 @@ class MigrationError(KCError):
 
 class SnapshotError(KCError):
     """A snapshot cannot be applied (unknown city or measurement point, inconsistent staging)."""
+
+
+class UnknownReference(KCError, ValueError):
+    """A code names no row of a reference table: an unknown city or measurement point.
+
+    It carries the kind, the value found and the expected codes, so each caller can present it in
+    its own terms (a row of a loader's problem table, a snapshot error, a message of ``kc books``)
+    without looking the list up again.
+    """
+
+    def __init__(self, kind: str, found: str, expected: Sequence[str]) -> None:
+        self.kind = kind
+        self.found = found
+        self.expected: tuple[str, ...] = tuple(expected)
+        super().__init__(f"unknown {kind} {found!r}; expected one of: {', '.join(self.expected)}")

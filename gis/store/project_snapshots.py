@@ -16,7 +16,7 @@ from psycopg2 import sql
 
 from gis.store.errors import SnapshotError
 from gis.store.staging import stage_temp
-from gis.store.versioning import PROJECTS, SnapshotSummary, apply_snapshot, check_city, point_date
+from gis.store.versioning import PROJECTS, SnapshotSummary, apply_snapshot, snapshot_date
 
 STAGE = "_kc_stage_project"
 HASHED = "_kc_stg_project"
@@ -65,8 +65,7 @@ def apply_staged(
 ) -> SnapshotSummary:
     """Apply the staged projects as the snapshot of ``city`` at ``point`` (caller's transaction)."""
     cur = conn.cursor()
-    check_city(cur, city)
-    t = point_date(cur, point)
+    t = snapshot_date(cur, city, point)
     ids = {"stage": sql.Identifier(STAGE), "hashed": sql.Identifier(HASHED)}
     _refuse(
         cur,
@@ -128,21 +127,33 @@ def apply_staged(
         ).format(content_hash=sql.SQL(CONTENT_HASH), **ids),
         {"city": city, "t": t},
     )
-    summary = apply_snapshot(
+    applied = apply_snapshot(
         conn, PROJECTS, city, point, HASHED, source=source, source_sha256=source_sha256
     )
+    _record_touches(cur, applied.segments)
+    return applied.summary
+
+
+def _record_touches(cur: psycopg2.extensions.cursor, segments: sql.Identifier) -> None:
+    """The buildings each new project version touches: staged, or those of the version it copies.
+
+    Touched buildings are content the generic rewrite does not know about, so they are filled in
+    from the rewrite's ``segments`` (see :class:`gis.store.versioning.AppliedSnapshot`).
+    """
+    ids = {"segments": segments, "hashed": sql.Identifier(HASHED)}
     cur.execute(
         sql.SQL(
             """INSERT INTO kc.project_touch (version_id, building_id)
-               SELECT g.version_id, unnest(h.touched) FROM _kc_seg g
+               SELECT g.version_id, unnest(h.touched) FROM {segments} g
                  JOIN {hashed} h ON h.project_id = g.ident
                 WHERE g.new_version AND g.staged"""
         ).format(**ids)
     )
     cur.execute(
-        """INSERT INTO kc.project_touch (version_id, building_id)
-           SELECT g.version_id, t.building_id FROM _kc_seg g
-             JOIN kc.project_touch t ON t.version_id = g.copy_of
-            WHERE g.new_version AND NOT g.staged"""
+        sql.SQL(
+            """INSERT INTO kc.project_touch (version_id, building_id)
+               SELECT g.version_id, t.building_id FROM {segments} g
+                 JOIN kc.project_touch t ON t.version_id = g.copy_of
+                WHERE g.new_version AND NOT g.staged"""
+        ).format(**ids)
     )
-    return summary

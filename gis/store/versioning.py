@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import psycopg2.extensions
 from psycopg2 import sql
 
-from gis.store.errors import SnapshotError
+from gis.store.errors import SnapshotError, UnknownReference
+from gis.store.vocabulary import require_city, require_point
 
 
 @dataclass(frozen=True)
@@ -91,31 +93,77 @@ class SnapshotSummary:
     def changes(self) -> int:
         return self.new + self.changed + self.ended
 
-    def as_dict(self) -> dict:
-        return asdict(self)
+
+#: The rewrite's work tables (temporary, dropped at commit). ``SEGMENTS`` outlives the call: it is
+#: handed to the caller in :class:`AppliedSnapshot`.
+CURRENT = "_kc_cur"
+CLASSES = "_kc_class"
+PIECES = "_kc_piece"
+SEGMENTS = "_kc_seg"
+WORK_TABLES = (CURRENT, CLASSES, PIECES, SEGMENTS)
+
+
+@dataclass(frozen=True)
+class AppliedSnapshot:
+    """What :func:`apply_snapshot` did, and the segments it wrote.
+
+    ``segments`` names a temporary table, dropped when the transaction ends, with one row per
+    piece of the rewritten timelines: ``ident`` (the feature's key), ``valid_from``, ``vt`` (end,
+    ``infinity`` when open), ``version_id``, ``copy_of`` (the version whose content a new version
+    copies, when a piece continues it after a gap), ``staged`` (the content comes from the staging
+    table) and ``new_version`` (``version_id`` was allocated by this call). A caller that versions
+    more than the kind's content columns (the buildings a project touches) fills that in from here.
+    """
+
+    summary: SnapshotSummary
+    segments: sql.Identifier
 
 
 def _t(name: str) -> sql.Identifier:
     return sql.Identifier("kc", name)
 
 
-def point_date(cur: psycopg2.extensions.cursor, point: str) -> dt.date:
-    """The date a measurement point stands for, or an error listing the known points."""
-    cur.execute("SELECT valid_at FROM kc.measurement_point WHERE code = %s", (point,))
-    row = cur.fetchone()
-    if row is None:
-        cur.execute("SELECT string_agg(code, ', ' ORDER BY valid_at) FROM kc.measurement_point")
-        known = cur.fetchone()[0]
-        raise SnapshotError(f"unknown measurement point {point!r}; expected one of: {known}")
-    return row[0]
+def snapshot_date(cur: psycopg2.extensions.cursor, city: str, point: str) -> dt.date:
+    """The date of ``point``, once ``city`` and ``point`` are known to the database.
+
+    An unknown one is a :class:`SnapshotError` (listing the known codes), the error every other
+    refusal of a snapshot raises.
+    """
+    try:
+        require_city(cur, city)
+        return require_point(cur, point)
+    except UnknownReference as err:
+        raise SnapshotError(str(err)) from err
 
 
-def check_city(cur: psycopg2.extensions.cursor, city: str) -> None:
-    """An error listing the known cities when ``city`` is not one of them."""
-    cur.execute("SELECT 1 FROM kc.city WHERE code = %s", (city,))
-    if cur.fetchone() is None:
-        cur.execute("SELECT string_agg(code, ', ' ORDER BY code) FROM kc.city")
-        raise SnapshotError(f"unknown city {city!r}; expected one of: {cur.fetchone()[0]}")
+@dataclass(frozen=True)
+class _Statements:
+    """A cursor and the identifiers that the rewrite's statements are formatted with."""
+
+    cur: psycopg2.extensions.cursor
+    names: Mapping[str, sql.Composable]
+
+    def run(self, statement: str, params: Mapping | Sequence | None = None) -> None:
+        self.cur.execute(sql.SQL(statement).format(**self.names), params or {})
+
+
+def _statements(cur: psycopg2.extensions.cursor, kind: VersionedKind, staging: str) -> _Statements:
+    """The tables of ``kind``, the staging table and the work tables, as SQL identifiers."""
+    names = {
+        "identity": _t(kind.identity_table),
+        "version": _t(kind.version_table),
+        "validity": _t(kind.validity_table),
+        "key": sql.Identifier(kind.key),
+        "stg": sql.Identifier(staging),
+        "content": sql.SQL(", ").join(map(sql.Identifier, kind.content_columns)),
+        "v_content": sql.SQL(", ").join(sql.Identifier("v", c) for c in kind.content_columns),
+        "s_content": sql.SQL(", ").join(sql.Identifier("s", c) for c in kind.content_columns),
+        "current": sql.Identifier(CURRENT),
+        "classes": sql.Identifier(CLASSES),
+        "pieces": sql.Identifier(PIECES),
+        "segments": sql.Identifier(SEGMENTS),
+    }
+    return _Statements(cur, names)
 
 
 def apply_snapshot(
@@ -127,42 +175,60 @@ def apply_snapshot(
     *,
     source: str,
     source_sha256: str | None = None,
-) -> SnapshotSummary:
+) -> AppliedSnapshot:
     """Apply the snapshot held in temp table ``staging`` inside the caller's transaction.
 
     ``staging`` has one row per feature: the identity key (``kind.key``), ``content_hash`` and the
-    content columns. The identities must exist and belong to ``city``. Leaves ``_kc_seg`` (the
-    rewritten segments and their version ids) for the caller until the transaction ends.
+    content columns. The identities must exist and belong to ``city``. The steps below each do one
+    set-based statement or two; the work tables live until the transaction ends.
     """
     cur = conn.cursor()
-    check_city(cur, city)
-    t = point_date(cur, point)
-    ids = {
-        "identity": _t(kind.identity_table),
-        "version": _t(kind.version_table),
-        "validity": _t(kind.validity_table),
-        "key": sql.Identifier(kind.key),
-        "stg": sql.Identifier(staging),
-        "content": sql.SQL(", ").join(map(sql.Identifier, kind.content_columns)),
-        "v_content": sql.SQL(", ").join(sql.Identifier("v", c) for c in kind.content_columns),
-        "s_content": sql.SQL(", ").join(sql.Identifier("s", c) for c in kind.content_columns),
-    }
+    t = snapshot_date(cur, city, point)
+    db = _statements(cur, kind, staging)
+    _refuse_other_cities(db, kind, city)
+    u, correction = _loaded_around(cur, kind, city, t)
+    window = {"t": t, "u": u, "city": city}
+    for table in WORK_TABLES:
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+    _select_current(db, window)
+    counts = _classify(db, window)
+    _cut_pieces(db, window)
+    _merge_segments(db)
+    summary = SnapshotSummary(
+        kind=kind.kind, city=city, point=point, **counts, correction=correction, load_id=None
+    )
+    segments = sql.Identifier(SEGMENTS)
+    if summary.changes == 0 and correction:
+        # The same snapshot again: every feature unchanged, no segments, nothing to record.
+        return AppliedSnapshot(summary, segments)
+    load_id = _record_run(cur, summary, source=source, source_sha256=source_sha256)
+    _allocate_version_ids(db)
+    _insert_versions(db)
+    _supersede(db)
+    _insert_validity(db, load_id)
+    return AppliedSnapshot(replace(summary, load_id=load_id), segments)
 
-    def run(statement: str, params: dict | None = None) -> None:
-        cur.execute(sql.SQL(statement).format(**ids), params or {})
 
-    cur.execute(
-        sql.SQL(
-            "SELECT count(*) FROM {stg} s LEFT JOIN {identity} i ON i.{key} = s.{key} "
-            "WHERE i.city_code IS DISTINCT FROM %s"
-        ).format(**ids),
+def _refuse_other_cities(db: _Statements, kind: VersionedKind, city: str) -> None:
+    """A SnapshotError when a staged feature is unknown or belongs to another city."""
+    db.run(
+        "SELECT count(*) FROM {stg} s LEFT JOIN {identity} i ON i.{key} = s.{key} "
+        "WHERE i.city_code IS DISTINCT FROM %s",
         (city,),
     )
-    if cur.fetchone()[0]:
+    if db.cur.fetchone()[0]:
         raise SnapshotError(
             f"the {kind.kind} snapshot holds features of another city than {city!r}"
         )
 
+
+def _loaded_around(
+    cur: psycopg2.extensions.cursor, kind: VersionedKind, city: str, t: dt.date
+) -> tuple[dt.date | None, bool]:
+    """``u``, the first later point already loaded (None: none), and whether ``t`` was loaded.
+
+    The snapshot rewrites ``[t, u)`` only; loading ``t`` again is a correction.
+    """
     cur.execute(
         "SELECT min(m.valid_at) FILTER (WHERE m.valid_at > %(t)s), "
         "       coalesce(bool_or(m.valid_at = %(t)s), false) "
@@ -171,14 +237,16 @@ def apply_snapshot(
         {"t": t, "kind": kind.kind, "city": city},
     )
     u, correction = cur.fetchone()
-    params = {"t": t, "u": u, "city": city}
+    return u, bool(correction)
 
-    for temp in ("_kc_cur", "_kc_class", "_kc_piece", "_kc_seg"):
-        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(temp)))
 
-    # Rows currently believed that touch [t, u]: the version valid at t and its neighbours.
-    run(
-        """CREATE TEMP TABLE _kc_cur ON COMMIT DROP AS
+def _select_current(db: _Statements, window: Mapping[str, object]) -> None:
+    """``current``: the believed validity rows of the city that touch ``[t - 1 day, u]``.
+
+    That is the version valid at ``t`` and its neighbours, the only rows a merge can involve.
+    """
+    db.run(
+        """CREATE TEMP TABLE {current} ON COMMIT DROP AS
            SELECT r.row_id, r.{key} AS ident, r.version_id, r.valid_from,
                   coalesce(r.valid_to, 'infinity'::date) AS vt, v.content_hash
              FROM {validity} r
@@ -186,86 +254,72 @@ def apply_snapshot(
              JOIN {identity} i ON i.{key} = r.{key}
             WHERE i.city_code = %(city)s AND r.superseded_at IS NULL
               AND daterange(r.valid_from, r.valid_to) && daterange(%(t)s::date - 1, %(u)s, '[]')""",
-        params,
+        window,
     )
-    run(
-        """CREATE TEMP TABLE _kc_class ON COMMIT DROP AS
+
+
+def _classify(db: _Statements, window: Mapping[str, object]) -> dict[str, int]:
+    """``classes``: each feature staged or valid at ``t`` as new, changed, unchanged or ended.
+
+    Returns how many features fall in each class (every class present, possibly 0).
+    """
+    db.run(
+        """CREATE TEMP TABLE {classes} ON COMMIT DROP AS
            SELECT coalesce(s.{key}, c.ident) AS ident,
                   CASE WHEN c.ident IS NULL THEN 'new'
                        WHEN s.{key} IS NULL THEN 'ended'
                        WHEN s.content_hash = c.content_hash THEN 'unchanged'
                        ELSE 'changed' END AS change
              FROM {stg} s
-             FULL JOIN (SELECT * FROM _kc_cur WHERE valid_from <= %(t)s AND vt > %(t)s) c
+             FULL JOIN (SELECT * FROM {current} WHERE valid_from <= %(t)s AND vt > %(t)s) c
                ON c.ident = s.{key}""",
-        params,
+        window,
     )
-    cur.execute("SELECT change, count(*) FROM _kc_class GROUP BY change")
-    counts = {"new": 0, "changed": 0, "unchanged": 0, "ended": 0, **dict(cur.fetchall())}
-    summary = SnapshotSummary(
-        kind=kind.kind,
-        city=city,
-        point=point,
-        new=counts["new"],
-        changed=counts["changed"],
-        unchanged=counts["unchanged"],
-        ended=counts["ended"],
-        correction=bool(correction),
-        load_id=None,
-    )
-    if summary.changes == 0 and correction:
-        cur.execute(
-            "CREATE TEMP TABLE _kc_seg (ident bigint, valid_from date, vt date, version_id bigint, "
-            "copy_of bigint, staged boolean, new_version boolean) ON COMMIT DROP"
-        )
-        return summary  # the same snapshot again: nothing to record
+    db.run("SELECT change, count(*) FROM {classes} GROUP BY change")
+    return {"new": 0, "changed": 0, "unchanged": 0, "ended": 0, **dict(db.cur.fetchall())}
 
-    cur.execute(
-        "INSERT INTO kc.load_run (kind, city_code, point_code, source, source_sha256, "
-        "is_correction, summary) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING load_id",
-        (
-            kind.kind,
-            city,
-            point,
-            source,
-            source_sha256,
-            bool(correction),
-            json.dumps({k: counts[k] for k in ("new", "changed", "unchanged", "ended")}),
-        ),
-    )
-    load_id = cur.fetchone()[0]
-    params["load_id"] = load_id
 
-    # The new timeline of every affected feature, in pieces: what stays before t, what stays
-    # from u on, and the snapshot's content on [t, u).
-    run(
-        """CREATE TEMP TABLE _kc_piece ON COMMIT DROP AS
+def _cut_pieces(db: _Statements, window: Mapping[str, object]) -> None:
+    """``pieces``: the new timeline of every affected feature, not yet merged.
+
+    What stays before ``t``, what stays from ``u`` on (a piece that starts before ``t`` continues
+    there as a copy), and the snapshot's content on ``[t, u)``. Unchanged features have none.
+    """
+    db.run(
+        """CREATE TEMP TABLE {pieces} ON COMMIT DROP AS
            SELECT c.ident, c.version_id, NULL::bigint AS copy_of, false AS staged,
                   c.content_hash, c.valid_from, LEAST(c.vt, %(t)s::date) AS vt
-             FROM _kc_cur c JOIN _kc_class k USING (ident)
+             FROM {current} c JOIN {classes} k USING (ident)
             WHERE k.change <> 'unchanged' AND c.valid_from < %(t)s
            UNION ALL
            SELECT c.ident,
                   CASE WHEN c.valid_from >= %(t)s THEN c.version_id END,
                   CASE WHEN c.valid_from < %(t)s THEN c.version_id END,
                   false, c.content_hash, GREATEST(c.valid_from, %(u)s::date), c.vt
-             FROM _kc_cur c JOIN _kc_class k USING (ident)
+             FROM {current} c JOIN {classes} k USING (ident)
             WHERE k.change <> 'unchanged' AND %(u)s::date IS NOT NULL AND c.vt > %(u)s::date
            UNION ALL
            SELECT s.{key}, NULL, NULL, true, s.content_hash, %(t)s::date,
                   coalesce(%(u)s::date, 'infinity'::date)
-             FROM {stg} s JOIN _kc_class k ON k.ident = s.{key}
+             FROM {stg} s JOIN {classes} k ON k.ident = s.{key}
             WHERE k.change IN ('new', 'changed')""",
-        params,
+        window,
     )
-    # Merge adjacent pieces with equal content (gaps and islands).
-    run(
-        """CREATE TEMP TABLE _kc_seg ON COMMIT DROP AS
+
+
+def _merge_segments(db: _Statements) -> None:
+    """``segments``: adjacent pieces with equal content merged (gaps and islands).
+
+    A segment keeps the first version id among its pieces, so a version whose end only moves keeps
+    its id; a segment without one gets a new version in :func:`_allocate_version_ids`.
+    """
+    db.run(
+        """CREATE TEMP TABLE {segments} ON COMMIT DROP AS
            WITH marked AS (
                SELECT p.*, CASE WHEN lag(vt) OVER w = valid_from
                                  AND lag(content_hash) OVER w = content_hash
                                 THEN 0 ELSE 1 END AS brk
-                 FROM _kc_piece p WINDOW w AS (PARTITION BY ident ORDER BY valid_from)
+                 FROM {pieces} p WINDOW w AS (PARTITION BY ident ORDER BY valid_from)
            ), grouped AS (
                SELECT m.*, sum(brk) OVER (PARTITION BY ident ORDER BY valid_from) AS grp
                  FROM marked m
@@ -278,41 +332,79 @@ def apply_snapshot(
                   bool_or(staged) AS staged, false AS new_version
              FROM grouped GROUP BY ident, grp"""
     )
+
+
+def _record_run(
+    cur: psycopg2.extensions.cursor,
+    summary: SnapshotSummary,
+    *,
+    source: str,
+    source_sha256: str | None,
+) -> int:
+    """Insert the ``kc.load_run`` row the new validity rows point to; returns its id."""
+    counts = {k: getattr(summary, k) for k in ("new", "changed", "unchanged", "ended")}
     cur.execute(
-        sql.SQL(
-            "UPDATE _kc_seg SET version_id = nextval(pg_get_serial_sequence(%s, 'version_id')), "
-            "new_version = true WHERE version_id IS NULL"
+        "INSERT INTO kc.load_run (kind, city_code, point_code, source, source_sha256, "
+        "is_correction, summary) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING load_id",
+        (
+            summary.kind,
+            summary.city,
+            summary.point,
+            source,
+            source_sha256,
+            summary.correction,
+            json.dumps(counts),
         ),
-        (f"kc.{kind.version_table}",),
     )
-    run(
+    return cur.fetchone()[0]
+
+
+def _allocate_version_ids(db: _Statements) -> None:
+    """Give every segment without a version id a new one from the version table's sequence."""
+    db.run(
+        "UPDATE {segments} SET version_id = nextval(pg_get_serial_sequence(%s, 'version_id')), "
+        "new_version = true WHERE version_id IS NULL",
+        (db.names["version"].as_string(db.cur),),
+    )
+
+
+def _insert_versions(db: _Statements) -> None:
+    """Write the new versions: the staged content, or a copy of the version a piece continues."""
+    db.run(
         """INSERT INTO {version} (version_id, {key}, content_hash, {content})
            SELECT g.version_id, s.{key}, s.content_hash, {s_content}
-             FROM _kc_seg g JOIN {stg} s ON s.{key} = g.ident
+             FROM {segments} g JOIN {stg} s ON s.{key} = g.ident
             WHERE g.new_version AND g.staged"""
     )
-    run(
+    db.run(
         """INSERT INTO {version} (version_id, {key}, content_hash, {content})
            SELECT g.version_id, v.{key}, v.content_hash, {v_content}
-             FROM _kc_seg g JOIN {version} v ON v.version_id = g.copy_of
+             FROM {segments} g JOIN {version} v ON v.version_id = g.copy_of
             WHERE g.new_version AND NOT g.staged"""
     )
-    run(
+
+
+def _supersede(db: _Statements) -> None:
+    """Close (transaction time) every current validity row the new timeline does not reproduce."""
+    db.run(
         """UPDATE {validity} r SET superseded_at = now()
-             FROM _kc_cur c JOIN _kc_class k USING (ident)
+             FROM {current} c JOIN {classes} k USING (ident)
             WHERE r.row_id = c.row_id AND k.change <> 'unchanged'
-              AND NOT EXISTS (SELECT 1 FROM _kc_seg g
+              AND NOT EXISTS (SELECT 1 FROM {segments} g
                                WHERE g.ident = c.ident AND g.version_id = c.version_id
                                  AND g.valid_from = c.valid_from AND g.vt = c.vt)"""
     )
-    run(
+
+
+def _insert_validity(db: _Statements, load_id: int) -> None:
+    """Record every segment that is not already a current validity row, under run ``load_id``."""
+    db.run(
         """INSERT INTO {validity} (version_id, {key}, valid_from, valid_to, load_id)
            SELECT g.version_id, g.ident, g.valid_from, NULLIF(g.vt, 'infinity'::date), %(load_id)s
-             FROM _kc_seg g
-            WHERE NOT EXISTS (SELECT 1 FROM _kc_cur c
+             FROM {segments} g
+            WHERE NOT EXISTS (SELECT 1 FROM {current} c
                                WHERE c.ident = g.ident AND c.version_id = g.version_id
                                  AND c.valid_from = g.valid_from AND c.vt = g.vt)
             ORDER BY g.ident, g.valid_from""",
-        params,
+        {"load_id": load_id},
     )
-    return SnapshotSummary(**{**summary.as_dict(), "load_id": load_id})

@@ -105,12 +105,38 @@ def test_changed_view_is_redeployed_with_everything_after_it(
         for d in ("functions", "views")
         for p in sorted((sql_copy / d).glob("*.sql"))
     ]
-    assert after[0] == "functions/10_state_at.sql" and "views/10_current_versions.sql" in after
+    assert after[0] == "functions/10_state_at.sql" and "views/20_api_buildings.sql" in after
     assert report.redeployed == after
     with conn, conn.cursor() as cur:
         cur.execute("SELECT obj_description('kc'::regnamespace)")
         assert cur.fetchone()[0] == "redeployed"
     assert migrate(conn, sql_copy).changed is False
+    conn.close()
+
+
+def test_removed_view_is_dropped_from_an_existing_database(
+    empty_db_url: str, sql_copy: Path
+) -> None:
+    # A database migrated before 0031, when a view file still created the two views.
+    dropping = sql_copy / "migrations" / "0031_drop_current_versions.sql"
+    dropping_sql = dropping.read_text()
+    dropping.unlink()
+    removed = sql_copy / "views" / "10_current_versions.sql"
+    removed.write_text(
+        "CREATE VIEW kc.building_version_current AS SELECT 1 AS x;\n"
+        "CREATE VIEW kc.project_version_current AS SELECT 1 AS x;\n"
+    )
+    views = {"building_version_current", "project_version_current"}
+    conn = connect(empty_db_url)
+    migrate(conn, sql_copy)
+    assert views <= table_names(conn)
+
+    removed.unlink()
+    dropping.write_text(dropping_sql)
+    report = migrate(conn, sql_copy)
+    assert report.applied == ["0031_drop_current_versions.sql"] and report.redeployed == []
+    assert not views & table_names(conn)
+    assert not [row for row in snapshot_meta(conn) if row[1] == "views/10_current_versions.sql"]
     conn.close()
 
 

@@ -21,7 +21,9 @@ import numpy as np
 import pygltflib
 import pytest
 import shapely
+from click.testing import CliRunner
 
+from gis.cli import main
 from tests.shared_data import lyon_rows
 from tests.tiles.data import REPO, district, load_projects, load_rows
 from tiles import export as export_module
@@ -368,3 +370,18 @@ def test_true_3d_geometry_is_written_instead_of_the_extrusion(conn, tmp_path) ->
     assert heights == [0.0, eaves - base, apex - base]
     top = geo[np.isclose(geo[:, 2], apex - base, atol=0.01)]
     assert np.allclose(top[:, 0], cx, atol=1e-7) and np.allclose(top[:, 1], cy, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--at", "PM99"], "unknown measurement point 'PM99'; expected one of: start, PM18, PM24"),
+        (["--all", "--city", "paris"], "unknown city 'paris'; expected one of: lyon"),
+    ],
+)
+def test_unknown_point_or_city_is_a_message_and_exit_1(db_url, tmp_path, args, message) -> None:
+    result = CliRunner().invoke(
+        main, ["tiles", "export", *args, "--out", str(tmp_path)], env={"KC_DATABASE_URL": db_url}
+    )
+    assert result.exit_code == 1 and message in result.output
+    assert "Traceback" not in result.output and not any(tmp_path.iterdir())
