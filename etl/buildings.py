@@ -13,12 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from etl.errors import load_transaction
 from etl.fields import attributes_json, find_field, numbers, texts
 from etl.geometry import as_multipolygons, ewkb_hex, polygonal_mask, present_mask, repair_invalid
 from etl.problems import Problems
-from etl.readers import VectorData, check_location, file_sha256, read_vector
-from etl.vocabulary import check_city, check_point
+from etl.readers import VectorData, check_location, file_sha256
+from etl.snapshot_file import open_snapshot_file
 from gis.store import building_snapshots as store
 from gis.store.versioning import SnapshotSummary
 
@@ -239,19 +238,15 @@ def load_buildings(
     progress: Progress = _no_progress,
 ) -> BuildingLoad:
     """Load ``path`` as the buildings of ``city`` at ``point``: all of it, or nothing."""
-    problems = Problems(path.name)
-    with load_transaction(url, path) as cur:
-        conn = cur.connection
-        district = check_city(cur, city, problems)
-        check_point(cur, point, problems)
-        data = read_vector(path, problems, layer=options.layer, crs=options.crs)
-        if data is None:
-            problems.raise_if_any()
-        prepared = prepare(cur, data, options, district, problems)
+    with open_snapshot_file(
+        url, path, city, point, layer=options.layer, crs=options.crs
+    ) as snapshot:
+        cur, problems = snapshot.cur, snapshot.problems
+        prepared = prepare(cur, snapshot.data, options, snapshot.district, problems)
         problems.raise_if_any()
         n = len(prepared.ids)
         store.stage_rows(cur, progress(prepared.rows(), n, f"staging {n} buildings"))
         summary = store.apply_staged(
-            conn, city, point, source=str(path), source_sha256=file_sha256(path)
+            cur.connection, city, point, source=str(path), source_sha256=file_sha256(path)
         )
         return BuildingLoad(summary, n, prepared.repaired, int(sum(prepared.estimated)))

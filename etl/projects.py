@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from etl.errors import load_transaction
 from etl.fields import attributes_json, find_field, texts
 from etl.geometry import ewkb_hex, present_mask, repair_invalid
 from etl.problems import Problems
-from etl.readers import check_location, file_sha256, read_vector
-from etl.vocabulary import check_city, check_point, statuses, thematic_fields
+from etl.readers import check_location, file_sha256
+from etl.snapshot_file import open_snapshot_file
+from etl.vocabulary import statuses, thematic_fields
 from gis.store import project_snapshots as store
 from gis.store.versioning import SnapshotSummary
 
@@ -115,14 +115,14 @@ def load_projects(
     buildings_field: str | None = None,
 ) -> ProjectLoad:
     """Load ``path`` as the project footprints of ``city`` at ``point``: all of it, or nothing."""
-    problems = Problems(path.name)
-    with load_transaction(url, path) as cur:
+    with open_snapshot_file(url, path, city, point, layer=layer, crs=crs) as snapshot:
+        cur, problems, district, data = (
+            snapshot.cur,
+            snapshot.problems,
+            snapshot.district,
+            snapshot.data,
+        )
         conn = cur.connection
-        district = check_city(cur, city, problems)
-        check_point(cur, point, problems)
-        data = read_vector(path, problems, layer=layer, crs=crs)
-        if data is None:
-            problems.raise_if_any()
         frame = data.frame
         columns = [c for c in frame.columns if c != frame.geometry.name]
         names = {

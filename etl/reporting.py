@@ -23,19 +23,22 @@ from etl.problems import Problems
 from etl.readers import file_sha256
 from etl.vocabulary import Vocabulary, challenges, check_point, statuses, thematic_fields
 from etl.workbook import LANGS, TEXT_SECTIONS, Row, read_rows
-from gis.store.staging import copy_rows
+from gis.store.staging import Stage
 
-STAGE = "_kc_stage_report"
 REQUIRED = ("project_code", "status", "objectives")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-STAGE_COLUMNS = (
-    "project_id",
-    "status",
-    "progress",
-    *TEXT_SECTIONS,
-    "reported_on",
-    "content_hash",
-    "challenges",
+#: One staged report per project, columns in COPY order (the text sections as jsonb by language).
+STAGE = Stage(
+    "_kc_stage_report",
+    (
+        ("project_id", "bigint NOT NULL"),
+        ("status", "text NOT NULL"),
+        ("progress", "numeric(5, 2)"),
+        *((section, "jsonb") for section in TEXT_SECTIONS),
+        ("reported_on", "date"),
+        ("content_hash", "bytea NOT NULL"),
+        ("challenges", "text[] NOT NULL"),
+    ),
 )
 
 
@@ -227,16 +230,8 @@ def apply(
     cur, staged: list[tuple], free: dict[str, str], point: str, source: str, sha: str | None
 ) -> ReportLoad:
     """Stage with COPY and apply set-based (caller's transaction)."""
-    stage = sql.Identifier(STAGE)
-    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(stage))
-    cur.execute(
-        sql.SQL(
-            "CREATE TEMP TABLE {} (project_id bigint NOT NULL, status text NOT NULL, progress numeric(5, 2), "
-            + ", ".join(f"{k} jsonb" for k in TEXT_SECTIONS)
-            + ", reported_on date, content_hash bytea NOT NULL, challenges text[] NOT NULL) ON COMMIT DROP"
-        ).format(stage)
-    )
-    copy_rows(cur, stage, STAGE_COLUMNS, staged)
+    STAGE.fill(cur, staged)
+    stage = STAGE.table
     cur.execute("DROP TABLE IF EXISTS _kc_report_class")
     cur.execute(sql.SQL(APPLY).format(stage=stage), {"point": point})
     cur.execute("SELECT change, count(*) FROM _kc_report_class GROUP BY change")

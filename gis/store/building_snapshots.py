@@ -3,32 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
 
 import psycopg2.extensions
 from psycopg2 import sql
 
 from gis.store.errors import SnapshotError
-from gis.store.staging import stage_temp
+from gis.store.staging import Stage
 from gis.store.versioning import BUILDINGS, SnapshotSummary, apply_snapshot, snapshot_date
 
-STAGE = "_kc_stage_building"
 HASHED = "_kc_stg_building"
 
-#: Columns of a staged building, in COPY order, with their types. ``footprint`` and ``geom_3d``
-#: are hex EWKB or EWKT in EPSG:4326; ``source_attributes`` a JSON object.
-STAGE_SCHEMA = (
-    ("source_id", "text NOT NULL"),
-    ("footprint", "geometry(MultiPolygon, 4326) NOT NULL"),
-    ("height", "double precision NOT NULL"),
-    ("height_estimated", "boolean NOT NULL DEFAULT false"),
-    ("storeys", "integer"),
-    ("base_elevation", "double precision"),
-    ("geom_3d", "geometry(GeometryZ, 4326)"),
-    ("source_crs", "text NOT NULL"),
-    ("source_attributes", "jsonb NOT NULL DEFAULT '{}'"),
+#: A staged building, columns in COPY order. ``footprint`` and ``geom_3d`` are hex EWKB or EWKT
+#: in EPSG:4326; ``source_attributes`` a JSON object.
+STAGE = Stage(
+    "_kc_stage_building",
+    (
+        ("source_id", "text NOT NULL"),
+        ("footprint", "geometry(MultiPolygon, 4326) NOT NULL"),
+        ("height", "double precision NOT NULL"),
+        ("height_estimated", "boolean NOT NULL DEFAULT false"),
+        ("storeys", "integer"),
+        ("base_elevation", "double precision"),
+        ("geom_3d", "geometry(GeometryZ, 4326)"),
+        ("source_crs", "text NOT NULL"),
+        ("source_attributes", "jsonb NOT NULL DEFAULT '{}'"),
+    ),
 )
-STAGE_COLUMNS = tuple(col for col, _ in STAGE_SCHEMA)
+STAGE_COLUMNS = STAGE.columns
+#: COPY rows (in ``STAGE_COLUMNS`` order) into a fresh stage.
+stage_rows = STAGE.fill
 
 # Coordinates are snapped to 1e-9 degrees (about 0.1 mm) for the comparison only, so that the
 # same file reprojected again compares equal; the stored geometry is not rounded.
@@ -37,11 +40,6 @@ CONTENT_HASH = """sha256(
     || convert_to(jsonb_build_array(s.height, s.height_estimated, s.storeys, s.base_elevation,
                                     s.source_crs, s.source_attributes)::text, 'UTF8')
     || coalesce(ST_AsEWKB(ST_SnapToGrid(s.geom_3d, 1e-9)), ''::bytea))"""
-
-
-def stage_rows(cur: psycopg2.extensions.cursor, rows: Iterable[Sequence[object]]) -> None:
-    """COPY rows (in ``STAGE_COLUMNS`` order) into a fresh stage."""
-    stage_temp(cur, STAGE, STAGE_SCHEMA, rows)
 
 
 def apply_staged(
@@ -55,7 +53,7 @@ def apply_staged(
     """Apply the staged buildings as the snapshot of ``city`` at ``point`` (caller's transaction)."""
     cur = conn.cursor()
     snapshot_date(cur, city, point)  # refuse an unknown city or point before adding identities
-    stage = sql.Identifier(STAGE)
+    stage = STAGE.table
     cur.execute(
         sql.SQL("SELECT source_id FROM {} GROUP BY source_id HAVING count(*) > 1 LIMIT 5").format(
             stage

@@ -9,41 +9,38 @@ project's footprint (so load buildings before projects for a point).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 import psycopg2.extensions
 from psycopg2 import sql
 
 from gis.store.errors import SnapshotError
-from gis.store.staging import stage_temp
+from gis.store.staging import Stage
 from gis.store.versioning import PROJECTS, SnapshotSummary, apply_snapshot, snapshot_date
 
-STAGE = "_kc_stage_project"
 HASHED = "_kc_stg_project"
 
 #: Columns of a staged project, in COPY order, with their types. ``footprint`` is hex EWKB or
 #: EWKT in EPSG:4326, ``title`` and ``attributes`` JSON objects, ``building_refs`` a list of
 #: building source ids, or None to derive the touched buildings by intersection.
-STAGE_SCHEMA = (
-    ("code", "text NOT NULL"),
-    ("thematic_field", "text NOT NULL"),
-    ("title", "jsonb NOT NULL"),
-    ("footprint", "geometry(Geometry, 4326) NOT NULL"),
-    ("status", "text NOT NULL"),
-    ("attributes", "jsonb NOT NULL DEFAULT '{}'"),
-    ("source_crs", "text NOT NULL"),
-    ("building_refs", "text[]"),
+STAGE = Stage(
+    "_kc_stage_project",
+    (
+        ("code", "text NOT NULL"),
+        ("thematic_field", "text NOT NULL"),
+        ("title", "jsonb NOT NULL"),
+        ("footprint", "geometry(Geometry, 4326) NOT NULL"),
+        ("status", "text NOT NULL"),
+        ("attributes", "jsonb NOT NULL DEFAULT '{}'"),
+        ("source_crs", "text NOT NULL"),
+        ("building_refs", "text[]"),
+    ),
 )
-STAGE_COLUMNS = tuple(col for col, _ in STAGE_SCHEMA)
+STAGE_COLUMNS = STAGE.columns
+#: COPY rows (in ``STAGE_COLUMNS`` order) into a fresh stage.
+stage_rows = STAGE.fill
 
 CONTENT_HASH = """sha256(
     ST_AsEWKB(ST_SnapToGrid(s.footprint, 1e-9))
     || convert_to(jsonb_build_array(s.status, s.attributes, s.source_crs, s.touched)::text, 'UTF8'))"""
-
-
-def stage_rows(cur: psycopg2.extensions.cursor, rows: Iterable[Sequence[object]]) -> None:
-    """COPY rows (in ``STAGE_COLUMNS`` order) into a fresh stage."""
-    stage_temp(cur, STAGE, STAGE_SCHEMA, rows)
 
 
 def _refuse(
@@ -66,7 +63,7 @@ def apply_staged(
     """Apply the staged projects as the snapshot of ``city`` at ``point`` (caller's transaction)."""
     cur = conn.cursor()
     t = snapshot_date(cur, city, point)
-    ids = {"stage": sql.Identifier(STAGE), "hashed": sql.Identifier(HASHED)}
+    ids = {"stage": STAGE.table, "hashed": sql.Identifier(HASHED)}
     _refuse(
         cur,
         sql.SQL(

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import psycopg2.extensions
 import yaml
+from psycopg2 import sql
 
 from gis.store.errors import ConfigError
 from gis.store.settings import CONFIG_DIR
@@ -126,39 +128,59 @@ def _rows(config_dir: Path) -> dict[str, list[tuple]]:
     return rows
 
 
+def upsert(
+    table: str, columns: tuple[str, ...], values: dict[str, str] | None = None
+) -> sql.Composed:
+    """INSERT a row of ``kc.<table>`` keyed by its first column, or UPDATE it when it differs.
+
+    Rows that already hold the same values are not touched, so the cursor's ``rowcount`` says how
+    many rows changed. ``values`` gives an SQL expression for a column's ``%s`` where the value
+    needs converting (constants of this module, never user input).
+    """
+    key, rest = columns[0], columns[1:]
+    values = values or {}
+    column = sql.Identifier
+    listed = partial(sql.SQL(", ").join)
+    return sql.SQL(
+        "INSERT INTO {table} AS t ({columns}) VALUES ({values}) "
+        "ON CONFLICT ({key}) DO UPDATE SET {assignments} "
+        "WHERE ({old}) IS DISTINCT FROM ({new})"
+    ).format(
+        table=sql.Identifier("kc", table),
+        columns=listed(map(column, columns)),
+        values=listed(sql.SQL(values.get(c, "%s")) for c in columns),
+        key=column(key),
+        assignments=listed(sql.SQL("{0} = EXCLUDED.{0}").format(column(c)) for c in rest),
+        old=listed(sql.SQL("t.{}").format(column(c)) for c in rest),
+        new=listed(sql.SQL("EXCLUDED.{}").format(column(c)) for c in rest),
+    )
+
+
+#: The reference tables in seeding order, with the columns of their rows (see ``_rows``).
 UPSERTS = {
-    "city": """
-        INSERT INTO kc.city AS t (code, name, role, country, district, boundary, concept, objectives, vision)
-        VALUES (%s, %s, %s, %s, %s, ST_Multi(ST_GeomFromText(%s, 4326)), %s, %s, %s)
-        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role,
-            country = EXCLUDED.country, district = EXCLUDED.district, boundary = EXCLUDED.boundary,
-            concept = EXCLUDED.concept, objectives = EXCLUDED.objectives, vision = EXCLUDED.vision
-        WHERE (t.name, t.role, t.country, t.district, t.concept, t.objectives, t.vision)
-              IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.role, EXCLUDED.country, EXCLUDED.district,
-                                EXCLUDED.concept, EXCLUDED.objectives, EXCLUDED.vision)
-           OR NOT (t.boundary IS NOT DISTINCT FROM EXCLUDED.boundary)""",
-    "thematic_field": """
-        INSERT INTO kc.thematic_field AS t (code, name, sort_order) VALUES (%s, %s, %s)
-        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, sort_order = EXCLUDED.sort_order
-        WHERE (t.name, t.sort_order) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.sort_order)""",
-    "measurement_point": """
-        INSERT INTO kc.measurement_point AS t (code, valid_at, label, project_month)
-        VALUES (%s, %s, %s, %s)
-        ON CONFLICT (code) DO UPDATE SET valid_at = EXCLUDED.valid_at, label = EXCLUDED.label,
-            project_month = EXCLUDED.project_month
-        WHERE (t.valid_at, t.label, t.project_month)
-              IS DISTINCT FROM (EXCLUDED.valid_at, EXCLUDED.label, EXCLUDED.project_month)""",
-    "implementation_status": """
-        INSERT INTO kc.implementation_status AS t (code, label, sort_order, colour)
-        VALUES (%s, %s, %s, %s)
-        ON CONFLICT (code) DO UPDATE SET label = EXCLUDED.label, sort_order = EXCLUDED.sort_order,
-            colour = EXCLUDED.colour
-        WHERE (t.label, t.sort_order, t.colour)
-              IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.sort_order, EXCLUDED.colour)""",
-    "challenge": """
-        INSERT INTO kc.challenge AS t (code, label, controlled) VALUES (%s, %s, %s)
-        ON CONFLICT (code) DO UPDATE SET label = EXCLUDED.label, controlled = true
-        WHERE (t.label, t.controlled) IS DISTINCT FROM (EXCLUDED.label, true)""",
+    "city": upsert(
+        "city",
+        (
+            "code",
+            "name",
+            "role",
+            "country",
+            "district",
+            "boundary",
+            "concept",
+            "objectives",
+            "vision",
+        ),
+        {"boundary": "ST_Multi(ST_GeomFromText(%s, 4326))"},
+    ),
+    "thematic_field": upsert("thematic_field", ("code", "name", "sort_order")),
+    "measurement_point": upsert(
+        "measurement_point", ("code", "valid_at", "label", "project_month")
+    ),
+    "implementation_status": upsert(
+        "implementation_status", ("code", "label", "sort_order", "colour")
+    ),
+    "challenge": upsert("challenge", ("code", "label", "controlled")),
 }
 
 

@@ -1,4 +1,4 @@
-"""Bulk loading with COPY: rows to a table in one round trip."""
+"""Bulk loading with COPY: rows to a table in one round trip, and the loaders' staging tables."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import io
 import json
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import psycopg2.extensions
 from psycopg2 import sql
@@ -75,3 +76,28 @@ def stage_temp(
         )
     )
     copy_rows(cur, sql.Identifier(name), [col for col, _ in columns], rows)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A loader's staging table: a temp table with fixed columns, refilled by COPY per load.
+
+    Each loader declares its stage once (name, and ``(column, type)`` pairs in COPY order); the
+    columns, the identifier and the filling all come from that one declaration.
+    """
+
+    name: str
+    schema: tuple[tuple[str, str], ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The column names, in COPY order."""
+        return tuple(column for column, _ in self.schema)
+
+    @property
+    def table(self) -> sql.Identifier:
+        return sql.Identifier(self.name)
+
+    def fill(self, cur: psycopg2.extensions.cursor, rows: Iterable[Sequence[object]]) -> None:
+        """A fresh stage (dropped at commit) holding ``rows`` (in ``columns`` order)."""
+        stage_temp(cur, self.name, self.schema, rows)
