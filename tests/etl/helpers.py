@@ -87,29 +87,7 @@ def write(frame: gpd.GeoDataFrame, path: Path, driver: str = "GeoJSON") -> Path:
 
 def load_base(db_url: str, tmp: Path) -> None:
     """Six buildings and two projects of Lyon at PM18 (what reporting tests report on)."""
-    assert (
-        kc(
-            db_url,
-            "load",
-            "buildings",
-            write(buildings_frame(), tmp / "b.geojson"),
-            "--city",
-            "lyon",
-            "--at",
-            "PM18",
-        ).exit_code
-        == 0
-    )
-    assert (
-        kc(
-            db_url,
-            "load",
-            "projects",
-            write(projects_frame(), tmp / "p.geojson"),
-            "--city",
-            "lyon",
-            "--at",
-            "PM18",
-        ).exit_code
-        == 0
-    )
+    for kind, frame in (("buildings", buildings_frame()), ("projects", projects_frame())):
+        path = write(frame, tmp / f"{kind}.geojson")
+        result = kc(db_url, "load", kind, path, "--city", "lyon", "--at", "PM18")
+        assert result.exit_code == 0, result.output

@@ -23,24 +23,29 @@ def _real_lyon_buildings() -> None:
     require(LYON_FILE)
 
 
+def load_lyon(db_url: str, path, point: str):
+    """``kc load buildings`` as a Lyon user runs it (BD TOPO's ground elevation field)."""
+    return kc(
+        db_url,
+        "load",
+        "buildings",
+        path,
+        "--city",
+        "lyon",
+        "--at",
+        point,
+        "--base-field",
+        "Z_MIN_SOL",
+    )
+
+
 def counts_line(result) -> str:
     assert result.exit_code == 0, result.output
     return result.output
 
 
 def test_real_lyon_snapshot_changes_and_reload(db_url, tmp_path) -> None:
-    first = kc(
-        db_url,
-        "load",
-        "buildings",
-        LYON_FILE,
-        "--city",
-        "lyon",
-        "--at",
-        "PM18",
-        "--base-field",
-        "Z_MIN_SOL",
-    )
+    first = load_lyon(db_url, LYON_FILE, "PM18")
     assert "new 2576, changed 0, unchanged 0, ended 0" in counts_line(first)
 
     source = gpd.read_file(LYON_FILE)
@@ -51,33 +56,11 @@ def test_real_lyon_snapshot_changes_and_reload(db_url, tmp_path) -> None:
     added["ID"] = [f"NEW-{i}" for i in range(5)]
     added["geometry"] = added.geometry.translate(0, 2000)  # new buildings on empty land
     pm24 = write(pd.concat([changed, added]), tmp_path / "lyon_pm24.geojson")
-    second = kc(
-        db_url,
-        "load",
-        "buildings",
-        pm24,
-        "--city",
-        "lyon",
-        "--at",
-        "PM24",
-        "--base-field",
-        "Z_MIN_SOL",
-    )
+    second = load_lyon(db_url, pm24, "PM24")
     assert "new 5, changed 7, unchanged 2559, ended 10" in counts_line(second)
 
     before = fingerprint(db_url)
-    again = kc(
-        db_url,
-        "load",
-        "buildings",
-        pm24,
-        "--city",
-        "lyon",
-        "--at",
-        "PM24",
-        "--base-field",
-        "Z_MIN_SOL",
-    )
+    again = load_lyon(db_url, pm24, "PM24")
     assert "new 0, changed 0, unchanged 2571, ended 0" in counts_line(again)
     assert "nothing changed" in again.output
     assert fingerprint(db_url) == before
