@@ -8,10 +8,12 @@ environment (``PYGEOAPI_CONFIG``, ``PYGEOAPI_OPENAPI``, ``KC_API_DB_PASSWORD``).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_from_directory
 
+from gis.api import errors, parameters
 from gis.api.config import read_tilesets, tileset_links
 from gis.api.languages import pick_language, translate
 from gis.api.patches import apply_patches
@@ -36,6 +38,9 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "Content-Language, Content-Crs, Content-Length, Link",
 }
 LANDING_REL = "tiles3d"
+#: Items and single items: GeoJSON, whatever pygeoapi's generic JSON type says.
+FEATURES_PATH = re.compile(r"^/collections/[^/]+/items(/[^/]+)?/?$")
+GEOJSON = "application/geo+json"
 
 
 def create_app() -> Flask:
@@ -44,7 +49,11 @@ def create_app() -> Flask:
     pygeoapi is checked and patched (``gis.api.patches``) before its Flask app is imported.
     """
     apply_patches()
-    from pygeoapi.flask_app import APP, CONFIG
+    from pygeoapi.flask_app import APP, CONFIG, OPENAPI
+
+    errors.register(APP)
+    # pygeoapi keeps a JSON document as the text it serves; the checks need it parsed.
+    parameters.register(APP, json.loads(OPENAPI) if isinstance(OPENAPI, str) else OPENAPI)
 
     settings = load_settings()
     tiles_dir = settings.tiles_dir
@@ -72,6 +81,8 @@ def create_app() -> Flask:
     @APP.after_request
     def decorate(response: Response) -> Response:
         response.headers.update(CORS_HEADERS)
+        errors.log_response(response)
+        _geojson_type(response)
         # pygeoapi replaces the headers with a dict, so response.mimetype is not set: read them.
         content_type = str(response.headers.get("Content-Type", ""))
         if (
@@ -83,6 +94,17 @@ def create_app() -> Flask:
         return response
 
     return APP
+
+
+def _geojson_type(response: Response) -> None:
+    """Features are served as ``application/geo+json``, as the links and the OpenAPI say."""
+    content_type = str(response.headers.get("Content-Type", ""))
+    if (
+        response.status_code == 200
+        and FEATURES_PATH.match(request.path)
+        and content_type.startswith("application/json")
+    ):
+        response.headers["Content-Type"] = GEOJSON
 
 
 def books_link(base_url: str) -> dict:

@@ -67,6 +67,71 @@ def make_self_contained(document: dict, components: dict) -> dict:
     return result
 
 
+#: Query parameters of every items operation that pygeoapi 0.21 leaves out of the document
+#: although the server implements them (OGC API - Features Part 3 filtering, declared in
+#: /conformance; ``resulttype=hits`` for a count without features).
+ITEMS_PARAMETERS = (
+    {
+        "name": "filter",
+        "in": "query",
+        "required": False,
+        "description": "A CQL2 filter expression (OGC API - Features Part 3) over the queryables.",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "filter-lang",
+        "in": "query",
+        "required": False,
+        "description": "The language of the filter: cql2-text (default) or cql2-json.",
+        "schema": {"type": "string", "enum": ["cql2-text", "cql2-json"]},
+    },
+    {
+        "name": "filter-crs",
+        "in": "query",
+        "required": False,
+        "description": "The CRS of the geometries in the filter (default CRS84).",
+        "schema": {"type": "string", "format": "uri"},
+    },
+    {
+        "name": "resulttype",
+        "in": "query",
+        "required": False,
+        "description": "hits: only numberMatched, no features (results, the default: features).",
+        "schema": {"type": "string", "enum": ["results", "hits"]},
+    },
+)
+#: A catch-all that would make any unknown parameter part of the contract (Part 1 requires a 400).
+FREE_FORM = "#/components/parameters/vendorSpecificParameters"
+#: Paths pygeoapi documents although no process is configured.
+UNSERVED_PREFIXES = ("/jobs", "/processes")
+
+
+def only_what_is_served(document: dict) -> dict:
+    """The document restricted to what the server does, and completed where pygeoapi omits it.
+
+    The request checks (``gis.api.parameters``) refuse whatever the document does not declare,
+    so the document must be exact: no free-form parameters, no ``OPTIONS`` operations (CORS
+    preflight is answered for every path), no job or process paths, and the filter parameters
+    every items operation takes.
+    """
+    paths = {}
+    for template, item in document.get("paths", {}).items():
+        if template.startswith(UNSERVED_PREFIXES):
+            continue
+        item = {method: op for method, op in item.items() if method != "options"}
+        get = item.get("get")
+        if get is not None:
+            parameters = [p for p in get.get("parameters", []) if p.get("$ref") != FREE_FORM]
+            if template.endswith("/items"):
+                parameters += [dict(p) for p in ITEMS_PARAMETERS]
+            item["get"] = {**get, "parameters": parameters}
+        paths[template] = item
+    result = {**document, "paths": paths}
+    components = result.get("components", {}).get("parameters", {})
+    components.pop(FREE_FORM.rsplit("/", 1)[1], None)
+    return result
+
+
 def write_openapi(config: dict, out: Path) -> dict:
     """Generate the document for the rendered configuration and write it as JSON.
 
@@ -79,5 +144,6 @@ def write_openapi(config: dict, out: Path) -> dict:
     document = get_oas(config, fail_on_invalid_collection=True)
     components = yaml.safe_load(COMPONENTS.read_text(encoding="utf-8"))
     document = make_self_contained(json.loads(json.dumps(document, default=str)), components)
+    document = only_what_is_served(document)
     write_json_atomic(out, document, indent=1)
     return document

@@ -20,10 +20,14 @@ second call (an app factory run twice, tests) never wraps a wrapper.
 from __future__ import annotations
 
 import importlib
+import json
+import logging
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from gis.api.errors import RETRY_AFTER_S, exception_document, is_database_unavailable
 from gis.api.valid_time import canonical
 from gis.store.errors import ConfigError
 
@@ -85,6 +89,40 @@ def locale_from_list(original: Callable) -> Callable:
     return get_plugin_locale
 
 
+class Conformance(list):
+    """A conformance list that can carry the patch mark (a plain list cannot)."""
+
+
+def implemented_conformance(original: list[str]) -> Conformance:
+    """pygeoapi's feature conformance classes without those this server does not implement.
+
+    pygeoapi declares OGC API - Features Part 4 (create, replace, delete) for every feature
+    provider; ours is read-only (writes go through ``kc``), so a client trusting /conformance
+    would try writes and fail.
+    """
+    return Conformance(c for c in original if "/ogcapi-features-4/" not in c)
+
+
+def get_exception(self, status, headers: dict, format_, code: str, description: str):
+    """pygeoapi's error responses in the one model of ``gis.api.errors`` (JSON, always).
+
+    Its own logs every 4xx at ERROR with the traceback of whatever was being handled; here a
+    client's error is left to the one-line request log, and only a 5xx that is not the database
+    being away is logged with its traceback. A provider that cannot reach the database makes a
+    503 with ``Retry-After``, not a 500: the client can come back.
+    """
+    error = sys.exc_info()[1]
+    if status >= 500 and error is not None and is_database_unavailable(error):
+        status, code = 503, "ServiceUnavailable"
+        description = f"the database is not reachable at the moment; retry in {RETRY_AFTER_S} s"
+        headers["Retry-After"] = str(RETRY_AFTER_S)
+    elif status >= 500:
+        logging.getLogger("pygeoapi.api").error(description, exc_info=error is not None)
+    headers["Content-Type"] = "application/json"
+    document = exception_document(status, description, code)
+    return headers, status, json.dumps(document, ensure_ascii=False)
+
+
 # -- the registry -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Patch:
@@ -102,6 +140,14 @@ class Patch:
     @property
     def target(self) -> str:
         return f"{self.module}.{self.attribute}"
+
+    def location(self) -> tuple[Any, str]:
+        """The object holding the patched attribute (a module, or a class in it) and its name."""
+        owner: Any = importlib.import_module(self.module)
+        *path, name = self.attribute.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        return owner, name
 
 
 @dataclass(frozen=True)
@@ -137,6 +183,22 @@ PATCHES: tuple[Patch, ...] = (
         replacement=locale_from_list,
         reason="it hands the raw lang/Accept-Language string to babel's best_match, which takes "
         "a list and so always answers the first language: the provider never saw de or fr",
+    ),
+    Patch(
+        name="conformance-as-implemented",
+        module="pygeoapi.api.itemtypes",
+        attribute="CONFORMANCE_CLASSES_FEATURES",
+        replacement=implemented_conformance,
+        reason="pygeoapi declares Part 4 (create/replace/delete) for every feature provider; "
+        "this server is read-only",
+    ),
+    Patch(
+        name="one-error-model",
+        module="pygeoapi.api",
+        attribute="API.get_exception",
+        replacement=lambda _original: get_exception,
+        reason="errors as JSON in every format, 503 when the database is away, and no traceback "
+        "at ERROR for an ordinary 4xx",
     ),
 )
 
@@ -197,8 +259,9 @@ def missing_targets(patches: Iterable[Patch] = PATCHES) -> list[str]:
     missing = []
     for patch in patches:
         try:
-            found = hasattr(importlib.import_module(patch.module), patch.attribute)
-        except ImportError:
+            owner, name = patch.location()
+            found = hasattr(owner, name)
+        except (ImportError, AttributeError):
             found = False
         if not found:
             missing.append(f"patch {patch.name}: {patch.target} no longer exists ({patch.reason})")
@@ -264,13 +327,13 @@ def apply_patches(patches: Iterable[Patch] = PATCHES) -> list[str]:
 
 
 def _apply(patch: Patch) -> bool:
-    module = importlib.import_module(patch.module)
-    current = getattr(module, patch.attribute)
+    owner, name = patch.location()
+    current = getattr(owner, name)
     if getattr(current, MARK, None) == patch.name:
         return False
     replacement = patch.replacement(current)
     setattr(replacement, MARK, patch.name)
-    setattr(module, patch.attribute, replacement)
+    setattr(owner, name, replacement)
     return True
 
 

@@ -23,6 +23,14 @@ from gis.store.errors import ConfigError
 READER_GROUP = "kc_reader"
 LOGIN_ROLE = "kc_api"
 SECRET_FILE = "api-reader.json"  # noqa: S105 - a file name
+#: Session settings of the server's login role. A runaway query (a harvester's deep page, a
+#: filter that scans everything) is cancelled instead of holding a connection and the CPU; a
+#: transaction left open by a killed worker does not hold locks. Every transaction is read-only.
+LOGIN_SETTINGS = {
+    "default_transaction_read_only": "on",
+    "statement_timeout": "30s",
+    "idle_in_transaction_session_timeout": "60s",
+}
 
 
 def reader_password(home: Path) -> str:
@@ -47,7 +55,12 @@ def reader_password(home: Path) -> str:
 def ensure_login_role(
     conn: psycopg2.extensions.connection, password: str, *, role: str = LOGIN_ROLE
 ) -> None:
-    """Create or update ``role``: may log in, read-only by default, member of ``kc_reader``."""
+    """Create or update ``role``: may log in, read-only, member of ``kc_reader``, time-limited.
+
+    Temporary tables are refused too: PostgreSQL grants TEMPORARY on every database to PUBLIC,
+    so it is revoked from PUBLIC on this database and granted back to the role running this
+    (the loaders' role, which stages with temp tables).
+    """
     name = role
     role, group = sql.Identifier(name), sql.Identifier(READER_GROUP)
     with conn, conn.cursor() as cur:
@@ -66,7 +79,19 @@ def ensure_login_role(
             (password,),
         )
         cur.execute(sql.SQL("GRANT {} TO {}").format(group, role))
-        cur.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
+        for setting, value in LOGIN_SETTINGS.items():
+            cur.execute(
+                sql.SQL("ALTER ROLE {} SET {} = %s").format(role, sql.Identifier(setting)), (value,)
+            )
+        revoke_temporary(cur)
+
+
+def revoke_temporary(cur: psycopg2.extensions.cursor) -> None:
+    """Only the role running this (and superusers) may create temp tables in this database."""
+    cur.execute("SELECT current_database()")
+    database = sql.Identifier(cur.fetchone()[0])
+    cur.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(database))
+    cur.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO CURRENT_USER").format(database))
 
 
 def with_credentials(url: str, user: str, password: str) -> str:

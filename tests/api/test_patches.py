@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import tomllib
 
 import pygeoapi
@@ -19,12 +18,12 @@ from gis.store.settings import PROJECT_ROOT
 def restored(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every patch target put back as it was after the test (pygeoapi is process-global)."""
     for patch in patches.PATCHES:
-        module = importlib.import_module(patch.module)
-        monkeypatch.setattr(module, patch.attribute, getattr(module, patch.attribute))
+        owner, name = patch.location()
+        monkeypatch.setattr(owner, name, getattr(owner, name))
 
 
 def targets() -> list[object]:
-    return [getattr(importlib.import_module(p.module), p.attribute) for p in patches.PATCHES]
+    return [getattr(*p.location()) for p in patches.PATCHES]
 
 
 def test_another_pygeoapi_version_is_refused(restored, monkeypatch) -> None:
