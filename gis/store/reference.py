@@ -97,6 +97,7 @@ def _rows(config_dir: Path) -> dict[str, list[tuple]]:
             if c.get("district")
             else None,
             c.get("boundary"),
+            c["centre"],
             *(
                 json.dumps(i18n(c.get(k), f"{path}: {c['code']}.{k}", required=False))
                 if c.get(k)
@@ -167,11 +168,15 @@ UPSERTS = {
             "country",
             "district",
             "boundary",
+            "centre",
             "concept",
             "objectives",
             "vision",
         ),
-        {"boundary": "ST_Multi(ST_GeomFromText(%s, 4326))"},
+        {
+            "boundary": "ST_Multi(ST_GeomFromText(%s, 4326))",
+            "centre": "ST_GeomFromText(%s, 4326)",
+        },
     ),
     "thematic_field": upsert("thematic_field", ("code", "name", "sort_order")),
     "measurement_point": upsert(

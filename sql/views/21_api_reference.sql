@@ -5,9 +5,9 @@ CREATE VIEW kc.api_cities AS
 SELECT c.code AS id,
        c.name, c.role, c.country, c.district, c.concept, c.objectives, c.vision,
        (SELECT count(*) FROM kc.project p WHERE p.city_code = c.code)::integer AS project_count,
-       c.boundary::geometry(Geometry, 4326) AS geom
+       coalesce(c.boundary::geometry, c.centre)::geometry(Geometry, 4326) AS geom
   FROM kc.city c;
-COMMENT ON VIEW kc.api_cities IS 'OGC API: city level (concept, objectives, vision, district boundary)';
+COMMENT ON VIEW kc.api_cities IS 'OGC API: city level (concept, objectives, vision; the district boundary, else the city centre)';
 GRANT SELECT ON kc.api_cities TO kc_reader;
 
 DROP VIEW IF EXISTS kc.api_thematic_fields CASCADE;

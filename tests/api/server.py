@@ -230,20 +230,23 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
 
 
 def start_server(home: Path, admin_url: str, reader_url: str, timeout: float = 240) -> Server:
-    """``kc serve`` against the test database; returns once the landing page answers.
+    """``kc serve`` against the test database; returns once the landing page answers."""
+    return start_kc_serve(
+        home,
+        {"KC_DATABASE_URL": admin_url, "KC_READER_DATABASE_URL": reader_url},
+        timeout=timeout,
+    )
+
+
+def start_kc_serve(home: Path, settings: dict[str, str], timeout: float = 240) -> Server:
+    """``kc serve`` with ``KC_HOME=home`` and ``settings``; returns once the landing page answers.
 
     A busy machine may take long to start gunicorn or answer the first request: every failed
     attempt (refused, reset, read timeout, 5xx while starting) is retried until ``timeout``, and
     whatever happens the server is stopped before an error leaves this function.
     """
     port = free_port()
-    env = {
-        **os.environ,
-        "KC_HOME": str(home),
-        "KC_DATABASE_URL": admin_url,
-        "KC_READER_DATABASE_URL": reader_url,
-        "KC_PORT": str(port),
-    }
+    env = {**os.environ, "KC_HOME": str(home), "KC_PORT": str(port), **settings}
     log = home / "serve.log"
     kc = Path(sys.executable).parent / "kc"
     with log.open("w") as out:
