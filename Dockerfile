@@ -1,9 +1,11 @@
 # The application image: the `kc` tool and its server. The database is the compose `postgis`
 # service, reached through KC_DATABASE_URL (no embedded cluster in the container).
 
-# CesiumJS for the web viewer (/viewer/): `npm ci` in a throw-away node stage; only the built
-# library goes into the application image.
-FROM node:20-bookworm-slim AS cesium
+# The browser libraries, from package.json: `npm ci` in a throw-away node stage; only what the
+# server serves goes into the application image: CesiumJS's built library for the web viewer
+# (/viewer/, also the HTML pages' Natural Earth base map) and, for pygeoapi's HTML pages
+# (/vendor/), the folders of gis/api/assets.py PACKAGES (tests/deploy checks they are all here).
+FROM node:20-bookworm-slim AS node
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
@@ -23,7 +25,11 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY . /app
-COPY --from=cesium /build/node_modules/cesium/Build/Cesium /app/node_modules/cesium/Build/Cesium
+COPY --from=node /build/node_modules/cesium/Build/Cesium /app/node_modules/cesium/Build/Cesium
+COPY --from=node /build/node_modules/bootstrap/dist/css /app/node_modules/bootstrap/dist/css
+COPY --from=node /build/node_modules/leaflet/dist /app/node_modules/leaflet/dist
+COPY --from=node /build/node_modules/leaflet.markercluster/dist /app/node_modules/leaflet.markercluster/dist
+COPY --from=node /build/node_modules/swagger-ui-dist /app/node_modules/swagger-ui-dist
 RUN pip install --no-cache-dir -e . \
     && useradd --system --create-home --home-dir /data kc
 USER kc

@@ -51,7 +51,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if [ ! -d node_modules/gltf-validator ] || [ ! -d node_modules/cesium ] ||
     [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    echo "==> installing node tools (gltf-validator, cesium) into node_modules"
+    echo "==> installing node packages (gltf-validator, cesium, the HTML pages' assets) into node_modules"
     npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 # Reinstall when pyproject.toml changes or a top-level package appears (an editable install maps

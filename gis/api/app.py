@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_from_directory
 
-from gis.api import errors, parameters
+from gis.api import assets, errors, parameters
 from gis.api.config import read_tilesets, tileset_links
 from gis.api.languages import pick_language, translate
 from gis.api.patches import apply_patches
@@ -77,6 +77,7 @@ def create_app() -> Flask:
 
     if viewer.BLUEPRINT not in APP.blueprints:
         viewer.register(APP, settings.cesium_dir)
+    assets.register(APP, settings.cesium_dir)
 
     @APP.after_request
     def decorate(response: Response) -> Response:

@@ -182,15 +182,25 @@ def render(
     port: int,
     extents: dict[str, Extent | None],
     tilesets: list[Tileset],
+    pages: dict | None = None,
+    contact_email: str | None = None,
 ) -> dict:
-    """The full pygeoapi configuration (a dict ready for YAML)."""
+    """The full pygeoapi configuration (a dict ready for YAML).
+
+    ``pages`` are the server keys of the HTML pages (``gis.api.pages.server_keys``: our
+    templates, the compiled interface catalogues, the local base map); ``contact_email`` is the
+    contact point's e-mail (``KC_CONTACT_EMAIL``), left out when there is none.
+    """
     config = copy.deepcopy(template)
     config["server"] = {
         **config["server"],
+        **(pages or {}),
         "languages": list(LOCALES),
         "bind": {"host": host, "port": port},
         "url": base_url,
     }
+    if contact_email:
+        config["metadata"]["contact"]["email"] = contact_email
     data = {
         "host": db.host,
         "port": db.port,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg2
 
+from gis.api import assets, pages
 from gis.api import config as cfg
 from gis.api.openapi import write_openapi
 from gis.api.patches import check as check_pygeoapi
@@ -71,6 +72,7 @@ def prepare(settings: Settings, url: str, *, host: str, port: int) -> ServerFile
     check_pygeoapi()
     base_url = settings.public_url or f"http://{_url_host(host)}:{port}"
     tiles_dir = settings.tiles_dir
+    server_dir = settings.home / "server"
     template = cfg.load_template()
     conn = connect(url)
     try:
@@ -86,8 +88,11 @@ def prepare(settings: Settings, url: str, *, host: str, port: int) -> ServerFile
         port=port,
         extents=extents,
         tilesets=cfg.read_tilesets(tiles_dir),
+        pages=pages.server_keys(
+            pages.compile_catalogues(server_dir / "locale"), assets.base_map(base_url)
+        ),
+        contact_email=settings.contact_email,
     )
-    server_dir = settings.home / "server"
     files = ServerFiles(
         config=server_dir / "pygeoapi.yml",
         openapi=server_dir / "openapi.json",

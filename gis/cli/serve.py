@@ -48,14 +48,16 @@ def run(
     workers: int | None = None,
 ) -> None:
     """Prepare and replace this process with gunicorn (used by ``kc serve`` and ``kc demo``)."""
+    from gis.api import assets
     from gis.api import serve as server
 
     host = host or settings.server_host
     port = port or settings.server_port
     workers = workers or default_workers()
     url, warning = server.reader_url(settings)
-    if warning:
-        click.secho(f"Warning: {warning}", fg="yellow", err=True)
+    for problem in [warning, *assets.missing(settings.cesium_dir)]:
+        if problem:
+            click.secho(f"Warning: {problem}", fg="yellow", err=True)
     files = server.prepare(settings, url, host=host, port=port)
     base = files.base_url
     click.echo(f"OGC API Features:  {base}/")

@@ -22,6 +22,8 @@
                      (default ``$KC_HOME/books``)
 ``KC_CESIUM_DIR``    CesiumJS's ``Build/Cesium`` folder for the viewer (default
                      ``node_modules/cesium/Build/Cesium`` in the project)
+``KC_CONTACT_EMAIL`` the operator's e-mail, the contact point of the OGC API (its HTML pages
+                     and the OpenAPI document); unset, they give the contact URL only
 
 Only the entry points (the ``kc`` command, the server's ``create_app``) call ``load_settings``;
 everything else is handed a ``Settings``. The README's settings table lists the same variables.
@@ -30,6 +32,7 @@ everything else is handed a ``Settings``. The README's settings table lists the 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +59,14 @@ def _port(name: str, value: str | None) -> int | None:
     return port
 
 
+def _email(name: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    if not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+", value.strip()):
+        raise ConfigError(f"{name} must be an e-mail address (name@domain), found {value!r}")
+    return value.strip()
+
+
 def _url(name: str, value: str | None) -> str | None:
     if not value:
         return None
@@ -79,6 +90,7 @@ class Settings:
     server_port: int = 5000
     public_url: str | None = None
     cesium_dir: Path = DEFAULT_CESIUM_DIR
+    contact_email: str | None = None
     #: ``PATH`` for the database programs the managed cluster runs (not a KC_ variable).
     program_path: str = DEFAULT_PATH
 
@@ -108,5 +120,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         server_port=_port("KC_PORT", env.get("KC_PORT")) or 5000,
         public_url=_url("KC_PUBLIC_URL", env.get("KC_PUBLIC_URL")),
         cesium_dir=_path(env.get("KC_CESIUM_DIR")) or DEFAULT_CESIUM_DIR,
+        contact_email=_email("KC_CONTACT_EMAIL", env.get("KC_CONTACT_EMAIL")),
         program_path=env.get("PATH") or DEFAULT_PATH,
     )

@@ -49,3 +49,15 @@ def test_dockerfile_installs_the_package_and_runs_as_a_user() -> None:
     assert re.search(r"^CMD .*kc db migrate", text, re.M)
     for path in re.findall(r"^COPY (?!--from=)(\S+) ", text, re.M):
         assert path == "." or (PROJECT_ROOT / path).exists(), path
+
+
+def test_image_has_what_the_html_pages_load() -> None:
+    """The node stage's folders copied into the image: CesiumJS (viewer, base map) and every
+    package the HTML pages load from /vendor/ (gis/api/assets.py), at the paths it reads."""
+    from gis.api.assets import PACKAGES
+
+    text = (PROJECT_ROOT / "Dockerfile").read_text()
+    copied = dict(re.findall(r"^COPY --from=node /build/(\S+) /app/(\S+)$", text, re.M))
+    assert all(source == target for source, target in copied.items()), copied
+    wanted = {"node_modules/cesium/Build/Cesium"} | {f"node_modules/{p}" for p in PACKAGES.values()}
+    assert wanted <= set(copied), wanted - set(copied)

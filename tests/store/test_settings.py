@@ -22,7 +22,7 @@ def variables_read() -> set[str]:
 
 def test_every_variable_is_in_the_readme_table_and_the_module_docstring() -> None:
     names = variables_read()
-    assert len(names) == 11, names
+    assert len(names) == 12, names
     readme = (PROJECT_ROOT / "README.md").read_text()
     table = set(re.findall(r"^\| `(KC_[A-Z_]+)` \|", readme, flags=re.M))
     assert table == names
@@ -51,8 +51,10 @@ def test_defaults_follow_home_and_overrides_win(tmp_path: Path) -> None:
             "KC_TILES_DIR": str(tmp_path / "t"),
             "KC_PUBLIC_URL": "https://kc.example.org/api/",
             "KC_PG_BINDIR": "/opt/pg/bin",
+            "KC_CONTACT_EMAIL": " gis@lyon.example ",
         }
     )
+    assert settings.contact_email is None and other.contact_email == "gis@lyon.example"
     assert other.tiles_dir == tmp_path / "t" and other.books_dir == tmp_path / "books"
     assert other.public_url == "https://kc.example.org/api"
     assert other.pg_bindir == Path("/opt/pg/bin")
@@ -64,6 +66,8 @@ def test_defaults_follow_home_and_overrides_win(tmp_path: Path) -> None:
         ("KC_PORT", "http", "KC_PORT must be a TCP port number, found 'http'"),
         ("KC_DB_PORT", "70000", "KC_DB_PORT must be between 1 and 65535, found 70000"),
         ("KC_PUBLIC_URL", "kc.example.org", "KC_PUBLIC_URL must be a URL"),
+        ("KC_CONTACT_EMAIL", "gis at lyon", "KC_CONTACT_EMAIL must be an e-mail address"),
+        ("KC_CONTACT_EMAIL", "a@b@c.org", "KC_CONTACT_EMAIL must be an e-mail address"),
     ],
 )
 def test_bad_values_say_which_variable_and_what_was_found(name, value, expected) -> None:
