@@ -155,7 +155,16 @@ PRIVATE_METHODS: tuple[PrivateMethod, ...] = (
     PrivateMethod(
         "_get_cql_filters",
         overridden=True,
-        reason="CQL on i18n (jsonb) columns compares their text",
+        reason="CQL on i18n (jsonb) columns compares their text; spatial literals reach PostGIS "
+        "as SRID 4326 (pygeofilter writes SRID=CRS84); an unknown property, a spatial predicate "
+        "on a non-geometry or an unknown function is a 400, not a 500 or a silent empty result",
+    ),
+    PrivateMethod(
+        "_sqlalchemy_to_feature",
+        overridden=True,
+        reason="the base's get() builds its feature here: the base shares the ORM object's "
+        "__dict__ (a rollback empties the properties), keeps a null geometry as a 'geom' "
+        "property and orders properties as loaded; ours is the same feature as a page's",
     ),
     PrivateMethod(
         "_get_order_by_clauses",
@@ -165,12 +174,7 @@ PRIVATE_METHODS: tuple[PrivateMethod, ...] = (
     ),
     *(
         PrivateMethod(name, overridden=False, reason="our query() calls it instead of the base's")
-        for name in (
-            "_get_bbox_filter",
-            "_select_properties_clause",
-            "_get_crs_transform",
-            "_sqlalchemy_to_feature",
-        )
+        for name in ("_get_bbox_filter", "_get_crs_transform")
     ),
 )
 
