@@ -123,6 +123,61 @@ def get_exception(self, status, headers: dict, format_, code: str, description: 
     return headers, status, json.dumps(document, ensure_ascii=False)
 
 
+def queryables_with_roles(original: Callable) -> Callable:
+    """pygeoapi's queryables endpoint with the x-ogc-role of the validity columns.
+
+    pygeoapi marks only the id and its ``time_field`` (as ``primary-instant``); the validity of
+    a version is the interval ``[valid_from, valid_to)``, whose bounds OGC API - Features -
+    Part 3 calls ``primary-interval-start`` and ``primary-interval-end``.
+    """
+
+    def get_collection_queryables(api, request, dataset=None):
+        headers, status, content = original(api, request, dataset)
+        if status != 200 or headers.get("Content-Type") != "application/schema+json":
+            return headers, status, content
+        from pygeoapi.util import get_provider_by_type, to_json
+
+        from gis.api.provider import interval_roles
+
+        provider_def = get_provider_by_type(
+            api.config["resources"][dataset]["providers"], "feature"
+        )
+        document = json.loads(content)
+        for name, role in interval_roles(provider_def).items():
+            if name in document["properties"]:
+                document["properties"][name]["x-ogc-role"] = role
+        return headers, status, to_json(document, api.pretty_print)
+
+    return get_collection_queryables
+
+
+def parse_json_bboxes(original: Callable) -> Callable:
+    """pygeofilter's CQL2 JSON parser with its boxes put right (``gis.api.cql``).
+
+    Only while the installed pygeofilter still misreads them (pygeofilter is not pinned): a
+    fixed release gets a wrapper that changes nothing.
+    """
+    from gis.api.cql import json_bboxes_fixed, misreads_json_bbox
+
+    fix = json_bboxes_fixed if misreads_json_bbox(original) else (lambda node: node)
+
+    def parse(text):
+        return fix(original(text))
+
+    return parse
+
+
+def boxes_in_filter_crs(original: Callable) -> Callable:
+    """pygeoapi's ``modify_pygeofilter`` given boxes as polygons, so ``filter-crs`` applies."""
+
+    def modify_pygeofilter(ast_tree, **kwargs):
+        from gis.api.cql import boxes_as_polygons
+
+        return original(boxes_as_polygons(ast_tree), **kwargs)
+
+    return modify_pygeofilter
+
+
 # -- the registry -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Patch:
@@ -200,6 +255,30 @@ PATCHES: tuple[Patch, ...] = (
         reason="errors as JSON in every format, 503 when the database is away, and no traceback "
         "at ERROR for an ordinary 4xx",
     ),
+    Patch(
+        name="queryables-interval-roles",
+        module="pygeoapi.api.itemtypes",
+        attribute="get_collection_queryables",
+        replacement=queryables_with_roles,
+        reason="valid_from and valid_to bound an interval: primary-interval-start and -end "
+        "(Part 3), where pygeoapi knows only one primary-instant column",
+    ),
+    Patch(
+        name="cql2-json-bbox",
+        module="pygeoapi.api.itemtypes",
+        attribute="parse_cql2_json",
+        replacement=parse_json_bboxes,
+        reason="pygeofilter 0.4 reads a CQL2 JSON bbox [west, south, east, north] as "
+        "x1, x2, y1, y2: s_intersects with a bbox selected the wrong box, silently",
+    ),
+    Patch(
+        name="filter-crs-for-boxes",
+        module="pygeoapi.api.itemtypes",
+        attribute="modify_pygeofilter",
+        replacement=boxes_in_filter_crs,
+        reason="pygeoapi moves geometry literals from filter-crs to the storage CRS but not "
+        "BBOX, ENVELOPE or bbox: their numbers were read as CRS84 whatever filter-crs said",
+    ),
 )
 
 PRIVATE_METHODS: tuple[PrivateMethod, ...] = (
@@ -217,7 +296,16 @@ PRIVATE_METHODS: tuple[PrivateMethod, ...] = (
     PrivateMethod(
         "_get_cql_filters",
         overridden=True,
-        reason="CQL on i18n (jsonb) columns compares their text",
+        reason="CQL on i18n (jsonb) columns compares their text; spatial literals reach PostGIS "
+        "as SRID 4326 (pygeofilter writes SRID=CRS84); an unknown property, a spatial predicate "
+        "on a non-geometry or an unknown function is a 400, not a 500 or a silent empty result",
+    ),
+    PrivateMethod(
+        "_sqlalchemy_to_feature",
+        overridden=True,
+        reason="the base's get() builds its feature here: the base shares the ORM object's "
+        "__dict__ (a rollback empties the properties), keeps a null geometry as a 'geom' "
+        "property and orders properties as loaded; ours is the same feature as a page's",
     ),
     PrivateMethod(
         "_get_order_by_clauses",
@@ -227,12 +315,7 @@ PRIVATE_METHODS: tuple[PrivateMethod, ...] = (
     ),
     *(
         PrivateMethod(name, overridden=False, reason="our query() calls it instead of the base's")
-        for name in (
-            "_get_bbox_filter",
-            "_select_properties_clause",
-            "_get_crs_transform",
-            "_sqlalchemy_to_feature",
-        )
+        for name in ("_get_bbox_filter", "_get_crs_transform")
     ),
 )
 
