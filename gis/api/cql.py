@@ -43,6 +43,21 @@ METRES = {
 }
 
 
+def parse_text(text: str):
+    """A ``filter`` in CQL2 text (the standard, OGC 21-065), else in ECQL (older clients).
+
+    pygeoapi 0.21 parses only ECQL, where the spatial functions lack CQL2's ``S_`` prefix
+    (``INTERSECTS`` instead of ``S_INTERSECTS``) and ``DATE('…')`` is a function, not a date.
+    """
+    from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
+    from pygeofilter.parsers.ecql import parse as parse_ecql
+
+    try:
+        return parse_cql2_text(text)
+    except Exception:
+        return parse_ecql(text)
+
+
 def to_sql(node: ast.AstType, columns: Mapping[str, ColumnElement], geometry: str) -> ColumnElement:
     """The SQL condition of the parsed filter ``node``.
 

@@ -24,9 +24,11 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
+from copy import copy as shallow_copy
 from dataclasses import dataclass
 from typing import Any
 
+from gis.api.cql import parse_text as parse_filter_text
 from gis.api.errors import RETRY_AFTER_S, exception_document, is_database_unavailable
 from gis.api.valid_time import canonical
 from gis.store.errors import ConfigError
@@ -178,6 +180,37 @@ def boxes_in_filter_crs(original: Callable) -> Callable:
     return modify_pygeofilter
 
 
+def filter_languages(original: Callable) -> Callable:
+    """pygeoapi's items endpoint taking ``filter-lang=cql2-text`` and ``cql2-json`` (Part 3).
+
+    pygeoapi 0.21 knows only the draft names ``cql-text``/``cql-json`` and reads CQL2 JSON only
+    from a POST body. Part 3 puts either language in the ``filter`` query parameter: a
+    ``cql2-json`` filter is handed on as the body pygeoapi parses (on a copy of its request
+    object), a ``cql2-text`` one as text, which ``cql2-text-filters`` parses as CQL2.
+    """
+
+    def get_collection_items(api, request, dataset):
+        language = request.params.get("filter-lang")
+        if language in ("cql2-text", "cql2-json"):
+            request = _with_filter_language(request, language)
+        return original(api, request, dataset)
+
+    return get_collection_items
+
+
+def _with_filter_language(request, language: str):
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    args = [(k, v) for k, v in request.params.items(multi=True) if k != "filter-lang"]
+    copy = shallow_copy(request)
+    if language == "cql2-json":
+        filters = [v for k, v in args if k == "filter"]
+        args = [(k, v) for k, v in args if k != "filter"]
+        copy._data = filters[0].encode() if filters else b""
+    copy._args = ImmutableMultiDict(args)
+    return copy
+
+
 # -- the registry -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Patch:
@@ -215,6 +248,21 @@ class PrivateMethod:
 
 
 PATCHES: tuple[Patch, ...] = (
+    Patch(
+        name="cql2-filter-languages",
+        module="pygeoapi.api.itemtypes",
+        attribute="get_collection_items",
+        replacement=filter_languages,
+        reason="filter-lang cql2-text and cql2-json (OGC API - Features Part 3) were a 400; "
+        "pygeoapi knows only the draft names and reads CQL2 JSON only from a POST body",
+    ),
+    Patch(
+        name="cql2-text-filters",
+        module="pygeoapi.api.itemtypes",
+        attribute="parse_ecql_text",
+        replacement=lambda _original: parse_filter_text,
+        reason="pygeoapi parses filter as ECQL: S_INTERSECTS and the other CQL2 names were a 400",
+    ),
     Patch(
         name="valid-time-datetime",
         module="pygeoapi.api.itemtypes",

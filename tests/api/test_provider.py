@@ -27,6 +27,7 @@ from pygeofilter.parsers.ecql import parse as parse_ecql
 from gis.api import cql
 from gis.api.config import CRS84, CRS_LIST
 from gis.api.provider import ValidTimeProvider, total_from_page
+from gis.api.roles import LOGIN_SETTINGS
 from gis.store.db import connect
 
 BETWEEN = "2017-10-01"  # after PM18, before PM24
@@ -156,9 +157,11 @@ def test_a_count_that_times_out_costs_only_number_matched(
     # An empty page past the end cannot tell the total: counted (too slowly here), so left out.
     beyond = slow.query(offset=SLOW_ROWS + 10, limit=5)
     assert beyond["features"] == [] and "numberMatched" not in beyond
-    # The timeout stayed on the counting connections: the page's connections have none.
+    # The count's timeout stayed on the counting connections: the page's connections keep the
+    # login role's own limit (gis.api.roles.LOGIN_SETTINGS).
     with slow._engine.connect() as connection:
-        assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
+        timeout = connection.exec_driver_sql("SHOW statement_timeout").scalar()
+        assert timeout == LOGIN_SETTINGS["statement_timeout"]
     # The provider goes on serving, and counts when the count has the time.
     patient = provider(reader_db_url, slow_view, count_timeout_ms=60_000)
     assert patient.query(offset=0, limit=5)["numberMatched"] == SLOW_ROWS
@@ -275,22 +278,13 @@ def inside(lyon_db) -> tuple[float, float]:
 
 
 def filtered(api, cql_text: str | None = None, cql_json: dict | None = None, **params) -> set:
-    """The ids a filter selects at BETWEEN (cql2-text by GET, cql2-json by POST)."""
+    """The ids a filter selects at BETWEEN (``filter-lang`` cql2-text or cql2-json, by GET)."""
     query = {"datetime": BETWEEN, "limit": 10000, "skipGeometry": "true", **params}
     if cql_json is None:
-        response = requests.get(
-            f"{api.base}/collections/buildings/items",
-            params={**query, "filter": cql_text},
-            timeout=60,
-        )
+        query.update({"filter": cql_text, "filter-lang": "cql2-text"})
     else:
-        response = requests.post(
-            f"{api.base}/collections/buildings/items",
-            params=query,
-            data=json.dumps(cql_json),
-            headers={"Content-Type": "application/query-cql-json"},
-            timeout=60,
-        )
+        query.update({"filter": json.dumps(cql_json), "filter-lang": "cql2-json"})
+    response = requests.get(f"{api.base}/collections/buildings/items", params=query, timeout=60)
     assert response.status_code == 200, response.text
     return {f["id"] for f in response.json()["features"]}
 
@@ -426,10 +420,9 @@ def test_a_bad_cql2_json_filter_is_a_400(api) -> None:
         {"op": "=", "args": [{"property": "colour"}, "red"]},
         {"op": "s_intersects", "args": [{"property": "height"}, {"bbox": [4.8, 45.7, 4.9, 45.8]}]},
     ):
-        response = requests.post(
+        response = requests.get(
             f"{api.base}/collections/buildings/items",
-            data=json.dumps(cql_json),
-            headers={"Content-Type": "application/query-cql-json"},
+            params={"filter": json.dumps(cql_json), "filter-lang": "cql2-json"},
             timeout=60,
         )
         assert response.status_code == 400, response.text
@@ -492,3 +485,24 @@ def test_openapi_documents_datetime_as_valid_time_on_every_collection(api) -> No
     assert description.startswith("Valid time.") and "not versioned" in description
     unversioned = items(api, "cities", datetime="1990-01-01")
     assert unversioned["numberMatched"] == len(items(api, "cities")["features"]) > 0
+
+
+def test_cql2_text_names_and_the_filter_languages(api, inside) -> None:
+    """S_INTERSECTS (CQL2) and INTERSECTS (ECQL) select the same; filter-lang as in Part 3."""
+    x, y = inside
+    cql2 = filtered(api, f"S_INTERSECTS(geometry,POINT({x} {y}))")
+    ecql = filtered(api, f"INTERSECTS(geometry,POINT({x} {y}))")
+    as_json = filtered(
+        api,
+        cql_json={
+            "op": "s_intersects",
+            "args": [{"property": "geometry"}, {"type": "Point", "coordinates": [x, y]}],
+        },
+    )
+    assert len(cql2) == 1 and cql2 == ecql == as_json
+    unknown = requests.get(
+        f"{api.base}/collections/buildings/items",
+        params={"filter": "height > 3", "filter-lang": "sql"},
+        timeout=60,
+    )
+    assert unknown.status_code == 400
