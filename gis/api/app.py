@@ -7,13 +7,14 @@ environment (``PYGEOAPI_CONFIG``, ``PYGEOAPI_OPENAPI``, ``KC_API_DB_PASSWORD``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_from_directory
 
-from gis.api import assets, errors, parameters
+from gis.api import assets, caching, errors, parameters
 from gis.api.config import read_tilesets, tileset_links
 from gis.api.languages import pick_language, translate
 from gis.api.patches import apply_patches
@@ -51,9 +52,14 @@ def create_app() -> Flask:
     apply_patches()
     from pygeoapi.flask_app import APP, CONFIG, OPENAPI
 
+    # Order matters: requests are checked first, then answered from the client's cache when
+    # they can be; caching's after_request (compression) runs after the ones registered later.
     errors.register(APP)
     # pygeoapi keeps a JSON document as the text it serves; the checks need it parsed.
     parameters.register(APP, json.loads(OPENAPI) if isinstance(OPENAPI, str) else OPENAPI)
+    caching.register(
+        APP, caching.version_reader(_reader_engine(CONFIG)), _server_id(CONFIG, OPENAPI)
+    )
 
     settings = load_settings()
     tiles_dir = settings.tiles_dir
@@ -95,6 +101,31 @@ def create_app() -> Flask:
         return response
 
     return APP
+
+
+def _reader_engine(config: dict):
+    """The SQLAlchemy engine of the read-only role the collections are served with."""
+    from pygeoapi.provider.sql import get_engine
+
+    for resource in config["resources"].values():
+        for provider in resource.get("providers", []):
+            data = provider.get("data")
+            if isinstance(data, dict) and data.get("dbname"):
+                return get_engine(
+                    "postgresql+psycopg2",
+                    data["host"],
+                    data["port"],
+                    data["dbname"],
+                    data["user"],
+                    data["password"],
+                )
+    raise RuntimeError("the pygeoapi configuration has no PostgreSQL collection")
+
+
+def _server_id(config: dict, openapi: object) -> str:
+    """What the documents depend on besides the data: configuration and OpenAPI document."""
+    text = json.dumps(config, sort_keys=True, default=str) + str(openapi)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _geojson_type(response: Response) -> None:

@@ -1,0 +1,96 @@
+"""Conditional requests: ETag and Last-Modified from the data, 304, a new tag after a load,
+cache headers and gzip."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import psycopg2
+import requests
+
+from gis.api.caching import DataVersion, entity_tag, not_modified
+from gis.store.db import connect
+
+ITEMS = "/collections/buildings/items"
+
+
+def get(api, path: str, headers: dict | None = None, **params) -> requests.Response:
+    return requests.get(f"{api.base}{path}", params=params, headers=headers or {}, timeout=60)
+
+
+def test_a_repeated_request_is_a_304_without_a_body(api) -> None:
+    first = get(api, ITEMS, limit="5")
+    assert first.status_code == 200
+    tag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert tag.startswith('W/"') and "max-age" in first.headers["Cache-Control"]
+    again = get(api, ITEMS, headers={"If-None-Match": tag}, limit="5")
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == tag
+    since = get(api, ITEMS, headers={"If-Modified-Since": modified}, limit="5")
+    assert since.status_code == 304
+    # Another page, another language: another representation, another tag.
+    assert get(api, ITEMS, limit="6").headers["ETag"] != tag
+    assert get(api, ITEMS, headers={"Accept-Language": "de"}, limit="5").headers["ETag"] != tag
+    assert get(api, ITEMS, headers={"If-None-Match": tag}, limit="6").status_code == 200
+
+
+def test_a_load_changes_the_tag(api, lyon_db) -> None:
+    tag = get(api, "/collections/reports/items").headers["ETag"]
+    conn = connect(lyon_db[0])
+    try:
+        with conn, conn.cursor() as cur:
+            # A reference change like any load: the served data changed.
+            cur.execute("UPDATE kc.city SET country = country WHERE code = 'lyon'")
+    finally:
+        conn.close()
+    response = get(api, "/collections/reports/items", headers={"If-None-Match": tag})
+    assert response.status_code == 200 and response.headers["ETag"] != tag
+
+
+def test_compression_is_negotiated(api) -> None:
+    plain = get(api, ITEMS, headers={"Accept-Encoding": "identity"}, limit="50")
+    assert "Content-Encoding" not in plain.headers
+    raw = requests.get(
+        f"{api.base}{ITEMS}",
+        params={"limit": "50"},
+        headers={"Accept-Encoding": "gzip"},
+        timeout=60,
+        stream=True,
+    )
+    assert raw.headers["Content-Encoding"] == "gzip"
+    body = raw.raw.read(decode_content=False)
+    assert len(body) < len(plain.content) / 2
+    unzipped, expected = json.loads(gzip.decompress(body)), plain.json()
+    for document in (unzipped, expected):  # the time the page was made differs, nothing else
+        document.pop("timeStamp", None)
+    assert unzipped == expected
+    assert "Accept-Encoding" in raw.headers["Vary"]
+
+
+def test_every_table_of_kc_bumps_the_data_version(lyon_db) -> None:
+    conn = psycopg2.connect(lyon_db[0])
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'kc' AND c.relkind = 'r' AND c.relname <> 'data_change' "
+            "AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid "
+            "AND t.tgname = 'note_data_change')"
+        )
+        assert cur.fetchall() == []
+    conn.close()
+
+
+def test_tags_and_dates_as_pure_functions() -> None:
+    import datetime as dt
+
+    from werkzeug.datastructures import ETags
+
+    data = DataVersion(7, dt.datetime(2018, 1, 31, 12, 0, 30, 500, tzinfo=dt.UTC))
+    tag = entity_tag(data, "server", "/collections?f=json", "de", "*/*")
+    assert tag != entity_tag(
+        DataVersion(8, data.changed_at), "server", "/collections?f=json", "de", "*/*"
+    )
+    assert not_modified(tag, data.changed_at, ETags(weak_etags=[tag]), None)
+    assert not not_modified(tag, data.changed_at, ETags(weak_etags=["other"]), None)
+    assert not_modified(tag, data.changed_at, ETags(), "Wed, 31 Jan 2018 12:00:30 GMT")
+    assert not not_modified(tag, data.changed_at, ETags(), "Wed, 31 Jan 2018 12:00:29 GMT")
