@@ -1,10 +1,11 @@
 """What a client may rely on in a page of features, checked the same way by the tests and benches.
 
 OGC API - Features Part 1 (GeoJSON encoding, ``numberMatched``/``numberReturned``) and the
-collection's own declaration of its properties (``/collections/{id}/queryables``, the same
-properties as ``/collections/{id}/schema``): every feature carries an ``id``, a ``geometry`` member
-and every declared property, each ``null`` or of the declared JSON type. Pure functions: they
-take parsed JSON and return the problems found as sentences (empty: nothing wrong).
+collection's own declaration of its properties (``/collections/{id}/schema``, the same properties
+as ``/collections/{id}/queryables``): every feature carries an ``id``, a ``geometry`` member and
+every declared property, each ``null`` or of the declared JSON type. Apart from ``declarations``
+(which asks the server), pure functions: they take parsed JSON and return the problems found as
+sentences (empty: nothing wrong).
 """
 
 from __future__ import annotations
@@ -27,6 +28,35 @@ def declared_properties(queryables: Mapping) -> dict[str, dict]:
         for name, schema in queryables.get("properties", {}).items()
         if schema.get("x-ogc-role") not in NOT_PROPERTIES
     }
+
+
+def declarations(base: str, timeout: float = 60) -> dict[str, tuple[dict[str, dict], list[str]]]:
+    """``{collection: (declared properties, problems)}`` of the server at ``base``.
+
+    The properties and their types are those of ``/collections/{id}/schema`` (it details the
+    items of arrays); ``/collections/{id}/queryables`` must name the same ones, or that is a
+    problem of its own.
+    """
+    import requests
+
+    def get(path: str) -> dict:
+        response = requests.get(f"{base}{path}", params={"f": "json"}, timeout=timeout)
+        response.raise_for_status()
+        return response.json()
+
+    result = {}
+    for collection in get("/collections")["collections"]:
+        name = collection["id"]
+        schema = declared_properties(get(f"/collections/{name}/schema"))
+        queryables = declared_properties(get(f"/collections/{name}/queryables"))
+        problems = []
+        if set(schema) != set(queryables):
+            problems.append(
+                f"{name}: the schema declares {sorted(set(schema) - set(queryables))} "
+                f"and the queryables {sorted(set(queryables) - set(schema))} besides the others"
+            )
+        result[name] = (schema, problems)
+    return result
 
 
 def _is_type(value: object, expected: str) -> bool:

@@ -2,7 +2,7 @@
 
 Environment (set by the test): ``KC_FUZZ_LOG``, a file that gets one line per request sent
 (operation, status); ``KC_FUZZ_DECLARED``, a JSON file ``{collection: {property: schema}}``
-with what each collection's queryables declare.
+with what each collection's schema declares (``/collections/{id}/schema``).
 
 The check ``ogc_feature_content`` adds what the served document's response schemas do not say
 (they declare a GeoJSON Feature or FeatureCollection as just ``type: object``): a 200 JSON
