@@ -36,7 +36,8 @@ Usage (from a clone set up as the README says):
     KC_HOME=.kc .venv/bin/python bench/api_load.py [--plots 35000] [--clients 32] [--duration 60]
                                                    [--keep] [--reuse]
 
-``--keep`` leaves the database (and the role) for another run, ``--reuse`` uses it if present.
+``--keep`` leaves the database, the role and the files (sample, server log) for another run,
+``--reuse`` uses the database if present. Otherwise the run removes everything it made.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -91,7 +93,7 @@ VERSIONED = {"projects", "reports", "measurement_points", "buildings"}
 
 
 # -- data ----------------------------------------------------------------------------------------
-def database(admin_url: str, plots: int, reuse: bool, home: Path) -> str:
+def database(admin_url: str, plots: int, reuse: bool, work: Path) -> str:
     """The bench database, loaded through the real loaders (or as left by ``--keep``)."""
     url = admin_url.rsplit("/", 1)[0] + "/" + DATABASE
     admin = psycopg2.connect(admin_url)
@@ -114,7 +116,7 @@ def database(admin_url: str, plots: int, reuse: bool, home: Path) -> str:
     conn.close()
     print(f"Loading the sample districts, {plots:,} plots per city, through the real loaders …")
     started = time.perf_counter()
-    load_sample(url, home / "bench" / "sample", plots, echo=lambda line: print(line, flush=True))
+    load_sample(url, work / "sample", plots, echo=lambda line: print(line, flush=True))
     print(f"  loaded in {time.perf_counter() - started:.0f} s")
     return url
 
@@ -474,12 +476,24 @@ def main() -> int:
     parser.add_argument("--plots", type=int, default=35_000, help="plots per city")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
-    parser.add_argument("--keep", action="store_true", help="keep the database and the role")
+    parser.add_argument("--keep", action="store_true", help="keep the database, role and files")
     parser.add_argument("--reuse", action="store_true", help="use the database if loaded")
     args = parser.parse_args()
     settings = load_settings()
     admin_url = settings.database_url or Cluster(settings).start().url()
-    url = database(admin_url, args.plots, args.reuse, settings.home)
+    # The sample files and the server's home (configuration, log): removed at the end.
+    work = Path(tempfile.mkdtemp(prefix="kc_bench_load_"))
+    try:
+        return run(args, admin_url, work)
+    finally:
+        if args.keep:
+            print(f"(kept: database {DATABASE}, role {ROLE}, files in {work})")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, admin_url: str, work: Path) -> int:
+    url = database(admin_url, args.plots, args.reuse, work)
     standing = {p: scalar(url, STANDING, (day, day)) for p, day in POINTS.items()}
     known = facts(url)
     projects = scalar(url, "SELECT count(*) FROM kc.api_projects")
@@ -489,11 +503,14 @@ def main() -> int:
         f"Buildings standing: {points}; {known.versions:,} building versions; "
         f"{projects:,} project versions, {reports:,} reports"
     )
+    if min(standing.values()) < 100_000:
+        print("  (fewer than 100,000 buildings at a point: not the benchmark's size, see --plots)")
     password = "kc-" + secrets.token_urlsafe(24)
     conn = connect(url)
     ensure_login_role(conn, password, role=ROLE)
     conn.close()
-    home = Path(tempfile.mkdtemp(prefix="kc_bench_load_"))
+    home = work / "home"
+    home.mkdir(exist_ok=True)
     process, base, log = start_server(home, url, with_credentials(url, ROLE, password))
     try:
         found = declarations(base, TIMEOUT)
