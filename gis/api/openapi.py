@@ -129,7 +129,30 @@ def only_what_is_served(document: dict) -> dict:
     result = {**document, "paths": paths}
     components = result.get("components", {}).get("parameters", {})
     components.pop(FREE_FORM.rsplit("/", 1)[1], None)
+    declare_media_types(result.get("components", {}).get("responses", {}))
     return result
+
+
+#: The responses that ``f=jsonld`` turns into JSON-LD (pygeoapi's ``f`` offers it everywhere).
+JSON_LD_RESPONSES = ("LandingPage", "Collection", "Features", "Feature")
+
+
+def declare_media_types(responses: dict) -> None:
+    """Declare the media types the server really sends (pygeoapi's document leaves them out).
+
+    Queryables and schemas are ``application/schema+json`` (OGC API - Features Part 3 and 5)
+    or HTML; the landing page, conformance, collections and features are also JSON-LD with
+    ``f=jsonld``. A client (or a validator) reading the document then knows every answer.
+    """
+    if "Queryables" in responses:
+        content = responses["Queryables"].setdefault("content", {})
+        schema = content.pop("application/json", {"schema": {"type": "object"}})
+        content["application/schema+json"] = schema
+        content.setdefault("text/html", {"schema": {"type": "string"}})
+    for name in JSON_LD_RESPONSES:
+        if name in responses:
+            content = responses[name].setdefault("content", {})
+            content.setdefault("application/ld+json", {"schema": {"type": "object"}})
 
 
 def write_openapi(config: dict, out: Path) -> dict:
