@@ -25,6 +25,8 @@ have_lib libpangoft2-1.0.so.0 || missing+=("libpangoft2-1.0-0")
 command -v node >/dev/null 2>&1 || missing+=("nodejs")
 command -v npm >/dev/null 2>&1 || missing+=("npm")
 [ -x /usr/bin/chromium ] || missing+=("chromium")
+# poppler's pdftotext and pdftoppm check the layout of the PDF books in tests.
+command -v pdftotext >/dev/null 2>&1 || missing+=("poppler-utils")
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -43,9 +43,24 @@ class BuildReport:
     out: Path
     points: list[str] = field(default_factory=list)
     langs: list[str] = field(default_factory=list)
-    html: int = 0
-    pdf: int = 0
+    html: int = 0  # HTML pages built, written or found up to date
+    pdf: int = 0  # PDF files written
+    html_unchanged: int = 0  # HTML pages that already held what was built: not written again
+    pdf_unchanged: int = 0  # PDF files of those pages: not rendered again
     pdf_skipped: str | None = None
+
+    def summary(self) -> str:
+        """What was written and what was up to date, for people: "Built 8 HTML page(s), 6 PDF(s)"."""
+        with_pdf = self.pdf_skipped is None
+        written = self.html - self.html_unchanged
+        built = [f"{written} HTML page(s)"] + ([f"{self.pdf} PDF(s)"] if with_pdf else [])
+        kept = [f"{self.html_unchanged} HTML page(s)"] if self.html_unchanged else []
+        if with_pdf and self.pdf_unchanged:
+            kept.append(f"{self.pdf_unchanged} PDF(s)")
+        if kept and not written and not self.pdf:
+            return f"Nothing to rebuild: {' and '.join(kept)} up to date"
+        text = f"Built {', '.join(built)}"
+        return f"{text}; {' and '.join(kept)} unchanged" if kept else text
 
 
 def write_text(path: Path, text: str) -> bool:
@@ -131,10 +146,13 @@ def build_books(
                 html = render_book(ref, book, lang, pdf=with_pdf)
                 changed = write_text(folder / f"{book.field.code}.html", html)
                 report.html += 1
+                report.html_unchanged += not changed
                 pdf_path = folder / f"{book.field.code}.pdf"
                 if with_pdf and (changed or not pdf_path.exists()):
                     _pdf(html, pdf_path)
                     report.pdf += 1
+                elif with_pdf:
+                    report.pdf_unchanged += 1
                 entries.append(
                     {
                         "code": book.field.code,
@@ -146,12 +164,15 @@ def build_books(
                 )
                 if progress:
                     progress(f"{point}/{lang}/{book.field.code}")
-            write_text(folder / "challenges.html", render_matrix(ref, matrix, lang))
-            write_text(
-                folder / "index.html",
-                render_point_index(ref, ref.point(point), lang, books, pdf=with_pdf),
-            )
-            report.html += 2
+            for name, page in (
+                ("challenges.html", render_matrix(ref, matrix, lang)),
+                (
+                    "index.html",
+                    render_point_index(ref, ref.point(point), lang, books, pdf=with_pdf),
+                ),
+            ):
+                report.html += 1
+                report.html_unchanged += not write_text(folder / name, page)
             manifest["langs"][lang] = {
                 "built_at": built_at,
                 "index": f"{lang}/index.html",

@@ -67,8 +67,7 @@ def build(
         click.echo("No project or report at any measurement point yet: nothing to build.")
     else:
         click.echo(
-            f"Built {report.html} HTML page(s), {report.pdf} PDF(s) for "
-            f"{', '.join(report.points)} in {', '.join(report.langs)}"
+            f"{report.summary()} for {', '.join(report.points)} in {', '.join(report.langs)}"
         )
     if pdf and report.pdf_skipped:
         click.secho(report.pdf_skipped, fg="yellow", err=True)

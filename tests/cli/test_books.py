@@ -28,6 +28,13 @@ def test_build_one_point_and_language_with_pdf_into_kc_home(
     assert "Built 8 HTML page(s), 6 PDF(s) for PM24 in de" in result.output
     pdf = (books / "PM24" / "de" / "e_mobility.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-") and len(pdf) > 5000
+    # The same again: nothing changed, nothing is written, and the output says so.
+    result = run(db_url, tmp_path, "--at", "PM24", "--lang", "de")
+    assert result.exit_code == 0, result.output
+    assert "Nothing to rebuild: 8 HTML page(s) and 6 PDF(s) up to date for PM24 in de" in (
+        result.output
+    )
+    assert (books / "PM24" / "de" / "e_mobility.pdf").read_bytes() == pdf
     index = json.loads((books / "index.json").read_text())
     assert [e["point"] for e in index["books"]] == ["PM24"]
     assert index["books"][0]["index"] == {"de": "PM24/de/index.html"}
