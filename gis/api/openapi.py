@@ -133,6 +133,19 @@ def only_what_is_served(document: dict) -> dict:
     return result
 
 
+#: Queryables and schemas as OGC API - Features Part 3 and 5 define them: a JSON Schema of the
+#: features' properties (pygeoapi's document still describes the draft's ``{"queryables": []}``).
+QUERYABLES_SCHEMA = {
+    "type": "object",
+    "required": ["type", "properties"],
+    "properties": {
+        "$schema": {"type": "string"},
+        "$id": {"type": "string"},
+        "title": {"type": "string"},
+        "type": {"type": "string", "enum": ["object"]},
+        "properties": {"type": "object", "additionalProperties": {"type": "object"}},
+    },
+}
 #: The responses that ``f=jsonld`` turns into JSON-LD (pygeoapi's ``f`` offers it everywhere).
 JSON_LD_RESPONSES = ("LandingPage", "Collection", "Features", "Feature")
 
@@ -146,8 +159,8 @@ def declare_media_types(responses: dict) -> None:
     """
     if "Queryables" in responses:
         content = responses["Queryables"].setdefault("content", {})
-        schema = content.pop("application/json", {"schema": {"type": "object"}})
-        content["application/schema+json"] = schema
+        content.pop("application/json", None)
+        content["application/schema+json"] = {"schema": QUERYABLES_SCHEMA}
         content.setdefault("text/html", {"schema": {"type": "string"}})
     for name in JSON_LD_RESPONSES:
         if name in responses:

@@ -172,6 +172,10 @@ def page_problems(
     if matched is not None:
         if not _is_type(matched, "integer") or matched < 0:
             problems.append(f"numberMatched {matched!r} is not a count")
+        elif not features and offset > 0:
+            # A page past the end: all that can be said is that nothing starts at the offset.
+            if matched > offset:
+                problems.append(f"numberMatched {matched} > offset {offset} of an empty page")
         elif matched < end:
             problems.append(f"numberMatched {matched} < offset {offset} + {len(features)} returned")
         elif limit is not None and len(features) < limit and matched != end:
