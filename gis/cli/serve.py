@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -46,8 +47,12 @@ def run(
     host: str | None = None,
     port: int | None = None,
     workers: int | None = None,
+    before_exec: Callable[[], object] | None = None,
 ) -> None:
-    """Prepare and replace this process with gunicorn (used by ``kc serve`` and ``kc demo``)."""
+    """Prepare and replace this process with gunicorn (used by ``kc serve`` and ``kc demo``).
+
+    ``before_exec`` runs once everything is announced, just before gunicorn takes over.
+    """
     from gis.api import assets
     from gis.api import serve as server
 
@@ -70,4 +75,6 @@ def run(
     click.echo(f"gunicorn, {workers} workers, reading as a read-only role; Ctrl-C stops it.")
     sys.stdout.flush()
     command = server.gunicorn_command(host, port, workers)
+    if before_exec is not None:
+        before_exec()
     os.execve(command[0], command, server.environment(files, dict(os.environ)))  # noqa: S606 - gunicorn replaces us
