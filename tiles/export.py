@@ -3,6 +3,10 @@
 ``export_all`` reads the buildings valid at each point (``kc.building_state``) and the projects
 touching them (``kc.project_state``), builds the tiles and publishes them atomically under
 ``DIR/<city>/<point>/tileset.json``; ``DIR/index.json`` then lists every published tileset.
+
+The export is deterministic, so a tileset whose input has not changed is not built again: the
+fingerprint of what it read (the rows, the options and the exporter's code) is kept beside the
+published link (``DIR/<city>/.<point>.source.json``) and compared on the next export.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +66,7 @@ class Published:
     feature_count: int
     tile_count: int
     path: Path | None  # None: no buildings, no tileset
+    reused: bool = False  # the input had not changed: the published tileset was kept
 
 
 # --- database (the edge) ----------------------------------------------------------------------
@@ -81,8 +87,19 @@ def read_cities(cur, city: str | None) -> list[str]:
     return [city]
 
 
-def read_buildings(cur, city: str, at: dt.date) -> Buildings:
-    """The building versions of ``city`` valid at ``at``, ordered by version id."""
+def _digest_rows(digest, rows: list[tuple]) -> None:
+    """Feed ``rows`` as read (WKB as bytes) into ``digest``: the fingerprint of an export's input."""
+    for row in rows:
+        values = tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+        digest.update(repr(values).encode())
+        digest.update(b"\n")
+
+
+def read_buildings(cur, city: str, at: dt.date, digest=None) -> Buildings:
+    """The building versions of ``city`` valid at ``at``, ordered by version id.
+
+    ``digest`` (a hashlib object), when given, is fed the rows as read.
+    """
     cur.execute(
         """SELECT version_id, building_id, source_id, valid_from, valid_to, height,
                   height_estimated, storeys, base_elevation, ST_AsBinary(footprint),
@@ -94,6 +111,8 @@ def read_buildings(cur, city: str, at: dt.date) -> Buildings:
         (at, city),
     )
     rows = cur.fetchall()
+    if digest is not None:
+        _digest_rows(digest, rows)
     cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(11)]
     return Buildings(
         version_id=list(cols[0]),
@@ -110,16 +129,19 @@ def read_buildings(cur, city: str, at: dt.date) -> Buildings:
     )
 
 
-def read_touches(cur, city: str, at: dt.date) -> dict[int, list[ProjectTouch]]:
-    """``{building_id: [projects touching it at at]}``."""
+def read_touches(cur, city: str, at: dt.date, digest=None) -> dict[int, list[ProjectTouch]]:
+    """``{building_id: [projects touching it at at]}`` (``digest``: as in ``read_buildings``)."""
     cur.execute(
         """SELECT p.code, p.status, p.thematic_field, s.sort_order, p.building_ids
              FROM kc.project_state(%s) p JOIN kc.implementation_status s ON s.code = p.status
             WHERE p.city_code = %s ORDER BY p.code""",
         (at, city),
     )
+    rows = cur.fetchall()
+    if digest is not None:
+        _digest_rows(digest, rows)
     touches: dict[int, list[ProjectTouch]] = {}
-    for code, status, field, rank, ids in cur.fetchall():
+    for code, status, field, rank, ids in rows:
         for building_id in ids:
             touches.setdefault(building_id, []).append(ProjectTouch(code, status, field, rank))
     return touches
@@ -284,6 +306,32 @@ def index(out: Path) -> dict:
     return {"tilesets": entries}
 
 
+def _code_digest() -> str:
+    """The exporter's own code (this package): a change to it changes every fingerprint."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _source_path(target: Path) -> Path:
+    return target.parent / f".{target.name}.source.json"
+
+
+def _kept(target: Path, fingerprint: str) -> dict | None:
+    """What is published at ``target`` when it was built from input ``fingerprint``, else None."""
+    try:
+        kept = json.loads(_source_path(target).read_text(encoding="utf-8"))
+        linked = os.readlink(target)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get("fingerprint") != fingerprint:
+        return None
+    if linked != f".{target.name}.{kept.get('version')}":
+        return None
+    return kept if (target / "tileset.json").is_file() else None
+
+
 def export_all(
     conn: psycopg2.extensions.connection,
     out: Path,
@@ -293,33 +341,60 @@ def export_all(
     fmt: str = "glb",
     max_features: int = tiling.DEFAULT_MAX_FEATURES,
     progress: Callable[[Published], None] | None = None,
+    reuse: bool = True,
 ) -> list[Published]:
-    """Export and publish the tilesets of every (or one) city and point; rewrite the index."""
+    """Export and publish the tilesets of every (or one) city and point; rewrite the index.
+
+    With ``reuse``, a tileset whose input (rows read, options, exporter code) is the one it was
+    built from is kept as published instead of being built again (same bytes either way).
+    """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     results = []
+    code_digest = _code_digest()
     with conn.cursor() as cur:
         points = read_points(cur, point)
         cities = read_cities(cur, city)
         palette = read_palette(cur)
         for code in cities:
             for point_code, at in points:
-                b = read_buildings(cur, code, at)
+                digest = hashlib.sha256(
+                    repr((code_digest, code, point_code, at, fmt, max_features, palette)).encode()
+                )
+                b = read_buildings(cur, code, at, digest)
                 target = out / code / point_code
                 if not len(b):
                     unpublish(target)
+                    _source_path(target).unlink(missing_ok=True)
                     result = Published(code, point_code, at, 0, 0, None)
                 else:
-                    touches = read_touches(cur, code, at)
-                    tileset, files = build_tileset(
-                        code, point_code, at, b, touches, palette, fmt, max_features
-                    )
-                    version = tileset["asset"]["tilesetVersion"]
-                    publish(target, version, lambda d, t=tileset, f=files: write_tileset(d, t, f))
-                    result = Published(code, point_code, at, len(b), len(files), target)
+                    touches = read_touches(cur, code, at, digest)
+                    fingerprint = digest.hexdigest()
+                    kept = _kept(target, fingerprint) if reuse else None
+                    if kept is not None:
+                        result = Published(
+                            code, point_code, at, len(b), kept["tile_count"], target, reused=True
+                        )
+                    else:
+                        tileset, files = build_tileset(
+                            code, point_code, at, b, touches, palette, fmt, max_features
+                        )
+                        version = tileset["asset"]["tilesetVersion"]
+                        publish(
+                            target, version, lambda d, t=tileset, f=files: write_tileset(d, t, f)
+                        )
+                        write_json_atomic(
+                            _source_path(target),
+                            {
+                                "fingerprint": fingerprint,
+                                "version": version,
+                                "tile_count": len(files),
+                            },
+                        )
+                        result = Published(code, point_code, at, len(b), len(files), target)
                 results.append(result)
                 if progress:
                     progress(result)
     conn.rollback()
-    write_json_atomic(out / INDEX, index(out), indent=1)
+    write_json_atomic(out / INDEX, index(out), indent=1, skip_unchanged=True)
     return results
