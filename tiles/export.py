@@ -87,32 +87,26 @@ def read_cities(cur, city: str | None) -> list[str]:
     return [city]
 
 
-def _digest_rows(digest, rows: list[tuple]) -> None:
-    """Feed ``rows`` as read (WKB as bytes) into ``digest``: the fingerprint of an export's input."""
-    for row in rows:
-        values = tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
-        digest.update(repr(values).encode())
-        digest.update(b"\n")
+#: What the exporter reads of each building version (``read_buildings``; ``read_fingerprints``
+#: digests the same expressions).
+BUILDING_COLUMNS = """version_id, building_id, source_id, valid_from, valid_to, height,
+    height_estimated, storeys, base_elevation, ST_AsBinary(footprint),
+    CASE WHEN geom_3d IS NULL THEN NULL ELSE
+         (SELECT ST_AsBinary(ST_Collect(ST_MakePolygon(ST_ExteriorRing(d.geom)) ORDER BY d.path))
+            FROM ST_Dump(geom_3d) d) END"""
+#: What it reads of the projects touching them (``read_touches``, ``read_fingerprints``).
+TOUCH_COLUMNS = "p.code, p.status, p.thematic_field, s.sort_order, p.building_ids"
+TOUCH_FROM = "kc.project_state(%(at)s) p JOIN kc.implementation_status s ON s.code = p.status"
 
 
-def read_buildings(cur, city: str, at: dt.date, digest=None) -> Buildings:
-    """The building versions of ``city`` valid at ``at``, ordered by version id.
-
-    ``digest`` (a hashlib object), when given, is fed the rows as read.
-    """
+def read_buildings(cur, city: str, at: dt.date) -> Buildings:
+    """The building versions of ``city`` valid at ``at``, ordered by version id."""
     cur.execute(
-        """SELECT version_id, building_id, source_id, valid_from, valid_to, height,
-                  height_estimated, storeys, base_elevation, ST_AsBinary(footprint),
-                  CASE WHEN geom_3d IS NULL THEN NULL ELSE
-                       (SELECT ST_AsBinary(ST_Collect(ST_MakePolygon(ST_ExteriorRing(d.geom))
-                                                      ORDER BY d.path))
-                          FROM ST_Dump(geom_3d) d) END
-             FROM kc.building_state(%s) WHERE city_code = %s ORDER BY version_id""",
-        (at, city),
+        f"SELECT {BUILDING_COLUMNS} FROM kc.building_state(%(at)s) "  # noqa: S608 - constants
+        "WHERE city_code = %(city)s ORDER BY version_id",
+        {"at": at, "city": city},
     )
     rows = cur.fetchall()
-    if digest is not None:
-        _digest_rows(digest, rows)
     cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(11)]
     return Buildings(
         version_id=list(cols[0]),
@@ -129,22 +123,41 @@ def read_buildings(cur, city: str, at: dt.date, digest=None) -> Buildings:
     )
 
 
-def read_touches(cur, city: str, at: dt.date, digest=None) -> dict[int, list[ProjectTouch]]:
-    """``{building_id: [projects touching it at at]}`` (``digest``: as in ``read_buildings``)."""
+def read_touches(cur, city: str, at: dt.date) -> dict[int, list[ProjectTouch]]:
+    """``{building_id: [projects touching it at at]}``."""
     cur.execute(
-        """SELECT p.code, p.status, p.thematic_field, s.sort_order, p.building_ids
-             FROM kc.project_state(%s) p JOIN kc.implementation_status s ON s.code = p.status
-            WHERE p.city_code = %s ORDER BY p.code""",
-        (at, city),
+        f"SELECT {TOUCH_COLUMNS} FROM {TOUCH_FROM} "  # noqa: S608 - constants
+        "WHERE p.city_code = %(city)s ORDER BY p.code",
+        {"at": at, "city": city},
     )
-    rows = cur.fetchall()
-    if digest is not None:
-        _digest_rows(digest, rows)
     touches: dict[int, list[ProjectTouch]] = {}
-    for code, status, field, rank, ids in rows:
+    for code, status, field, rank, ids in cur.fetchall():
         for building_id in ids:
             touches.setdefault(building_id, []).append(ProjectTouch(code, status, field, rank))
     return touches
+
+
+def read_fingerprints(cur, cities: Sequence[str], at: dt.date) -> dict[str, tuple]:
+    """For each city with buildings valid at ``at``: how many, and digests (md5) of the rows
+    ``read_buildings`` and ``read_touches`` would read. One query for all cities, nothing
+    transferred but the digests: what decides whether a published tileset can be kept.
+    """
+    cur.execute(
+        f"""SELECT b.city_code, b.n, b.digest, t.digest
+              FROM (SELECT q.city_code, count(*) AS n,
+                           md5(string_agg(q::text, E'\\n' ORDER BY q.version_id)) AS digest
+                      FROM (SELECT city_code, {BUILDING_COLUMNS}
+                              FROM kc.building_state(%(at)s)
+                             WHERE city_code = ANY(%(cities)s)) q
+                     GROUP BY q.city_code) b
+              LEFT JOIN (SELECT q.city_code,
+                                md5(string_agg(q::text, E'\\n' ORDER BY q.code)) AS digest
+                           FROM (SELECT p.city_code, {TOUCH_COLUMNS} FROM {TOUCH_FROM}
+                                  WHERE p.city_code = ANY(%(cities)s)) q
+                          GROUP BY q.city_code) t USING (city_code)""",  # noqa: S608 - constants
+        {"at": at, "cities": list(cities)},
+    )
+    return {city: (n, buildings, touches) for city, n, buildings, touches in cur.fetchall()}
 
 
 def read_palette(cur) -> dict[str, str]:
@@ -332,6 +345,26 @@ def _kept(target: Path, fingerprint: str) -> dict | None:
     return kept if (target / "tileset.json").is_file() else None
 
 
+@dataclass(frozen=True)
+class _Exported:
+    published: Published
+    version: str
+
+    @property
+    def tile_count(self) -> int:
+        return self.published.tile_count
+
+
+def _export_one(cur, city, point, at, target, palette, fmt, max_features) -> _Exported:
+    """Read, build and publish the tileset of ``city`` at ``point``."""
+    b = read_buildings(cur, city, at)
+    touches = read_touches(cur, city, at)
+    tileset, files = build_tileset(city, point, at, b, touches, palette, fmt, max_features)
+    version = tileset["asset"]["tilesetVersion"]
+    publish(target, version, lambda d: write_tileset(d, tileset, files))
+    return _Exported(Published(city, point, at, len(b), len(files), target), version)
+
+
 def export_all(
     conn: psycopg2.extensions.connection,
     out: Path,
@@ -356,42 +389,39 @@ def export_all(
         points = read_points(cur, point)
         cities = read_cities(cur, city)
         palette = read_palette(cur)
+        inputs = {p: read_fingerprints(cur, cities, at) for p, at in points}
         for code in cities:
             for point_code, at in points:
-                digest = hashlib.sha256(
-                    repr((code_digest, code, point_code, at, fmt, max_features, palette)).encode()
-                )
-                b = read_buildings(cur, code, at, digest)
                 target = out / code / point_code
-                if not len(b):
+                read = inputs[point_code].get(code)
+                if read is None:  # no building valid at the point
                     unpublish(target)
                     _source_path(target).unlink(missing_ok=True)
                     result = Published(code, point_code, at, 0, 0, None)
                 else:
-                    touches = read_touches(cur, code, at, digest)
-                    fingerprint = digest.hexdigest()
+                    fingerprint = hashlib.sha256(
+                        repr(
+                            (code_digest, code, point_code, at, fmt, max_features, palette, read)
+                        ).encode()
+                    ).hexdigest()
                     kept = _kept(target, fingerprint) if reuse else None
                     if kept is not None:
                         result = Published(
-                            code, point_code, at, len(b), kept["tile_count"], target, reused=True
+                            code, point_code, at, read[0], kept["tile_count"], target, reused=True
                         )
                     else:
-                        tileset, files = build_tileset(
-                            code, point_code, at, b, touches, palette, fmt, max_features
-                        )
-                        version = tileset["asset"]["tilesetVersion"]
-                        publish(
-                            target, version, lambda d, t=tileset, f=files: write_tileset(d, t, f)
+                        result = _export_one(
+                            cur, code, point_code, at, target, palette, fmt, max_features
                         )
                         write_json_atomic(
                             _source_path(target),
                             {
                                 "fingerprint": fingerprint,
-                                "version": version,
-                                "tile_count": len(files),
+                                "version": result.version,
+                                "tile_count": result.tile_count,
                             },
                         )
-                        result = Published(code, point_code, at, len(b), len(files), target)
+                        result = result.published
                 results.append(result)
                 if progress:
                     progress(result)
