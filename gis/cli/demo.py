@@ -23,11 +23,10 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from gis.books.build import BuildReport, PdfJob, build_books, points_with_content
-from gis.books.i18n import LANGS
 from gis.cli.options import pass_settings
 from gis.cli.steps import Step
 from gis.store.cluster import Cluster
@@ -35,7 +34,10 @@ from gis.store.db import connect, database_name, database_url, ensure_database, 
 from gis.store.files import write_json_atomic
 from gis.store.migrations import migrate
 from gis.store.reference import seed
-from gis.store.settings import Settings, demo_settings
+from gis.store.settings import CONFIG_DIR, PROJECT_ROOT, Settings, demo_settings
+
+if TYPE_CHECKING:
+    from gis.books.build import BuildReport, PdfJob
 
 #: What ``kc demo`` loads: the synthetic districts, plots per city.
 DEMO_PLOTS = 3000
@@ -81,49 +83,72 @@ def set_up(settings: Settings, *, pdf: str = "now", plots: int = DEMO_PLOTS) -> 
         Cluster(settings).start()  # started already by `make demo`; cheap when running
     url = database_url(demo)
     setup = DemoSetup(demo, url)
-    folder = setup.folder
-    folder.mkdir(parents=True, exist_ok=True)
+    setup.folder.mkdir(parents=True, exist_ok=True)
 
     step = Step("Demo database")
     setup.created = ensure_database(url, database_url(settings))
     conn = connect(url)
     try:
         report = migrate(conn)
-        seeded = seed(conn)
+        seeded = sum(seed(conn).values())
     finally:
         conn.close()
-    setup.migrated = len(report.applied) + len(report.redeployed)
-    what = "created" if setup.created else ("migrated" if report.changed else "up to date")
-    changed = sum(seeded.values())
+    setup.migrated = len(report.applied) + len(report.redeployed) + seeded
+    what = "created" if setup.created else ("migrated" if setup.migrated else "up to date")
     step.done(
-        f"{setup.database} {what}"
-        + (f", {changed} reference row(s) from config/" if changed and not setup.created else "")
-        + f" (your data stays in {database_name(database_url(settings))})"
+        f"{setup.database} {what} (your data stays in {database_name(database_url(settings))})"
     )
 
-    files = _write_sample(folder / "sample", plots)
-    _load_sample(setup, files)
-    _build_books(setup, pdf)
+    state = _read_state(setup)
+    sample = _sample_state(setup, plots)
+    if state.get("sample") == sample:
+        Step("Sample").done("SYNTHETIC districts already loaded, unchanged since the last run")
+    else:
+        files = _write_sample(setup.folder / "sample", plots)
+        _load_sample(setup, files)
+        state["sample"] = _sample_state(setup, plots)
+        _write_state(setup, state)
+    books = _books_state(setup, pdf)
+    if state.get("books") == books and not setup.migrated and _books_complete(setup, pdf):
+        Step("Project Books").done("unchanged since the last run")
+    else:
+        _build_books(setup, pdf)
+        state["books"] = books
+        _write_state(setup, state)
     _export_tiles(setup)
     _count(setup)
     return setup
 
 
-def _write_sample(folder: Path, plots: int):
-    from etl.sample.districts import write_sample
-
-    step = Step("Sample files")
-    files = write_sample(folder, plots)
-    step.done(f"SYNTHETIC districts of lyon, munich, vienna in {folder}")
-    return files
+# What the last run left, so that an unchanged demo is not loaded or built again. Each entry
+# names what its result depends on: the demo database (its identity and its loads), the
+# sample's files and generator, the code that renders.
 
 
-def _state(setup: DemoSetup, files) -> dict:
-    """What the demo database holds: which database, which sample files, which loads."""
+def _read_state(setup: DemoSetup) -> dict:
+    try:
+        state = json.loads((setup.folder / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _write_state(setup: DemoSetup, state: dict) -> None:
+    write_json_atomic(setup.folder / STATE_FILE, state)
+
+
+def _tree_digest(*roots: Path, pattern: str = "*") -> str:
     digest = hashlib.sha256()
-    for group in (files.buildings, files.projects, files.reporting):
-        for key in sorted(group):
-            digest.update(repr(key).encode() + group[key].read_bytes())
+    for root in roots:
+        for path in sorted(root.rglob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _database_state(setup: DemoSetup) -> list:
+    """The demo database's identity (its oid: a recreated one differs) and its loads."""
     conn = connect(setup.url)
     try:
         with conn, conn.cursor() as cur:
@@ -135,28 +160,60 @@ def _state(setup: DemoSetup, files) -> dict:
             oid, runs, last = cur.fetchone()
     finally:
         conn.close()
+    return [redact(setup.url), oid, runs, last]
+
+
+def _sample_state(setup: DemoSetup, plots: int) -> dict:
+    """The sample as loaded: database, files, generator (no geopandas import needed)."""
     return {
-        "database": f"{redact(setup.url)}#{oid}",
-        "sample": digest.hexdigest(),
-        "load_runs": [runs, last],
+        "database": _database_state(setup),
+        "files": _tree_digest(setup.folder / "sample"),
+        "generator": _tree_digest(PROJECT_ROOT / "etl" / "sample", pattern="*.py"),
+        "plots": plots,
     }
 
 
+def _books_state(setup: DemoSetup, pdf: str) -> dict:
+    """What the books are made of: the database's loads and the code and config that render."""
+    return {
+        "database": _database_state(setup),
+        "code": _tree_digest(PROJECT_ROOT / "gis" / "books", PROJECT_ROOT / "sql", CONFIG_DIR),
+        "pdf": pdf != "no",
+    }
+
+
+def _books_complete(setup: DemoSetup, pdf: str) -> bool:
+    """Every page of the books' index is there (and every PDF, when PDFs are asked for)."""
+    books = setup.settings.books_dir
+    try:
+        index = json.loads((books / "index.json").read_text(encoding="utf-8"))
+        langs = [lang for entry in index["books"] for lang in entry["langs"].values()]
+        files = [f["href"] for lang in langs for f in lang["fields"]]
+        if pdf != "no":
+            files += [f["pdf"] for lang in langs for f in lang["fields"] if f.get("pdf")]
+            if any(not f.get("pdf") for lang in langs for f in lang["fields"]):
+                return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return bool(files) and all((books / f).is_file() for f in files)
+
+
+def _write_sample(folder: Path, plots: int):
+    step = Step("Sample files")
+    from etl.sample.districts import write_sample
+
+    files = write_sample(folder, plots)
+    step.done(f"SYNTHETIC districts of lyon, munich, vienna in {folder}")
+    return files
+
+
 def _load_sample(setup: DemoSetup, files) -> None:
-    """Load every sample file through the real loaders, unless the database holds them already."""
+    """Load every sample file through the real loaders (all of them: the state had changed)."""
     from etl.buildings import load_buildings
     from etl.projects import load_projects
     from etl.reporting import load_reporting
     from etl.sample.districts import CITIES, POINTS
 
-    state_path = setup.folder / STATE_FILE
-    try:
-        remembered = json.loads(state_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        remembered = None
-    if remembered == _state(setup, files):
-        Step("Loading the sample").done("already loaded, unchanged since the last run")
-        return
     url = setup.url
     total = len(POINTS) * (2 * len(CITIES) + 1)
     changes = 0
@@ -176,10 +233,12 @@ def _load_sample(setup: DemoSetup, files) -> None:
             + ("" if changes else " (nothing changed)")
         )
     setup.loaded = True
-    write_json_atomic(state_path, _state(setup, files))
 
 
 def _build_books(setup: DemoSetup, pdf: str) -> None:
+    from gis.books.build import build_books, points_with_content
+    from gis.books.i18n import LANGS
+
     conn = connect(setup.url)
     try:
         with conn:
@@ -389,5 +448,10 @@ def demo(settings: Settings, serve: bool) -> None:
         return
     from gis.cli.serve import run as serve_api
 
+    step = Step("Web server")
     # Last: this process becomes gunicorn (Ctrl-C stops it); the PDFs are written meanwhile.
-    serve_api(setup.settings, before_exec=lambda: write_pdfs_in_background(setup.pdf_jobs))
+    serve_api(
+        setup.settings,
+        prepared=lambda: step.done(f"configured for {setup.database}"),
+        before_exec=lambda: write_pdfs_in_background(setup.pdf_jobs),
+    )

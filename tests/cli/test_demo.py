@@ -87,6 +87,7 @@ def test_demo_set_up_never_touches_the_users_data(user, db_url: str, tmp_path: P
     second = set_up(user, pdf="no", plots=PLOTS)
     assert fingerprint(db_url) == before
     assert not second.created and not second.loaded and second.tiles_rebuilt == 0
+    assert second.books is None  # unchanged: not built again
     assert fingerprint(first.url) == demo_before
 
     # A change in the demo database (someone loaded into it): the sample is loaded again.
@@ -97,7 +98,8 @@ def test_demo_set_up_never_touches_the_users_data(user, db_url: str, tmp_path: P
             "VALUES ('buildings', 'lyon', 'PM18', 'by hand', false)"
         )
     conn.close()
-    assert set_up(user, pdf="no", plots=PLOTS).loaded
+    third = set_up(user, pdf="no", plots=PLOTS)
+    assert third.loaded and third.books is not None
     assert fingerprint(db_url) == before
 
 
