@@ -148,3 +148,25 @@ def test_pdfs_are_left_for_later_and_written_in_the_background(conn, tmp_path: P
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert again[0].target.read_bytes().startswith(b"%PDF-")
+
+
+def test_a_login_that_may_not_create_the_demo_database_is_told_what_to_do(db_url: str) -> None:
+    from gis.api.roles import with_credentials
+    from gis.store.db import demo_url, ensure_database
+    from gis.store.errors import ClusterError
+    from tests.api.server import drop_role
+
+    role, password = f"kc_nocreate_{os.getpid()}", "kc-test-password"
+    admin = admin_connection(db_url)
+    with admin.cursor() as cur:
+        cur.execute(
+            sql.SQL("CREATE ROLE {} LOGIN NOCREATEDB PASSWORD %s").format(sql.Identifier(role)),
+            (password,),
+        )
+    admin.close()
+    try:
+        url = with_credentials(db_url, role, password)
+        with pytest.raises(ClusterError, match=r"permission denied.*Ask its administrator"):
+            ensure_database(demo_url(url), url)
+    finally:
+        drop_role(db_url, role)
