@@ -104,7 +104,10 @@ def set_up(settings: Settings, *, pdf: str = "now", plots: int = DEMO_PLOTS) -> 
     if state.get("sample") == sample:
         Step("Sample").done("SYNTHETIC districts already loaded, unchanged since the last run")
     else:
-        files = _write_sample(setup.folder / "sample", plots)
+        # A changed generator writes the files again, even if it forgot to bump its VERSION.
+        before = state.get("sample") or {}
+        force = before.get("generator") not in (None, sample["generator"])
+        files = _write_sample(setup.folder / "sample", plots, force=force)
         _load_sample(setup, files)
         state["sample"] = _sample_state(setup, plots)
         _write_state(setup, state)
@@ -198,11 +201,11 @@ def _books_complete(setup: DemoSetup, pdf: str) -> bool:
     return bool(files) and all((books / f).is_file() for f in files)
 
 
-def _write_sample(folder: Path, plots: int):
+def _write_sample(folder: Path, plots: int, *, force: bool = False):
     step = Step("Sample files")
     from etl.sample.districts import write_sample
 
-    files = write_sample(folder, plots)
+    files = write_sample(folder, plots, force=force)
     step.done(f"SYNTHETIC districts of lyon, munich, vienna in {folder}")
     return files
 
@@ -319,6 +322,9 @@ def _count(setup: DemoSetup) -> None:
 
 
 def write_pdfs(jobs: list[PdfJob], label: str = "Book PDFs") -> None:
+    """Render the PDF copies left for later, with a bar."""
+    if not jobs:
+        return
     with Step(label, len(jobs)) as step:
         for job in jobs:
             job.write()
