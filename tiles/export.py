@@ -3,6 +3,10 @@
 ``export_all`` reads the buildings valid at each point (``kc.building_state``) and the projects
 touching them (``kc.project_state``), builds the tiles and publishes them atomically under
 ``DIR/<city>/<point>/tileset.json``; ``DIR/index.json`` then lists every published tileset.
+
+The export is deterministic, so a tileset whose input has not changed is not built again: the
+fingerprint of what it read (the rows, the options and the exporter's code) is kept beside the
+published link (``DIR/<city>/.<point>.source.json``) and compared on the next export.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +66,7 @@ class Published:
     feature_count: int
     tile_count: int
     path: Path | None  # None: no buildings, no tileset
+    reused: bool = False  # the input had not changed: the published tileset was kept
 
 
 # --- database (the edge) ----------------------------------------------------------------------
@@ -81,17 +87,24 @@ def read_cities(cur, city: str | None) -> list[str]:
     return [city]
 
 
+#: What the exporter reads of each building version (``read_buildings``; ``read_fingerprints``
+#: digests the same expressions).
+BUILDING_COLUMNS = """version_id, building_id, source_id, valid_from, valid_to, height,
+    height_estimated, storeys, base_elevation, ST_AsBinary(footprint),
+    CASE WHEN geom_3d IS NULL THEN NULL ELSE
+         (SELECT ST_AsBinary(ST_Collect(ST_MakePolygon(ST_ExteriorRing(d.geom)) ORDER BY d.path))
+            FROM ST_Dump(geom_3d) d) END"""
+#: What it reads of the projects touching them (``read_touches``, ``read_fingerprints``).
+TOUCH_COLUMNS = "p.code, p.status, p.thematic_field, s.sort_order, p.building_ids"
+TOUCH_FROM = "kc.project_state(%(at)s) p JOIN kc.implementation_status s ON s.code = p.status"
+
+
 def read_buildings(cur, city: str, at: dt.date) -> Buildings:
     """The building versions of ``city`` valid at ``at``, ordered by version id."""
     cur.execute(
-        """SELECT version_id, building_id, source_id, valid_from, valid_to, height,
-                  height_estimated, storeys, base_elevation, ST_AsBinary(footprint),
-                  CASE WHEN geom_3d IS NULL THEN NULL ELSE
-                       (SELECT ST_AsBinary(ST_Collect(ST_MakePolygon(ST_ExteriorRing(d.geom))
-                                                      ORDER BY d.path))
-                          FROM ST_Dump(geom_3d) d) END
-             FROM kc.building_state(%s) WHERE city_code = %s ORDER BY version_id""",
-        (at, city),
+        f"SELECT {BUILDING_COLUMNS} FROM kc.building_state(%(at)s) "  # noqa: S608 - constants
+        "WHERE city_code = %(city)s ORDER BY version_id",
+        {"at": at, "city": city},
     )
     rows = cur.fetchall()
     cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(11)]
@@ -113,16 +126,38 @@ def read_buildings(cur, city: str, at: dt.date) -> Buildings:
 def read_touches(cur, city: str, at: dt.date) -> dict[int, list[ProjectTouch]]:
     """``{building_id: [projects touching it at at]}``."""
     cur.execute(
-        """SELECT p.code, p.status, p.thematic_field, s.sort_order, p.building_ids
-             FROM kc.project_state(%s) p JOIN kc.implementation_status s ON s.code = p.status
-            WHERE p.city_code = %s ORDER BY p.code""",
-        (at, city),
+        f"SELECT {TOUCH_COLUMNS} FROM {TOUCH_FROM} "  # noqa: S608 - constants
+        "WHERE p.city_code = %(city)s ORDER BY p.code",
+        {"at": at, "city": city},
     )
     touches: dict[int, list[ProjectTouch]] = {}
     for code, status, field, rank, ids in cur.fetchall():
         for building_id in ids:
             touches.setdefault(building_id, []).append(ProjectTouch(code, status, field, rank))
     return touches
+
+
+def read_fingerprints(cur, cities: Sequence[str], at: dt.date) -> dict[str, tuple]:
+    """For each city with buildings valid at ``at``: how many, and digests (md5) of the rows
+    ``read_buildings`` and ``read_touches`` would read. One query for all cities, nothing
+    transferred but the digests: what decides whether a published tileset can be kept.
+    """
+    cur.execute(
+        f"""SELECT b.city_code, b.n, b.digest, t.digest
+              FROM (SELECT q.city_code, count(*) AS n,
+                           md5(string_agg(q::text, E'\\n' ORDER BY q.version_id)) AS digest
+                      FROM (SELECT city_code, {BUILDING_COLUMNS}
+                              FROM kc.building_state(%(at)s)
+                             WHERE city_code = ANY(%(cities)s)) q
+                     GROUP BY q.city_code) b
+              LEFT JOIN (SELECT q.city_code,
+                                md5(string_agg(q::text, E'\\n' ORDER BY q.code)) AS digest
+                           FROM (SELECT p.city_code, {TOUCH_COLUMNS} FROM {TOUCH_FROM}
+                                  WHERE p.city_code = ANY(%(cities)s)) q
+                          GROUP BY q.city_code) t USING (city_code)""",  # noqa: S608 - constants
+        {"at": at, "cities": list(cities)},
+    )
+    return {city: (n, buildings, touches) for city, n, buildings, touches in cur.fetchall()}
 
 
 def read_palette(cur) -> dict[str, str]:
@@ -284,6 +319,52 @@ def index(out: Path) -> dict:
     return {"tilesets": entries}
 
 
+def _code_digest() -> str:
+    """The exporter's own code (this package): a change to it changes every fingerprint."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _source_path(target: Path) -> Path:
+    return target.parent / f".{target.name}.source.json"
+
+
+def _kept(target: Path, fingerprint: str) -> dict | None:
+    """What is published at ``target`` when it was built from input ``fingerprint``, else None."""
+    try:
+        kept = json.loads(_source_path(target).read_text(encoding="utf-8"))
+        linked = os.readlink(target)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get("fingerprint") != fingerprint:
+        return None
+    if linked != f".{target.name}.{kept.get('version')}":
+        return None
+    return kept if (target / "tileset.json").is_file() else None
+
+
+@dataclass(frozen=True)
+class _Exported:
+    published: Published
+    version: str
+
+    @property
+    def tile_count(self) -> int:
+        return self.published.tile_count
+
+
+def _export_one(cur, city, point, at, target, palette, fmt, max_features) -> _Exported:
+    """Read, build and publish the tileset of ``city`` at ``point``."""
+    b = read_buildings(cur, city, at)
+    touches = read_touches(cur, city, at)
+    tileset, files = build_tileset(city, point, at, b, touches, palette, fmt, max_features)
+    version = tileset["asset"]["tilesetVersion"]
+    publish(target, version, lambda d: write_tileset(d, tileset, files))
+    return _Exported(Published(city, point, at, len(b), len(files), target), version)
+
+
 def export_all(
     conn: psycopg2.extensions.connection,
     out: Path,
@@ -293,33 +374,57 @@ def export_all(
     fmt: str = "glb",
     max_features: int = tiling.DEFAULT_MAX_FEATURES,
     progress: Callable[[Published], None] | None = None,
+    reuse: bool = True,
 ) -> list[Published]:
-    """Export and publish the tilesets of every (or one) city and point; rewrite the index."""
+    """Export and publish the tilesets of every (or one) city and point; rewrite the index.
+
+    With ``reuse``, a tileset whose input (rows read, options, exporter code) is the one it was
+    built from is kept as published instead of being built again (same bytes either way).
+    """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     results = []
+    code_digest = _code_digest()
     with conn.cursor() as cur:
         points = read_points(cur, point)
         cities = read_cities(cur, city)
         palette = read_palette(cur)
+        inputs = {p: read_fingerprints(cur, cities, at) for p, at in points}
         for code in cities:
             for point_code, at in points:
-                b = read_buildings(cur, code, at)
                 target = out / code / point_code
-                if not len(b):
+                read = inputs[point_code].get(code)
+                if read is None:  # no building valid at the point
                     unpublish(target)
+                    _source_path(target).unlink(missing_ok=True)
                     result = Published(code, point_code, at, 0, 0, None)
                 else:
-                    touches = read_touches(cur, code, at)
-                    tileset, files = build_tileset(
-                        code, point_code, at, b, touches, palette, fmt, max_features
-                    )
-                    version = tileset["asset"]["tilesetVersion"]
-                    publish(target, version, lambda d, t=tileset, f=files: write_tileset(d, t, f))
-                    result = Published(code, point_code, at, len(b), len(files), target)
+                    fingerprint = hashlib.sha256(
+                        repr(
+                            (code_digest, code, point_code, at, fmt, max_features, palette, read)
+                        ).encode()
+                    ).hexdigest()
+                    kept = _kept(target, fingerprint) if reuse else None
+                    if kept is not None:
+                        result = Published(
+                            code, point_code, at, read[0], kept["tile_count"], target, reused=True
+                        )
+                    else:
+                        result = _export_one(
+                            cur, code, point_code, at, target, palette, fmt, max_features
+                        )
+                        write_json_atomic(
+                            _source_path(target),
+                            {
+                                "fingerprint": fingerprint,
+                                "version": result.version,
+                                "tile_count": result.tile_count,
+                            },
+                        )
+                        result = result.published
                 results.append(result)
                 if progress:
                     progress(result)
     conn.rollback()
-    write_json_atomic(out / INDEX, index(out), indent=1)
+    write_json_atomic(out / INDEX, index(out), indent=1, skip_unchanged=True)
     return results

@@ -65,8 +65,10 @@ def create_app() -> Flask:
     tiles_dir = settings.tiles_dir
     landing_links = tileset_links(read_tilesets(tiles_dir), CONFIG["server"]["url"], LANDING_REL)
 
+    @APP.route("/tiles/", defaults={"path": "index.json"}, methods=["GET", "HEAD"])
     @APP.route("/tiles/<path:path>", methods=["GET", "HEAD"])
     def tiles(path: str) -> Response:
+        """The 3D Tiles; ``/tiles/`` is their index (``index.json``: city, point, href …)."""
         mimetype = TILE_TYPES.get(Path(path).suffix.lower())
         if mimetype is None:
             abort(404)

@@ -15,7 +15,7 @@ from gis.api.openapi import write_openapi
 from gis.api.patches import check as check_pygeoapi
 from gis.api.roles import LOGIN_ROLE, ensure_login_role, reader_password, with_credentials
 from gis.store.cluster import Cluster
-from gis.store.db import connect, redact
+from gis.store.db import connect, database_name, database_url, redact, with_database
 from gis.store.errors import ConfigError
 from gis.store.settings import Settings
 
@@ -38,28 +38,33 @@ def reader_url(settings: Settings) -> tuple[str, str | None]:
     """The URL the server reads with, and a warning when it is not a read-only role.
 
     Managed cluster: the ``kc_api`` login role (created or updated here). KC_DATABASE_URL:
-    KC_READER_DATABASE_URL when set, else KC_DATABASE_URL itself (with a warning).
+    KC_READER_DATABASE_URL when set, else KC_DATABASE_URL itself (with a warning). The demo
+    (``settings.demo``) reads its own database with the same login.
     """
     if settings.uses_external_database:
         if settings.reader_database_url:
-            return settings.reader_database_url, None
-        return settings.database_url, (  # type: ignore[return-value]
+            reader = settings.reader_database_url
+            # The demo reads its own database (database_url's) with the same login.
+            if settings.demo:
+                reader = with_database(reader, database_name(database_url(settings)))
+            return reader, None
+        return database_url(settings), (
             "KC_READER_DATABASE_URL is not set: the server reads with KC_DATABASE_URL's role, "
             "which may write. Create a login role in kc_reader and set KC_READER_DATABASE_URL."
         )
-    state = Cluster(settings).state()
-    if state is None:
+    if Cluster(settings).state() is None:
         raise ConfigError(
             f"No database: the local cluster in {settings.home} was never started. "
             "Run 'kc db start' and 'kc db migrate' (make demo does both)."
         )
+    url = database_url(settings)  # the user's database, or the demo's
     password = reader_password(settings.home)
-    admin = connect(state.url())
+    admin = connect(url)
     try:
         ensure_login_role(admin, password)
     finally:
         admin.close()
-    return with_credentials(state.url(), LOGIN_ROLE, password), None
+    return with_credentials(url, LOGIN_ROLE, password), None
 
 
 def prepare(settings: Settings, url: str, *, host: str, port: int) -> ServerFiles:

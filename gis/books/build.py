@@ -79,6 +79,17 @@ def _pdf(html: str, target: Path) -> None:
     write_atomic(target, lambda tmp: write_pdf(html, tmp))
 
 
+@dataclass(frozen=True)
+class PdfJob:
+    """A PDF copy left for later (``build_books(pdf_jobs=...)``): ``write()`` renders it."""
+
+    html: str
+    target: Path
+
+    def write(self) -> None:
+        _pdf(self.html, self.target)
+
+
 def points_with_content(conn: psycopg2.extensions.connection) -> list[str]:
     """The measurement points at which any project has a footprint version or a report."""
     with conn.cursor() as cur:
@@ -116,8 +127,14 @@ def build_books(
     langs: Sequence[str] = LANGS,
     pdf: bool = True,
     progress: Callable[[str], None] | None = None,
+    pdf_jobs: list[PdfJob] | None = None,
 ) -> BuildReport:
-    """Build the books of ``points`` (default: every point with projects) in ``langs`` into ``out``."""
+    """Build the books of ``points`` (default: every point with projects) in ``langs`` into ``out``.
+
+    With ``pdf_jobs`` (a list), the PDFs to render are appended to it instead of rendered (an
+    out-of-date PDF is removed, so an unfinished job is redone by the next build); the caller
+    renders them later, e.g. while the server already runs.
+    """
     langs = check_langs(langs)
     ref = load_reference(conn)
     order = [p.code for p in ref.points]
@@ -149,7 +166,11 @@ def build_books(
                 report.html_unchanged += not changed
                 pdf_path = folder / f"{book.field.code}.pdf"
                 if with_pdf and (changed or not pdf_path.exists()):
-                    _pdf(html, pdf_path)
+                    if pdf_jobs is None:
+                        _pdf(html, pdf_path)
+                    else:
+                        pdf_path.unlink(missing_ok=True)
+                        pdf_jobs.append(PdfJob(html, pdf_path))
                     report.pdf += 1
                 elif with_pdf:
                     report.pdf_unchanged += 1

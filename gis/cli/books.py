@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from gis.books.build import build_books
 from gis.books.i18n import LANGS
 from gis.cli.options import chosen_point, out_option, pass_settings, point_selection
 from gis.store.db import connect, database_url
@@ -49,6 +48,8 @@ def build(
     Output: OUT/<point>/<lang>/<field>.html (and .pdf), OUT/<point>/<lang>/challenges.html,
     OUT/<point>/challenges.json, OUT/index.json and OUT/index.html.
     """
+    from gis.books.build import build_books
+
     at = chosen_point(point, all_points, all_by_default=True)
     target = (out or settings.books_dir).absolute()
     conn = connect(database_url(settings))

@@ -9,7 +9,7 @@ from gis.store.cluster import Cluster
 from gis.store.db import connect, database_url, redact
 from gis.store.migrations import migrate as run_migrations
 from gis.store.reference import seed
-from gis.store.settings import Settings
+from gis.store.settings import Settings, demo_settings
 
 
 @click.group()
@@ -71,10 +71,11 @@ def status(settings: Settings) -> None:
 
 
 @db.command()
+@click.option("--demo", is_flag=True, help="The demo's database (kc demo's, apart from your data).")
 @pass_settings
-def url(settings: Settings) -> None:
+def url(settings: Settings, demo: bool) -> None:
     """Print the connection URL (with the password: for psql, QGIS, scripts)."""
-    click.echo(database_url(settings))
+    click.echo(database_url(demo_settings(settings) if demo else settings))
 
 
 @db.command()

@@ -42,7 +42,21 @@ def _snapshot_line(summary, **extra: int) -> str:
     parts += [f"{k} {v}" for k, v in extra.items()]
     verb = "correction of" if summary.correction and summary.changes else "at"
     note = "" if summary.changes else " (nothing changed)"
-    return f"{summary.kind} {summary.city} {verb} {summary.point}: {', '.join(parts)}{note}"
+    line = f"{summary.kind} {summary.city} {verb} {summary.point}: {', '.join(parts)}{note}"
+    return line + later_note(summary)
+
+
+def later_note(summary) -> str:
+    """What an earlier point's snapshot does when later points are loaded (README, Valid time)."""
+    later = summary.later_points
+    if not later:
+        return ""
+    one = len(later) == 1
+    return (
+        f"\n  {', '.join(later)} {'is' if one else 'are'} already loaded for {summary.city}: "
+        f"this file sets the {summary.kind} from {summary.point} until {later[0]} only; "
+        f"{'it keeps' if one else 'they keep'} what {'it was' if one else 'they were'} loaded with."
+    )
 
 
 @click.group()

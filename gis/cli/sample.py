@@ -16,7 +16,11 @@ def sample_folder(settings: Settings) -> Path:
 
 
 def load_demo_sample(url: str, settings: Settings) -> None:
-    """What ``kc demo`` calls: write the sample into KC_HOME/sample once, load every point."""
+    """Write the sample into KC_HOME/sample once, load every point into the database of ``url``.
+
+    ``kc sample load`` loads it into the user's database, as asked; ``kc demo`` keeps its own
+    copy in its own database (``gis.cli.demo``).
+    """
     from etl.sample.districts import load_sample
     from gis.cli.load import progress
 
@@ -33,7 +37,10 @@ def sample() -> None:
 @sample.command("load")
 @pass_settings
 def load_command(settings: Settings) -> None:
-    """Write the sample files into KC_HOME/sample (once) and load them for PM18, PM24, PM30."""
+    """Write the sample files into KC_HOME/sample (once) and load them for PM18, PM24, PM30.
+
+    Into your database (the one 'kc serve' serves); 'kc demo' loads its own copy into kc_demo.
+    """
     load_demo_sample(database_url(settings), settings)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -46,8 +47,14 @@ def run(
     host: str | None = None,
     port: int | None = None,
     workers: int | None = None,
+    prepared: Callable[[], object] | None = None,
+    before_exec: Callable[[], object] | None = None,
 ) -> None:
-    """Prepare and replace this process with gunicorn (used by ``kc serve`` and ``kc demo``)."""
+    """Prepare and replace this process with gunicorn (used by ``kc serve`` and ``kc demo``).
+
+    ``prepared`` runs when the configuration is written, before the URLs are announced;
+    ``before_exec`` once everything is announced, just before gunicorn takes over.
+    """
     from gis.api import assets
     from gis.api import serve as server
 
@@ -59,6 +66,8 @@ def run(
         if problem:
             click.secho(f"Warning: {problem}", fg="yellow", err=True)
     files = server.prepare(settings, url, host=host, port=port)
+    if prepared is not None:
+        prepared()
     base = files.base_url
     click.echo(f"OGC API Features:  {base}/")
     click.echo(f"  collections      {base}/collections")
@@ -67,7 +76,10 @@ def run(
     click.echo(f"3D Tiles:          {base}/tiles/index.json")
     click.echo(f"Web viewer:        {base}/viewer/")
     click.echo(f"Project Books:     {base}/books/")
-    click.echo(f"gunicorn, {workers} workers, reading as a read-only role; Ctrl-C stops it.")
+    role = "a read-only role" if warning is None else "KC_DATABASE_URL's role (see the warning)"
+    click.echo(f"gunicorn, {workers} workers, reading as {role}; Ctrl-C stops it.")
     sys.stdout.flush()
     command = server.gunicorn_command(host, port, workers)
+    if before_exec is not None:
+        before_exec()
     os.execve(command[0], command, server.environment(files, dict(os.environ)))  # noqa: S606 - gunicorn replaces us

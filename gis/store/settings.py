@@ -25,6 +25,10 @@
 ``KC_CONTACT_EMAIL`` the operator's e-mail, the contact point of the OGC API (its HTML pages
                      and the OpenAPI document); unset, they give the contact URL only
 
+``kc demo`` runs with :func:`demo_settings`: the same server, but its own database (the user's
+database name + ``_demo``: ``kc_demo`` on the local cluster) and its own folders under
+``$KC_HOME/demo``, so that the demo never touches the data a user loaded.
+
 Only the entry points (the ``kc`` command, the server's ``create_app``) call ``load_settings``;
 everything else is handed a ``Settings``. The README's settings table lists the same variables.
 """
@@ -34,7 +38,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gis.store.errors import ConfigError
@@ -93,11 +97,28 @@ class Settings:
     contact_email: str | None = None
     #: ``PATH`` for the database programs the managed cluster runs (not a KC_ variable).
     program_path: str = DEFAULT_PATH
+    #: True for ``kc demo`` (see :func:`demo_settings`): the demo's own database, not the user's.
+    demo: bool = False
 
     @property
     def uses_external_database(self) -> bool:
         """True when ``KC_DATABASE_URL`` points at a database the tool does not manage."""
         return bool(self.database_url)
+
+
+#: The demo's database is the user's database name plus this, on the same server.
+DEMO_SUFFIX = "_demo"
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """What ``kc demo`` runs with: its own database and its own folders, apart from the user's.
+
+    The sample, its tiles and books live under ``$KC_HOME/demo`` (whatever ``KC_TILES_DIR`` and
+    ``KC_BOOKS_DIR`` say: those are the user's data's); the database is ``<name>_demo`` beside
+    the user's (``gis.store.db.database_url`` applies the suffix).
+    """
+    folder = settings.home / "demo"
+    return replace(settings, demo=True, tiles_dir=folder / "tiles", books_dir=folder / "books")
 
 
 def _path(value: str | None) -> Path | None:

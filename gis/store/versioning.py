@@ -88,6 +88,9 @@ class SnapshotSummary:
     ended: int
     correction: bool
     load_id: int | None
+    #: The later points already loaded for this kind and city, in time order: the snapshot sets
+    #: the state until the first of them; they keep what they were loaded with.
+    later_points: tuple[str, ...] = ()
 
     @property
     def changes(self) -> int:
@@ -186,7 +189,7 @@ def apply_snapshot(
     t = snapshot_date(cur, city, point)
     db = _statements(cur, kind, staging)
     _refuse_other_cities(db, kind, city)
-    u, correction = _loaded_around(cur, kind, city, t)
+    u, correction, later = _loaded_around(cur, kind, city, t)
     window = {"t": t, "u": u, "city": city}
     for table in WORK_TABLES:
         cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
@@ -195,7 +198,13 @@ def apply_snapshot(
     _cut_pieces(db, window)
     _merge_segments(db)
     summary = SnapshotSummary(
-        kind=kind.kind, city=city, point=point, **counts, correction=correction, load_id=None
+        kind=kind.kind,
+        city=city,
+        point=point,
+        **counts,
+        correction=correction,
+        load_id=None,
+        later_points=later,
     )
     segments = sql.Identifier(SEGMENTS)
     if summary.changes == 0 and correction:
@@ -224,20 +233,31 @@ def _refuse_other_cities(db: _Statements, kind: VersionedKind, city: str) -> Non
 
 def _loaded_around(
     cur: psycopg2.extensions.cursor, kind: VersionedKind, city: str, t: dt.date
-) -> tuple[dt.date | None, bool]:
-    """``u``, the first later point already loaded (None: none), and whether ``t`` was loaded.
+) -> tuple[dt.date | None, bool, tuple[str, ...]]:
+    """``u``, the first later point already loaded (None: none), whether ``t`` was loaded, and
+    the codes of the later points loaded (in time order).
 
     The snapshot rewrites ``[t, u)`` only; loading ``t`` again is a correction.
     """
+    params = {"t": t, "kind": kind.kind, "city": city}
     cur.execute(
         "SELECT min(m.valid_at) FILTER (WHERE m.valid_at > %(t)s), "
         "       coalesce(bool_or(m.valid_at = %(t)s), false) "
         "FROM kc.load_run l JOIN kc.measurement_point m ON m.code = l.point_code "
         "WHERE l.kind = %(kind)s AND l.city_code = %(city)s",
-        {"t": t, "kind": kind.kind, "city": city},
+        params,
     )
     u, correction = cur.fetchone()
-    return u, bool(correction)
+    later: tuple[str, ...] = ()
+    if u is not None:
+        cur.execute(
+            "SELECT m.code FROM kc.measurement_point m WHERE m.valid_at > %(t)s AND EXISTS "
+            "(SELECT 1 FROM kc.load_run l WHERE l.point_code = m.code AND l.kind = %(kind)s "
+            "AND l.city_code = %(city)s) ORDER BY m.valid_at",
+            params,
+        )
+        later = tuple(code for (code,) in cur.fetchall())
+    return u, bool(correction), later
 
 
 def _select_current(db: _Statements, window: Mapping[str, object]) -> None:

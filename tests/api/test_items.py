@@ -262,6 +262,10 @@ def test_3d_tiles_are_served_and_discoverable(api) -> None:
         assert response.headers["Content-Type"].split(";")[0] == content_type
         assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert get(api, "/tiles/lyon/PM18/tileset.json").json()["asset"]["version"] == "1.1"
+    # /tiles/ itself is the index of the tilesets (hrefs relative to it), not a 404
+    listing = get(api, "/tiles/")
+    assert listing.status_code == 200 and listing.headers["Content-Type"] == "application/json"
+    assert [t["href"] for t in listing.json()["tilesets"]] == ["lyon/PM18/tileset.json"]
     assert get(api, "/tiles/../serve.log").status_code == 404
     assert get(api, "/tiles/lyon/PM18/missing.glb").status_code == 404
 

@@ -265,6 +265,30 @@ def test_same_data_gives_identical_bytes(conn, tmp_path) -> None:
     ).read_bytes()
 
 
+def test_unchanged_input_keeps_the_published_tileset(conn, tmp_path) -> None:
+    d = district("munich")
+    load_rows(conn, "munich", "PM18", d.rows)
+    [first] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=8)
+    folder = tmp_path / "munich" / "PM18"
+    linked, before = os.readlink(folder), _snapshot(folder)
+    [again] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=8)
+    assert not first.reused and again.reused and again.tile_count == first.tile_count
+    assert os.readlink(folder) == linked and _snapshot(folder) == before
+    # Another option, or other rows, is another input: built again.
+    [other] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=9)
+    assert not other.reused
+    load_rows(conn, "munich", "PM18", [(r[0], r[1], r[2] + 1.0, *r[3:]) for r in d.rows])
+    [changed] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=9)
+    assert not changed.reused and os.readlink(folder) != linked
+    linked = os.readlink(folder)
+    [forced] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=9, reuse=False)
+    assert not forced.reused and os.readlink(folder) == linked  # same input, same bytes
+    # A tileset removed by hand is not "kept": it is built again.
+    shutil.rmtree(folder.parent / os.readlink(folder))
+    [rebuilt] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=9)
+    assert not rebuilt.reused and (folder / "tileset.json").is_file()
+
+
 def _snapshot(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
