@@ -27,6 +27,7 @@ const state = {
   tilesLoaded: false,
   buildings: 0,
   changes: { new: 0, changed: 0, ended: 0 },
+  provenance: { synthetic: 0, real: 0 },
   projects: 0,
   selected: null,
   solution: null,
@@ -112,22 +113,25 @@ async function showPoint(code, { fly = false } = {}) {
   drawTimeline();
   $("status-line").textContent = t("loading");
   const prevDate = state.previous ? pointOf(state.previous).valid_at : null;
-  // Building versions closed and opened at this point: what changed in the whole district,
-  // whatever part of it the camera shows.
-  const [projects, prevProjects, closed, opened] = await Promise.all([
-    api.items("projects", { city: state.city, datetime: point.valid_at }, state.lang),
-    prevDate ? api.items("projects", { city: state.city, datetime: prevDate }, state.lang) : [],
-    prevDate ? api.items("buildings", { city: state.city, valid_to: point.valid_at }, "en") : [],
-    prevDate ? api.items("buildings", { city: state.city, valid_from: point.valid_at }, "en") : [],
-  ]);
-  let features = [];
+  // The tiles load while the API answers (the camera moves to them when they are elsewhere).
+  let tiles = Promise.resolve([]);
   if (scene && entry) {
-    features = await scene.showTileset(`${state.city}/${code}`, new URL(`../tiles/${entry.href}`, document.baseURI).href, { fly });
+    tiles = scene.showTileset(`${state.city}/${code}`, new URL(`../tiles/${entry.href}`, document.baseURI).href, { fly });
   } else if (scene) {
     scene.clearTileset();
     if (fly && data.city?.geometry) scene.flyToGeometry(data.city.geometry);
   }
-  if (token !== generation) return;
+  // Building versions closed and opened at this point: what changed in the whole district,
+  // whatever part of it the camera shows. Ids only: the outlines of ended buildings follow.
+  const ids = { skipGeometry: "true", properties: "source_id" };
+  const [projects, prevProjects, closed, opened, features] = await Promise.all([
+    api.items("projects", { city: state.city, datetime: point.valid_at }, state.lang),
+    prevDate ? api.items("projects", { city: state.city, datetime: prevDate }, state.lang) : [],
+    prevDate ? api.items("buildings", { city: state.city, valid_to: point.valid_at, ...ids }, "en") : [],
+    prevDate ? api.items("buildings", { city: state.city, valid_from: point.valid_at, ...ids }, "en") : [],
+    tiles,
+  ]);
+  if (token !== generation || features === null) return;
   classifyProjects(projects, prevProjects);
   const openedIds = new Set(opened.map((f) => f.properties.source_id));
   data.closedSourceIds = new Set(closed.map((f) => f.properties.source_id));
@@ -141,19 +145,43 @@ async function showPoint(code, { fly = false } = {}) {
   state.buildings = new Set(features.map((f) => f.getProperty("version_id"))).size;
   state.changes = counts;
   state.projects = data.projects.length;
+  state.provenance = provenanceOf(features);
   paint();
   drawStatusLine();
   drawChanges();
   drawPanels();
   // The thematic and solution levels follow the timeline too.
   if (data.field) await chooseField(data.field);
+  if (token !== generation) return;
   if (data.solution?.project) {
     await openProject(data.solution.project, { show: false });
   } else if (data.solution?.building) {
     data.solution = null;
     drawPanels();
   }
-  if (token === generation) state.tilesLoaded = true;
+  if (token !== generation) return;
+  state.tilesLoaded = true;
+  if (scene && data.endedBuildings.length) showEndedOutlines(token, point.valid_at).catch(fail);
+}
+
+/** The outlines of the buildings that ended at the point, once the point is on screen. */
+async function showEndedOutlines(token, date) {
+  const closed = await api.items("buildings", { city: state.city, valid_to: date, properties: "source_id" }, "en");
+  if (token !== generation) return;
+  const ended = new Set(data.endedBuildings.map((f) => f.properties.source_id));
+  data.endedBuildings = closed.filter((f) => ended.has(f.properties.source_id));
+  scene.showEnded(state.previous ? data.endedBuildings : [], CHANGE_COLOURS.ended);
+}
+
+/**
+ * Synthetic and real buildings among the loaded features. The sample generator's buildings
+ * (etl/sample/districts.py) have source ids `<CITY>-SYN-<n>`; every other building was loaded
+ * from a real file.
+ */
+function provenanceOf(features) {
+  const ids = new Set(features.map((f) => f.getProperty("source_id")));
+  const synthetic = [...ids].filter((id) => /-SYN-/.test(id)).length;
+  return { synthetic, real: ids.size - synthetic };
 }
 
 /** new / changed / unchanged of a building version at the current point. */

@@ -47,6 +47,7 @@ export class Scene {
     this.scene = scene;
     this.tileset = null;
     this.tilesetKey = null;
+    this.ticket = 0; // the latest showTileset call: earlier ones give up
     this.features = new Map(); // tile -> [Cesium3DTileFeature]
     this.colourOf = () => "#ffffff";
     this.selectedKey = null;
@@ -75,9 +76,14 @@ export class Scene {
 
   /**
    * Show the tileset at `url`; resolves with the features of the loaded tiles once every tile
-   * the camera needs is loaded. The previous tileset stays until then (no flicker).
+   * the camera needs is loaded, or with null when a later call superseded this one. The
+   * previous tileset stays until then (no flicker). The camera keeps its place when the new
+   * tileset covers about the same area as the shown one; otherwise (another area, or `fly`)
+   * it frames the new tileset: tiles outside the view are never requested, and a tileset
+   * nobody looks at would never finish loading.
    */
   async showTileset(key, url, { fly }) {
+    const ticket = ++this.ticket;
     // The tilesets have one level of detail (every building in one leaf) and a tileset
     // geometric error of the largest building: with Cesium's default of 16 px a whole district
     // vanishes once that building is smaller than 16 px, i.e. exactly in the overview. 1 px
@@ -87,6 +93,10 @@ export class Scene {
       preloadWhenHidden: true,
       maximumScreenSpaceError: 1,
     });
+    if (ticket !== this.ticket) {
+      tileset.destroy();
+      return null;
+    }
     tileset.colorBlendMode = Cesium.Cesium3DTileColorBlendMode.REPLACE;
     const features = new Map();
     tileset.tileLoad.addEventListener((tile) => {
@@ -98,8 +108,15 @@ export class Scene {
     });
     tileset.tileUnload.addEventListener((tile) => features.delete(tile));
     this.scene.primitives.add(tileset);
-    if (fly) this.frame(tileset);
-    await this.untilLoaded(tileset);
+    if (fly || !sameArea(regionOf(this.tileset), regionOf(tileset))) this.frame(tileset);
+    const loaded = await this.untilLoaded(tileset, features, ticket).catch((err) => {
+      this.scene.primitives.remove(tileset);
+      throw err;
+    });
+    if (!loaded) {
+      this.scene.primitives.remove(tileset);
+      return null;
+    }
     const previous = this.tileset;
     this.tileset = tileset;
     this.tilesetKey = key;
@@ -107,11 +124,13 @@ export class Scene {
     tileset.show = true;
     if (previous) this.scene.primitives.remove(previous);
     this.scene.requestRender();
+    this.kick(1000);
     return this.allFeatures();
   }
 
   /** No 3D data for the chosen city: remove the tileset and forget its features. */
   clearTileset() {
+    this.ticket += 1; // a tileset still loading is not wanted any more
     if (this.tileset) this.scene.primitives.remove(this.tileset);
     this.tileset = null;
     this.tilesetKey = null;
@@ -138,15 +157,42 @@ export class Scene {
     this.kick();
   }
 
-  untilLoaded(tileset) {
-    return new Promise((resolve) => {
-      const timer = setInterval(() => this.scene.requestRender(), 100);
-      const done = tileset.allTilesLoaded.addEventListener(() => {
-        if (!tileset.tilesLoaded) return;
-        done();
+  /**
+   * Resolves true once the tiles the view needs are loaded (at least one tile, none pending),
+   * false when a later showTileset superseded this one; rejects when a tile fails to load.
+   * Cesium's allTilesLoaded event only fires after a change in the number of pending requests,
+   * never for a tileset of which nothing is in view: this checks after every rendered frame
+   * instead, and frames the tileset when nothing of it has been requested after a few frames.
+   */
+  untilLoaded(tileset, features, ticket) {
+    return new Promise((resolve, reject) => {
+      let idleFrames = 0;
+      let framed = false;
+      const finish = (settle, value) => {
+        removeCheck();
+        removeFailed();
         clearInterval(timer);
-        resolve();
-      });
+        settle(value);
+      };
+      const check = () => {
+        if (ticket !== this.ticket) return finish(resolve, false);
+        if (!tileset.tilesLoaded) return undefined;
+        if (features.size > 0) return finish(resolve, true);
+        idleFrames += 1; // loaded, yet nothing: no tile of it is in view
+        if (idleFrames === 5 && !framed) {
+          framed = true;
+          idleFrames = 0;
+          this.frame(tileset);
+        } else if (framed && idleFrames > 50) {
+          finish(resolve, true); // in view and still no tile with content: an empty tileset
+        }
+        return undefined;
+      };
+      const removeCheck = this.scene.postRender.addEventListener(check);
+      const removeFailed = tileset.tileFailed.addEventListener((error) =>
+        finish(reject, new Error(`3D tile ${error.url}: ${error.message}`)),
+      );
+      const timer = setInterval(() => this.scene.requestRender(), 100);
       this.scene.requestRender();
     });
   }
@@ -352,6 +398,20 @@ export class Scene {
     const rect = this.scene.canvas.getBoundingClientRect();
     return { x: rect.left + win.x, y: rect.top + win.y };
   }
+}
+
+/** [west, south, east, north] in radians of a tileset (its extras), or null. */
+function regionOf(tileset) {
+  const region = tileset?.extras?.bounding_region;
+  return region ? region.slice(0, 4) : null;
+}
+
+/** Whether two regions cover about the same area: their overlap is half of each or more. */
+export function sameArea(a, b) {
+  if (!a || !b) return false;
+  const area = (r) => Math.max(0, r[2] - r[0]) * Math.max(0, r[3] - r[1]);
+  const overlap = area([Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]);
+  return overlap >= 0.5 * area(a) && overlap >= 0.5 * area(b);
 }
 
 export function featureProperties(feature) {
