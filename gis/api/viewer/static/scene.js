@@ -3,6 +3,33 @@
 /* global Cesium */
 
 const FOOTPRINT_HEIGHT = 0.4; // metres above the ellipsoid: above the globe, below every roof
+const LABEL_ANCHOR_HEIGHT = 2; // metres: a label points at the ground of its footprint's centre
+const LABEL_GAP = 3; // pixels kept free around a placed label
+const SVG = "http://www.w3.org/2000/svg";
+// Where a label may go, relative to its anchor, in order of preference: [dx, dy] of the box's
+// centre in units of the label's half width / height plus a distance in pixels.
+const SLOTS = [];
+for (const distance of [26, 50, 78, 110, 150]) {
+  SLOTS.push([0, -1, 0, -distance], [-1, -1, -distance * 0.7, -distance * 0.7], [1, -1, distance * 0.7, -distance * 0.7]);
+  SLOTS.push([-1, 0, -distance, 0], [1, 0, distance, 0], [0, 1, 0, distance]);
+}
+
+/** The first free box for a label of `size` around `anchor`, or null. */
+function freeSlot(anchor, size, taken, width, height) {
+  for (const [ux, uy, dx, dy] of SLOTS) {
+    const cx = anchor.x + dx + (ux * size.w) / 2;
+    const cy = anchor.y + dy + (uy * size.h) / 2;
+    const box = { x0: cx - size.w / 2, y0: cy - size.h / 2, x1: cx + size.w / 2, y1: cy + size.h / 2 };
+    if (box.x0 < 4 || box.y0 < 4 || box.x1 > width - 4 || box.y1 > height - 4) continue;
+    if (taken.some((t) => box.x0 < t.x1 && box.x1 > t.x0 && box.y0 < t.y1 && box.y1 > t.y0)) continue;
+    return box;
+  }
+  return null;
+}
+
+function nearestOnBox(point, box) {
+  return { x: Math.min(Math.max(point.x, box.x0), box.x1), y: Math.min(Math.max(point.y, box.y0), box.y1) };
+}
 
 export function webglAvailable() {
   try {
@@ -58,6 +85,85 @@ export class Scene {
     const handler = new Cesium.ScreenSpaceEventHandler(scene.canvas);
     handler.setInputAction((event) => onPick(this.pick(event.position)), Cesium.ScreenSpaceEventType.LEFT_CLICK);
     this.handler = handler;
+    this.onPick = onPick;
+    // Project labels: HTML over the canvas, placed after every rendered frame so that none
+    // overlaps another, a card or the edge of the map (see layoutLabels).
+    this.labels = [];
+    this.labelLayer = document.createElement("div");
+    this.labelLayer.className = "map-labels";
+    this.leaders = document.createElementNS(SVG, "svg");
+    this.leaders.setAttribute("class", "leaders");
+    this.labelLayer.append(this.leaders);
+    container.append(this.labelLayer);
+    this.layouts = 0; // how many times the labels were placed (tests wait for a layout)
+    scene.postRender.addEventListener(() => this.layoutLabels());
+  }
+
+  /** Replace the labels: [{key, text, title, priority, lon, lat}] (lower priority first). */
+  setLabels(labels) {
+    for (const label of this.labels) label.element.remove();
+    this.labels = labels
+      .map((label, index) => {
+        const element = document.createElement("button");
+        element.type = "button";
+        element.className = "map-label";
+        element.dataset.project = label.key;
+        element.dataset.priority = String(label.priority);
+        element.textContent = label.text;
+        if (label.title) element.title = label.title;
+        element.hidden = true;
+        element.addEventListener("click", () => this.onPick({ kind: "project", code: label.key }));
+        this.labelLayer.append(element);
+        const position = Cesium.Cartesian3.fromDegrees(label.lon, label.lat, LABEL_ANCHOR_HEIGHT);
+        return { ...label, index, element, position, size: null };
+      })
+      .sort((a, b) => a.priority - b.priority || a.index - b.index);
+    this.scene.requestRender();
+  }
+
+  /**
+   * Place the labels, most important first: each goes to the first free slot around its
+   * anchor (above, then to the sides, then below, further and further out), joined to it by a
+   * leader line; a label with no free slot on screen is hidden. Free: inside the map, not over
+   * a placed label, not over the cards (legend, changes, timeline, messages).
+   */
+  layoutLabels() {
+    const canvas = this.scene.canvas;
+    const width = canvas.clientWidth;
+    const height = canvas.clientHeight;
+    const origin = canvas.getBoundingClientRect();
+    const taken = [...document.querySelectorAll(".map .card, .map .timeline-bar, .map .message")]
+      .filter((el) => !el.hidden && el.offsetParent !== null)
+      .map((el) => {
+        const r = el.getBoundingClientRect();
+        return { x0: r.left - origin.left, y0: r.top - origin.top, x1: r.right - origin.left, y1: r.bottom - origin.top };
+      });
+    const lines = [];
+    for (const label of this.labels) {
+      const el = label.element;
+      const anchor = Cesium.SceneTransforms.worldToWindowCoordinates(this.scene, label.position);
+      let box = null;
+      if (anchor && anchor.x >= 0 && anchor.y >= 0 && anchor.x <= width && anchor.y <= height) {
+        if (!label.size) {
+          el.hidden = false;
+          label.size = { w: el.offsetWidth, h: el.offsetHeight };
+        }
+        box = freeSlot(anchor, label.size, taken, width, height);
+      }
+      if (!box) {
+        el.hidden = true;
+        continue;
+      }
+      taken.push({ x0: box.x0 - LABEL_GAP, y0: box.y0 - LABEL_GAP, x1: box.x1 + LABEL_GAP, y1: box.y1 + LABEL_GAP });
+      el.hidden = false;
+      el.style.transform = `translate(${Math.round(box.x0)}px, ${Math.round(box.y0)}px)`;
+      const end = nearestOnBox(anchor, box);
+      lines.push(`<line x1="${anchor.x.toFixed(1)}" y1="${anchor.y.toFixed(1)}" x2="${end.x.toFixed(1)}" y2="${end.y.toFixed(1)}"/>`);
+      lines.push(`<circle cx="${anchor.x.toFixed(1)}" cy="${anchor.y.toFixed(1)}" r="3"/>`);
+    }
+    this.leaders.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    this.leaders.innerHTML = lines.join("");
+    this.layouts += 1;
   }
 
   /**
@@ -286,10 +392,12 @@ export class Scene {
     this.scene.requestRender();
   }
 
-  /** Project footprints (GeoJSON features) as translucent polygons or points, with badges. */
-  showFootprints(projects, colourOf, badgeOf) {
+  /**
+   * Project footprints (GeoJSON features) as translucent polygons, lines or points, each with
+   * its label: `labelOf(project)` = {text, title, priority} (lower priority first), or null.
+   */
+  showFootprints(projects, colourOf, labelOf) {
     this.footprints.entities.removeAll();
-    let badges = 0;
     for (const project of projects) {
       const colour = Cesium.Color.fromCssColorString(colourOf(project));
       const properties = { project: project.properties.project };
@@ -337,29 +445,8 @@ export class Scene {
           });
         }
       }
-      const badge = badgeOf(project);
-      const centre = centreOf(project.geometry);
-      if (badge && centre) {
-        const lift = 22 * (badges % 3); // staggered so that neighbouring badges do not overlap
-        badges += 1;
-        this.footprints.entities.add({
-          id: `${project.properties.project}-badge`,
-          properties,
-          position: Cesium.Cartesian3.fromDegrees(centre[0], centre[1], 45),
-          label: {
-            text: badge,
-            font: "600 13px system-ui, sans-serif",
-            fillColor: Cesium.Color.WHITE,
-            showBackground: true,
-            backgroundColor: Cesium.Color.fromCssColorString("#263238").withAlpha(0.85),
-            backgroundPadding: new Cesium.Cartesian2(6, 4),
-            pixelOffset: new Cesium.Cartesian2(0, -6 - lift),
-            disableDepthTestDistance: Number.POSITIVE_INFINITY,
-            scaleByDistance: new Cesium.NearFarScalar(300, 1.0, 4000, 0.6),
-          },
-        });
-      }
     }
+    this.setLabels(projects.map((project) => labelOf(project)).filter(Boolean));
     this.kick();
   }
 
