@@ -448,6 +448,8 @@ def test_viewer_timeline_levels_and_languages(site: Site) -> None:
                 if lang == "de":  # Lyon's sample titles have French, not German
                     assert all(marked for *_, marked in titles), titles
                 assert {"de": "bericht zum", "fr": "rapport au"}[lang] in text.lower()
+                title = {"de": "Wissensträger", "fr": "Porteur de connaissances"}[lang]
+                assert page.title().startswith(title)
                 books = {"de": "Projektbücher", "fr": "Livres de projets"}[lang]
                 assert page.locator("#books-link").inner_text() == books
                 browser.shot(f"4_solution_{lang}")

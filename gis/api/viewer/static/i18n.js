@@ -314,6 +314,7 @@ export function setLanguage(lang) {
   for (const el of document.querySelectorAll("[data-i18n]")) {
     el.textContent = t(el.dataset.i18n);
   }
+  document.title = `${t("title")} – ${t("subtitle")}`;
   return current;
 }
 
