@@ -15,18 +15,32 @@ def sample_folder(settings: Settings) -> Path:
     return settings.home / "sample"
 
 
-def load_demo_sample(url: str, settings: Settings) -> None:
-    """Write the sample into KC_HOME/sample once, load every point into the database of ``url``.
+def load_demo_sample(url: str, settings: Settings, real: tuple[str, ...] = ()) -> None:
+    """Write the sample into KC_HOME/sample once, load every point into the database of ``url``;
+    the cities of ``real`` with their real buildings (read in place) instead of synthetic ones.
 
     ``kc sample load`` loads it into the user's database, as asked; ``kc demo`` keeps its own
     copy in its own database (``gis.cli.demo``).
     """
-    from etl.sample.districts import load_sample
+    from etl.sample.districts import REAL_BUILDINGS, load_sample
     from gis.cli.load import progress
 
     folder = sample_folder(settings)
+    files = {}
+    for city in real:
+        path = REAL_BUILDINGS.get(city)
+        if path is None:
+            raise click.BadParameter(
+                f"no real buildings for {city}: only {', '.join(REAL_BUILDINGS)}",
+                param_hint="--real",
+            )
+        if not path.is_file():
+            raise click.ClickException(f"the real buildings of {city} are not in {path}")
+        files[city] = path
     click.echo(f"Loading the SYNTHETIC sample districts from {folder}:")
-    load_sample(url, folder, echo=click.echo, progress=progress)
+    for city, path in files.items():
+        click.echo(f"  {city}: REAL buildings from {path} instead of synthetic ones")
+    load_sample(url, folder, echo=click.echo, progress=progress, real=files)
 
 
 @click.group()
@@ -35,13 +49,20 @@ def sample() -> None:
 
 
 @sample.command("load")
+@click.option(
+    "--real",
+    multiple=True,
+    metavar="CITY",
+    help="Load CITY's real buildings instead of synthetic ones (lyon: Lyon 1er, IGN BD TOPO, "
+    "from ../shared/data, about 3 km north of Confluence; the same at every point).",
+)
 @pass_settings
-def load_command(settings: Settings) -> None:
+def load_command(settings: Settings, real: tuple[str, ...]) -> None:
     """Write the sample files into KC_HOME/sample (once) and load them for PM18, PM24, PM30.
 
     Into your database (the one 'kc serve' serves); 'kc demo' loads its own copy into kc_demo.
     """
-    load_demo_sample(database_url(settings), settings)
+    load_demo_sample(database_url(settings), settings, real)
 
 
 @sample.command("buildings")

@@ -1,21 +1,26 @@
 """The web viewer end to end: ``kc serve`` with real tiles, headless Chromium, CesiumJS.
 
 The database gets the synthetic sample districts through the real loaders (small: a few hundred
-buildings per city and point, three points), the tiles come from ``kc tiles export`` and the
-server is ``kc serve`` on a free port. The page is driven like a user would: it must load without
-console errors and without a single request leaving the server, show as many buildings as the
-database holds at each point (counted from the loaded tiles' features), open a project's report
-when one of its buildings is clicked, and change language. Screenshots go to tests/artifacts/.
+buildings per city and point, three points), except Lyon at PM18: the real Lyon 1er buildings
+(IGN BD TOPO, ../shared/data), 3 km north of the sample, so that PM18 and PM24 cover different
+areas. The tiles come from ``kc tiles export`` and the server is ``kc serve`` on a free port. The
+page is driven like a user would: it must load without console errors and without a single
+request leaving the server, show as many buildings as the database holds at each point (counted
+from the loaded tiles' features), switch between points in different areas in good time, never
+show anything of a later point, keep its labels apart, open a project's report when one of its
+buildings is clicked, and change language. Screenshots go to tests/artifacts/.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +29,16 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from etl.sample.districts import load_sample
+from etl.buildings import load_buildings
+from etl.projects import load_projects
+from etl.reporting import load_reporting
+from etl.sample.districts import CITIES, POINTS, write_sample
 from gis.store.db import connect
 from gis.store.settings import PROJECT_ROOT
 from tests.api.server import Server, drop_role, start_server
 from tests.browser import ARTIFACTS, CHROMIUM, FLAGS
 from tests.databases import fresh_database
+from tests.shared_data import LYON_BUILDINGS, require
 
 CESIUM = PROJECT_ROOT / "node_modules" / "cesium" / "Build" / "Cesium" / "Cesium.js"
 LANGS = ("en", "de", "fr")
@@ -37,6 +46,7 @@ VIEWPORT = {"width": 1280, "height": 800}
 SAMPLE_PLOTS = 400  # per city: small tilesets, software WebGL is slow
 CITY = "lyon"
 LOAD_TIMEOUT = 180_000  # ms: software rendering on a shared 2-core machine
+SWITCH_TIMEOUT = 30_000  # ms: a switch to a point in another area (issue 17: it never ended)
 #: Console messages that are not errors of the page: the software rasteriser's notes.
 IGNORED_CONSOLE = ("GL Driver Message", "GPU stall due to ReadPixels")
 
@@ -59,7 +69,7 @@ def site(server_url: str, template_db: str, tmp_path_factory) -> Iterator[Site]:
 
     home = tmp_path_factory.mktemp("kc_viewer_home")
     for url in fresh_database(server_url, template_db):
-        load_sample(url, home / "sample", count=SAMPLE_PLOTS, echo=lambda _: None)
+        load_site_data(url, home / "sample")
         env = {**os.environ, "KC_HOME": str(home), "KC_DATABASE_URL": url}
         kc = Path(sys.executable).parent / "kc"
         for command in (["tiles", "export", "--all"], ["books", "build", "--no-pdf"]):
@@ -75,6 +85,20 @@ def site(server_url: str, template_db: str, tmp_path_factory) -> Iterator[Site]:
         finally:
             server.stop()
             drop_role(url, role)
+
+
+def load_site_data(url: str, folder: Path) -> None:
+    """The sample districts, with the real Lyon 1er buildings as Lyon's PM18 (every building
+    first: the projects' building references must be known)."""
+    files = write_sample(folder, SAMPLE_PLOTS)
+    buildings = {**files.buildings, (CITY, "PM18"): require(LYON_BUILDINGS)}
+    for point in POINTS:
+        for city in CITIES:
+            load_buildings(url, buildings[(city, point)], city, point)
+    for point in POINTS:
+        for city in CITIES:
+            load_projects(url, files.projects[(city, point)], city, point)
+        load_reporting(url, files.reporting[point], point)
 
 
 def db_count(url: str, city: str, at: dt.date) -> int:
@@ -176,6 +200,8 @@ def click_footprint(page, spots, box: tuple[int, int, int, int]) -> str:
         spot = page.evaluate("([x, y, h]) => window.kc.toScreen(x, y, h)", [lon, lat, 0.4])
         if not spot or not (box[0] < spot["x"] < box[2] and box[1] < spot["y"] < box[3]):
             continue
+        if not on_canvas(page, spot):
+            continue
         page.mouse.click(spot["x"], spot["y"])
         page.wait_for_timeout(300)
         picked = page.evaluate("window.kc.state.selected")
@@ -184,6 +210,13 @@ def click_footprint(page, spots, box: tuple[int, int, int, int]) -> str:
             assert picked["code"] == project
             return project
     raise AssertionError(f"no project footprint could be clicked on screen: {tried}")
+
+
+def on_canvas(page, spot: dict) -> bool:
+    """Whether a click at ``spot`` reaches the 3D view (no label or card on top)."""
+    return page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.tagName === 'CANVAS'", [spot["x"], spot["y"]]
+    )
 
 
 class Browser:
@@ -225,12 +258,12 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def wait_point(page, point: str) -> dict:
+def wait_point(page, point: str, timeout: int = LOAD_TIMEOUT) -> dict:
     page.wait_for_function(
         "p => window.kc && window.kc.state.point === p && window.kc.state.tilesLoaded "
         "|| (window.kc && window.kc.state.error)",
         arg=point,
-        timeout=LOAD_TIMEOUT,
+        timeout=timeout,
     )
     state = page.evaluate("({...window.kc.state})")
     assert state["error"] is None, state["error"]
@@ -248,6 +281,36 @@ def api_report(base: str, project: str, at: dt.date, lang: str) -> dict:
     return body["features"][0]["properties"]
 
 
+def api_titles(base: str, lang: str) -> dict[str, str]:
+    """Project code -> title as the API gives it in ``lang``."""
+    body = requests.get(
+        f"{base}/collections/projects/items",
+        params={"lang": lang, "f": "json", "limit": 10000, "skipGeometry": "true"},
+        timeout=30,
+    ).json()
+    return {f["properties"]["project"]: f["properties"]["title"] for f in body["features"]}
+
+
+def raised_first(url: str, point: str) -> set[str]:
+    """Challenges no report raised before ``point``."""
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """SELECT rc.challenge_code FROM kc.report_challenge rc
+                     JOIN kc.report r USING (report_id)
+                     JOIN kc.measurement_point m ON m.code = r.point_code
+                    WHERE r.superseded_at IS NULL
+                    GROUP BY 1
+                   HAVING min(m.valid_at) = (SELECT valid_at FROM kc.measurement_point
+                                              WHERE code = %s)""",
+                (point,),
+            )
+            return {r[0] for r in cur.fetchall()}
+    finally:
+        conn.close()
+
+
 def click_building_of_a_project(page, candidates) -> tuple[str, str]:
     """Click buildings that projects touch until one is picked; returns (project, source id).
 
@@ -260,6 +323,8 @@ def click_building_of_a_project(page, candidates) -> tuple[str, str]:
             spot = page.evaluate("([x, y, h]) => window.kc.toScreen(x, y, h)", aim)
             if not spot or not (0 < spot["x"] < 880 and 60 < spot["y"] < 680):
                 continue  # outside the map or under the timeline
+            if not on_canvas(page, spot):
+                continue  # under a label
             page.mouse.click(spot["x"], spot["y"])
             page.wait_for_timeout(300)
             picked = page.evaluate("window.kc.state.selected")
@@ -367,7 +432,24 @@ def test_viewer_timeline_levels_and_languages(site: Site) -> None:
                     marks = panel.locator(f".report [data-field={field}] .fallback").count()
                     assert marks == (1 if report[field] == report_en[field] else 0), field
                 changed.append(report["objectives"] != report_en["objectives"])
+                # A project title without a translation is marked EN like the report texts,
+                # in the solution level and in the city level's list.
+                english = report["title"] == report_en["title"]
+                heading = panel.locator(f"h2[data-project='{project}']")
+                assert heading.locator(".fallback").count() == (1 if english else 0)
+                titles = page.locator("#panel-city .project-link").evaluate_all(
+                    "els => els.map(e => [e.dataset.project, e.querySelector('.title').textContent,"
+                    " !!e.querySelector('.fallback')])"
+                )
+                english_titles = api_titles(base, "en")
+                local_titles = api_titles(base, lang)
+                for code, _, marked in titles:
+                    assert marked == (local_titles[code] == english_titles[code]), (lang, code)
+                if lang == "de":  # Lyon's sample titles have French, not German
+                    assert all(marked for *_, marked in titles), titles
                 assert {"de": "bericht zum", "fr": "rapport au"}[lang] in text.lower()
+                title = {"de": "Wissensträger", "fr": "Porteur de connaissances"}[lang]
+                assert page.title().startswith(title)
                 books = {"de": "Projektbücher", "fr": "Livres de projets"}[lang]
                 assert page.locator("#books-link").inner_text() == books
                 browser.shot(f"4_solution_{lang}")
@@ -394,6 +476,35 @@ def test_viewer_timeline_levels_and_languages(site: Site) -> None:
             )
             assert sorted(shown) == sorted(f["properties"]["project"] for f in in_field)
             browser.shot("5_theme_fr")
+            # Nothing from a later point: at PM24, no challenge raised only at PM30 in any field
+            # (the sample raises some first at PM30), and no PM30 row in the status history.
+            later = raised_first(site.db_url, "PM30")
+            assert later, "the sample raises challenges first at PM30"
+            seen = set()
+            for button in page.locator("#panel-theme .field-picker button").all():
+                code = button.get_attribute("data-field")
+                button.click()
+                page.wait_for_function(
+                    "code => window.kc.data.field === code && document.querySelector("
+                    "`#panel-theme .field-picker [data-field='${code}'][aria-selected=true]`)",
+                    arg=code,
+                    timeout=60_000,
+                )
+                items = page.locator("#panel-theme [data-challenge]").evaluate_all(
+                    "els => els.map(e => [e.dataset.challenge, e.dataset.points, e.textContent])"
+                )
+                for challenge, points, text in items:
+                    assert set(points.split()) <= {"PM18", "PM24"}, (code, challenge, points)
+                    assert "PM30" not in text, (code, text)
+                    seen.add(challenge)
+            assert seen and not seen & later, sorted(seen & later)
+            assert page.locator("#panel-solution .history tr[data-point=PM30]").count() == 0
+            # Every interface string exists in every language; "start" is a word, translated.
+            assert page.evaluate("window.kc.missingStrings()") == {"en": [], "de": [], "fr": []}
+            assert (
+                page.locator("#timeline button[data-point=start] .stop-code").inner_text()
+                == "début"
+            )
 
             # A large touch screen: the layout grows; a tap on the timeline switches the point.
             page.set_viewport_size({"width": 1920, "height": 1080})
@@ -434,6 +545,146 @@ def test_viewer_timeline_levels_and_languages(site: Site) -> None:
             assert browser.outside == []
         finally:
             browser.close()
+
+
+def extent_corners(url: str, city: str, at: dt.date) -> list[tuple[float, float]]:
+    """The corners of the box around the buildings of ``city`` valid at ``at`` (lon, lat)."""
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+                     FROM (SELECT ST_Extent(footprint) AS e FROM kc.building_state(%s)
+                            WHERE city_code = %s) x""",
+                (at, city),
+            )
+            x0, y0, x1, y1 = cur.fetchone()
+            return [(x0, y0), (x0, y1), (x1, y0), (x1, y1)]
+    finally:
+        conn.close()
+
+
+def map_box(page) -> dict:
+    return page.evaluate(
+        "() => { const r = document.getElementById('globe').getBoundingClientRect();"
+        " return {x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; }"
+    )
+
+
+def in_view(page, corners) -> bool:
+    box = map_box(page)
+    for lon, lat in corners:
+        spot = page.evaluate("([x, y]) => window.kc.toScreen(x, y, 0)", [lon, lat])
+        if not spot or not (
+            box["x0"] <= spot["x"] <= box["x1"] and box["y0"] <= spot["y"] <= box["y1"]
+        ):
+            return False
+    return True
+
+
+def test_switching_to_a_point_in_another_area_finishes(site: Site) -> None:
+    """Lyon's PM18 is the real Lyon 1er, its PM24 the sample 3 km south: the switch finishes in
+    good time with PM24's count on screen and its buildings in view (issue 17: it never ended),
+    and back; opening PM24 directly too. The status line says which buildings are real."""
+    from playwright.sync_api import sync_playwright
+
+    base = site.server.base
+    dates = point_dates(site.db_url)
+    counts = {p: db_count(site.db_url, CITY, dates[p]) for p in ("PM18", "PM24")}
+    corners = {p: extent_corners(site.db_url, CITY, dates[p]) for p in ("PM18", "PM24")}
+    assert counts["PM18"] == 2576  # the real buildings
+    with sync_playwright() as pw:
+        browser = Browser(pw, base)
+        page = browser.page
+        try:
+            page.goto(f"{base}/viewer/?city={CITY}&point=PM18&lang=en")
+            state = wait_point(page, "PM18")
+            assert state["buildings"] == counts["PM18"]
+            assert state["provenance"] == {"real": counts["PM18"], "synthetic": 0}
+            status = page.locator("#status-line").inner_text()
+            assert "real buildings, outside the district boundary" in status, status
+            assert not in_view(page, corners["PM24"])  # the sample is elsewhere
+            browser.shot("8_lyon_PM18_real")
+            for point, other in (("PM24", "PM18"), ("PM18", "PM24")):
+                start = time.monotonic()
+                page.click(f"#timeline button[data-point={point}]")
+                state = wait_point(page, point, timeout=SWITCH_TIMEOUT)
+                elapsed = time.monotonic() - start
+                assert elapsed <= SWITCH_TIMEOUT / 1000
+                assert state["buildings"] == counts[point]
+                status = page.locator("#status-line").inner_text()
+                assert f"{counts[point]} buildings" in status, status
+                assert in_view(page, corners[point]), f"{point}'s buildings are not framed"
+                assert not in_view(page, corners[other])
+                kind = "real" if point == "PM18" else "synthetic"
+                assert page.locator("#provenance").get_attribute("data-kind") == kind
+                browser.shot(f"9_lyon_{other}_to_{point}")
+            start = time.monotonic()
+            page.goto(f"{base}/viewer/?city={CITY}&point=PM24&lang=en")
+            state = wait_point(page, "PM24", timeout=SWITCH_TIMEOUT)
+            assert time.monotonic() - start <= SWITCH_TIMEOUT / 1000
+            assert state["buildings"] == counts["PM24"]
+            assert state["changes"]["ended"] == counts["PM18"]
+            assert browser.errors == []
+            assert browser.outside == []
+        finally:
+            browser.close()
+
+
+def test_labels_never_overlap(site: Site) -> None:
+    """At each city's default view the project labels that are shown keep apart from each other
+    and from the cards, inside the map; a label opens its project."""
+    from playwright.sync_api import sync_playwright
+
+    base = site.server.base
+    with sync_playwright() as pw:
+        browser = Browser(pw, base)
+        page = browser.page
+        try:
+            for city in ("lyon", "munich", "vienna"):
+                page.goto(f"{base}/viewer/?city={city}&lang=en")
+                wait_point(page, "PM30")
+                done = page.evaluate("window.kc.scene().layouts")
+                page.wait_for_function(
+                    "n => window.kc.scene().layouts > n + 2", arg=done, timeout=60_000
+                )
+                labels = page.locator(".map-label").evaluate_all(
+                    """els => els.map(e => { const r = e.getBoundingClientRect();
+                         return {key: e.dataset.project, hidden: e.hidden,
+                                 x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; })"""
+                )
+                projects = page.evaluate("window.kc.state.projects")
+                assert len(labels) == projects, (city, labels)
+                shown = [b for b in labels if not b["hidden"]]
+                assert len(shown) >= min(3, projects), (city, labels)
+                cards = page.locator(".map .card, .map .timeline-bar").evaluate_all(
+                    """els => els.filter(e => e.offsetParent !== null).map(e => {
+                         const r = e.getBoundingClientRect();
+                         return {key: e.className, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; })"""
+                )
+                for a, b in itertools.combinations(shown, 2):
+                    assert not overlap(a, b), (city, a, b)
+                for label in shown:
+                    box = map_box(page)
+                    assert box["x0"] <= label["x0"] and label["x1"] <= box["x1"], (city, label)
+                    assert box["y0"] <= label["y0"] and label["y1"] <= box["y1"], (city, label)
+                    for card in cards:
+                        assert not overlap(label, card), (city, label, card)
+                browser.shot(f"10_labels_{city}")
+            first = shown[0]["key"]
+            page.click(f".map-label[data-project='{first}']")
+            page.wait_for_function(
+                "code => window.kc.state.solution && window.kc.state.solution.project === code",
+                arg=first,
+                timeout=60_000,
+            )
+            assert browser.errors == []
+        finally:
+            browser.close()
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["y0"] < b["y1"] and b["y0"] < a["y1"]
 
 
 def test_viewer_says_so_without_webgl(site: Site) -> None:

@@ -1,7 +1,7 @@
 // Colours of buildings and footprints: by implementation status (palette of the database's
 // statuses, served by the viewer), by thematic field, or by change since the previous point.
 
-import { t } from "./i18n.js";
+import { isEnglishFallback, t } from "./i18n.js";
 
 export const UNTOUCHED = "#f2efe9";
 export const SELECTED = "#00e5ff";
@@ -73,7 +73,12 @@ export function legendEntries(mode, statuses, names, lang) {
       ? Object.entries(THEME_COLOURS).map(([code, colour]) => ({
           colour,
           label: names.fields.get(code) ?? code,
+          englishOnly: isEnglishFallback("fields", code, names.fields.get(code)),
         }))
-      : statuses.map((s) => ({ colour: s.colour, label: s.label[lang] ?? s.label.en }));
+      : statuses.map((s) => ({
+          colour: s.colour,
+          label: s.label[lang] ?? s.label.en,
+          englishOnly: lang !== "en" && !s.label[lang],
+        }));
   return [...entries, { colour: UNTOUCHED, label: t("untouched") }];
 }

@@ -1,5 +1,7 @@
 // A tiny element builder: texts from the API are always set as text, never parsed as HTML.
 
+import { t } from "./i18n.js";
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs ?? {})) {
@@ -29,4 +31,14 @@ export function swatch(colour, { outline = false } = {}) {
     style: outline ? { borderColor: colour } : { background: colour },
     "aria-hidden": "true",
   });
+}
+
+/** The mark of a text shown in English for want of a translation ("EN", explained on hover). */
+export function fallbackMark() {
+  return h("abbr", { class: "fallback", title: t("englishOnly"), lang: "en" }, t("englishMark"));
+}
+
+/** A text from the API, marked (and lang="en") when it is the English fallback. */
+export function textOf(text, englishOnly, attrs = {}) {
+  return [h("span", { ...attrs, lang: englishOnly ? "en" : null }, text), englishOnly ? fallbackMark() : null];
 }

@@ -50,7 +50,6 @@ const STRINGS = {
     projectEnded: "ended",
     projectNew: "new",
     themeProjects: "Projects in this field, all cities, at {point}",
-    sharedChallenges: "Challenges in this field",
     sharedBy: "shared by {n} cities",
     raisedBy: "raised by",
     noChallenges: "No challenge recorded for this field.",
@@ -58,7 +57,6 @@ const STRINGS = {
     report: "Report at {point}",
     reportFrom: "reported at {point}",
     noReport: "No report for this project at this point.",
-    statusOverTime: "Status over all measurement points",
     status: "Status",
     progress: "Progress",
     partners: "Partners",
@@ -79,6 +77,16 @@ const STRINGS = {
     validFrom: "Valid from",
     englishOnly: "English – no translation",
     notAtPoint: "not present",
+    statusUpTo: "Status up to {point}",
+    challengesUpTo: "Challenges in this field up to {point}",
+    startCode: "start",
+    englishMark: "EN",
+    englishNote: "EN: English text, no translation yet",
+    synthetic: "synthetic sample buildings, not real data",
+    real: "real buildings",
+    mixed: "{real} real and {synthetic} synthetic buildings",
+    outsideDistrict: "outside the district boundary",
+    provenance: "Data",
     loading: "Loading…",
     noWebgl:
       "This browser cannot show the 3D view: WebGL is not available. The city, thematic and solution levels still work; use a browser with WebGL (hardware acceleration enabled) for the 3D district.",
@@ -128,7 +136,6 @@ const STRINGS = {
     projectEnded: "beendet",
     projectNew: "neu",
     themeProjects: "Projekte dieses Themenfelds, alle Städte, zum {point}",
-    sharedChallenges: "Herausforderungen in diesem Themenfeld",
     sharedBy: "von {n} Städten geteilt",
     raisedBy: "genannt von",
     noChallenges: "Für dieses Themenfeld ist keine Herausforderung erfasst.",
@@ -136,7 +143,6 @@ const STRINGS = {
     report: "Bericht zum {point}",
     reportFrom: "berichtet zum {point}",
     noReport: "Kein Bericht zu diesem Projekt zu diesem Zeitpunkt.",
-    statusOverTime: "Status über alle Messzeitpunkte",
     status: "Status",
     progress: "Fortschritt",
     partners: "Partner",
@@ -157,6 +163,16 @@ const STRINGS = {
     validFrom: "Gültig ab",
     englishOnly: "Englisch – keine Übersetzung",
     notAtPoint: "nicht vorhanden",
+    statusUpTo: "Status bis {point}",
+    challengesUpTo: "Herausforderungen in diesem Themenfeld bis {point}",
+    startCode: "Beginn",
+    englishMark: "EN",
+    englishNote: "EN: englischer Text, noch keine Übersetzung",
+    synthetic: "synthetische Beispielgebäude, keine echten Daten",
+    real: "echte Gebäude",
+    mixed: "{real} echte und {synthetic} synthetische Gebäude",
+    outsideDistrict: "außerhalb der Quartiersgrenze",
+    provenance: "Daten",
     loading: "Wird geladen…",
     noWebgl:
       "Dieser Browser kann die 3D-Ansicht nicht zeigen: WebGL ist nicht verfügbar. Stadt-, Themen- und Lösungsebene funktionieren weiter; für das 3D-Quartier einen Browser mit WebGL (Hardwarebeschleunigung an) verwenden.",
@@ -207,7 +223,6 @@ const STRINGS = {
     projectEnded: "terminé",
     projectNew: "nouveau",
     themeProjects: "Projets de ce champ, toutes villes, au {point}",
-    sharedChallenges: "Défis de ce champ",
     sharedBy: "partagé par {n} villes",
     raisedBy: "signalé par",
     noChallenges: "Aucun défi enregistré pour ce champ.",
@@ -215,7 +230,6 @@ const STRINGS = {
     report: "Rapport au {point}",
     reportFrom: "rapport du {point}",
     noReport: "Pas de rapport pour ce projet à ce point.",
-    statusOverTime: "Statut à tous les points de mesure",
     status: "Statut",
     progress: "Avancement",
     partners: "Partenaires",
@@ -236,6 +250,16 @@ const STRINGS = {
     validFrom: "Valide depuis",
     englishOnly: "Anglais – pas de traduction",
     notAtPoint: "absent",
+    statusUpTo: "Statut jusqu'au {point}",
+    challengesUpTo: "Défis de ce champ jusqu'au {point}",
+    startCode: "début",
+    englishMark: "EN",
+    englishNote: "EN : texte anglais, pas encore traduit",
+    synthetic: "bâtiments d'exemple synthétiques, pas des données réelles",
+    real: "bâtiments réels",
+    mixed: "{real} bâtiments réels et {synthetic} synthétiques",
+    outsideDistrict: "hors du périmètre du quartier",
+    provenance: "Données",
     loading: "Chargement…",
     noWebgl:
       "Ce navigateur ne peut pas afficher la vue 3D : WebGL n'est pas disponible. Les niveaux ville, thème et solution restent utilisables ; utilisez un navigateur avec WebGL (accélération matérielle activée) pour le quartier en 3D.",
@@ -247,6 +271,32 @@ const STRINGS = {
 };
 
 let current = FALLBACK;
+const english = new Map(); // kind -> Map(key -> English text)
+
+/** The keys each language lacks (each must have every key the English strings have). */
+export function missingStrings() {
+  return Object.fromEntries(
+    Object.keys(STRINGS).map((lang) => [lang, Object.keys(STRINGS.en).filter((key) => !(key in STRINGS[lang]))]),
+  );
+}
+
+/** Keep the English texts of `kind` (project titles, field names …): [[key, text]]. */
+export function rememberEnglish(kind, entries) {
+  english.set(kind, new Map(entries));
+}
+
+/**
+ * Whether `text`, the `kind` text of `key` in the current language, is the English one the
+ * server falls back to (no translation) rather than a translation.
+ */
+export function isEnglishFallback(kind, key, text) {
+  return current !== FALLBACK && Boolean(text) && english.get(kind)?.get(String(key)) === text;
+}
+
+/** How a measurement point's code is shown ("start" is a word, PM18 a code). */
+export function pointCode(code) {
+  return code === "start" ? t("startCode") : code;
+}
 
 /** The languages offered, in order, as the server lists them. */
 export function setLanguages(codes) {
@@ -264,6 +314,7 @@ export function setLanguage(lang) {
   for (const el of document.querySelectorAll("[data-i18n]")) {
     el.textContent = t(el.dataset.i18n);
   }
+  document.title = `${t("title")} – ${t("subtitle")}`;
   return current;
 }
 

@@ -4,10 +4,20 @@
 
 import * as api from "./api.js";
 import { buildingColour, CHANGE_COLOURS, legendEntries, MODES, projectColour } from "./colours.js";
-import { h, replace, swatch } from "./dom.js";
-import { formatDate, language, offeredLanguages, setLanguage, setLanguages, t } from "./i18n.js";
-import { cityPanel, solutionPanel, themePanel } from "./panels.js";
-import { Scene, webglAvailable } from "./scene.js";
+import { h, replace, swatch, textOf } from "./dom.js";
+import {
+  formatDate,
+  language,
+  missingStrings,
+  offeredLanguages,
+  pointCode,
+  rememberEnglish,
+  setLanguage,
+  setLanguages,
+  t,
+} from "./i18n.js";
+import { cityPanel, englishNote, solutionPanel, themePanel } from "./panels.js";
+import { centreOf, Scene, webglAvailable } from "./scene.js";
 import { previousPoint, renderTimeline } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
@@ -27,6 +37,7 @@ const state = {
   tilesLoaded: false,
   buildings: 0,
   changes: { new: 0, changed: 0, ended: 0 },
+  provenance: { synthetic: 0, real: 0 },
   projects: 0,
   selected: null,
   solution: null,
@@ -49,13 +60,20 @@ const data = {
   closedSourceIds: new Set(),
   field: null,
   themeProjects: [],
+  themeChallenges: [],
   solution: null,
 };
 
 let scene = null;
 let generation = 0;
 
-window.kc = { state, data, scene: () => scene, toScreen: (lon, lat, hgt) => scene?.toScreen(lon, lat, hgt) ?? null };
+window.kc = {
+  state,
+  data,
+  scene: () => scene,
+  toScreen: (lon, lat, hgt) => scene?.toScreen(lon, lat, hgt) ?? null,
+  missingStrings,
+};
 
 function showMessage(text, kind = "error") {
   const box = $("message");
@@ -92,6 +110,23 @@ async function loadReference() {
   data.challenges = challenges;
 }
 
+/**
+ * The English texts of the reference lists and project titles, to tell a translation from the
+ * English text the server answers with when there is none (marked EN on screen).
+ */
+async function loadEnglish() {
+  const [points, fields, challenges, projects] = await Promise.all([
+    api.items("measurement_points", {}, "en"),
+    api.items("thematic_fields", {}, "en"),
+    api.items("challenges", {}, "en"),
+    api.items("projects", { skipGeometry: "true", properties: "project,title" }, "en"),
+  ]);
+  rememberEnglish("points", points.map((f) => [String(f.id), f.properties.label]));
+  rememberEnglish("fields", fields.map((f) => [String(f.id), f.properties.name]));
+  rememberEnglish("challenges", challenges.map((f) => [String(f.id), f.properties.label]));
+  rememberEnglish("titles", projects.map((f) => [f.properties.project, f.properties.title]));
+}
+
 async function loadCity() {
   const cities = await api.translatedItems("cities", {}, state.lang, CITY_TEXTS);
   data.city = cities.find((c) => String(c.id) === state.city) ?? null;
@@ -112,22 +147,25 @@ async function showPoint(code, { fly = false } = {}) {
   drawTimeline();
   $("status-line").textContent = t("loading");
   const prevDate = state.previous ? pointOf(state.previous).valid_at : null;
-  // Building versions closed and opened at this point: what changed in the whole district,
-  // whatever part of it the camera shows.
-  const [projects, prevProjects, closed, opened] = await Promise.all([
-    api.items("projects", { city: state.city, datetime: point.valid_at }, state.lang),
-    prevDate ? api.items("projects", { city: state.city, datetime: prevDate }, state.lang) : [],
-    prevDate ? api.items("buildings", { city: state.city, valid_to: point.valid_at }, "en") : [],
-    prevDate ? api.items("buildings", { city: state.city, valid_from: point.valid_at }, "en") : [],
-  ]);
-  let features = [];
+  // The tiles load while the API answers (the camera moves to them when they are elsewhere).
+  let tiles = Promise.resolve([]);
   if (scene && entry) {
-    features = await scene.showTileset(`${state.city}/${code}`, new URL(`../tiles/${entry.href}`, document.baseURI).href, { fly });
+    tiles = scene.showTileset(`${state.city}/${code}`, new URL(`../tiles/${entry.href}`, document.baseURI).href, { fly });
   } else if (scene) {
     scene.clearTileset();
     if (fly && data.city?.geometry) scene.flyToGeometry(data.city.geometry);
   }
-  if (token !== generation) return;
+  // Building versions closed and opened at this point: what changed in the whole district,
+  // whatever part of it the camera shows. Ids only: the outlines of ended buildings follow.
+  const ids = { skipGeometry: "true", properties: "source_id" };
+  const [projects, prevProjects, closed, opened, features] = await Promise.all([
+    api.items("projects", { city: state.city, datetime: point.valid_at }, state.lang),
+    prevDate ? api.items("projects", { city: state.city, datetime: prevDate }, state.lang) : [],
+    prevDate ? api.items("buildings", { city: state.city, valid_to: point.valid_at, ...ids }, "en") : [],
+    prevDate ? api.items("buildings", { city: state.city, valid_from: point.valid_at, ...ids }, "en") : [],
+    tiles,
+  ]);
+  if (token !== generation || features === null) return;
   classifyProjects(projects, prevProjects);
   const openedIds = new Set(opened.map((f) => f.properties.source_id));
   data.closedSourceIds = new Set(closed.map((f) => f.properties.source_id));
@@ -141,19 +179,43 @@ async function showPoint(code, { fly = false } = {}) {
   state.buildings = new Set(features.map((f) => f.getProperty("version_id"))).size;
   state.changes = counts;
   state.projects = data.projects.length;
+  state.provenance = provenanceOf(features);
   paint();
   drawStatusLine();
   drawChanges();
   drawPanels();
   // The thematic and solution levels follow the timeline too.
   if (data.field) await chooseField(data.field);
+  if (token !== generation) return;
   if (data.solution?.project) {
     await openProject(data.solution.project, { show: false });
   } else if (data.solution?.building) {
     data.solution = null;
     drawPanels();
   }
-  if (token === generation) state.tilesLoaded = true;
+  if (token !== generation) return;
+  state.tilesLoaded = true;
+  if (scene && data.endedBuildings.length) showEndedOutlines(token, point.valid_at).catch(fail);
+}
+
+/** The outlines of the buildings that ended at the point, once the point is on screen. */
+async function showEndedOutlines(token, date) {
+  const closed = await api.items("buildings", { city: state.city, valid_to: date, properties: "source_id" }, "en");
+  if (token !== generation) return;
+  const ended = new Set(data.endedBuildings.map((f) => f.properties.source_id));
+  data.endedBuildings = closed.filter((f) => ended.has(f.properties.source_id));
+  scene.showEnded(state.previous ? data.endedBuildings : [], CHANGE_COLOURS.ended);
+}
+
+/**
+ * Synthetic and real buildings among the loaded features. The sample generator's buildings
+ * (etl/sample/districts.py) have source ids `<CITY>-SYN-<n>`; every other building was loaded
+ * from a real file.
+ */
+function provenanceOf(features) {
+  const ids = new Set(features.map((f) => f.getProperty("source_id")));
+  const synthetic = [...ids].filter((id) => /-SYN-/.test(id)).length;
+  return { synthetic, real: ids.size - synthetic };
 }
 
 /** new / changed / unchanged of a building version at the current point. */
@@ -181,10 +243,21 @@ function classifyProjects(projects, prevProjects) {
     .map((f) => ({ ...f, change: "ended" }));
 }
 
-/** The map badge of a project that changed since the previous point (details in the panel). */
-function badgeOf(project) {
+/** The map label of a project: its code, marked when it changed since the previous point;
+ * changed projects keep their label first when labels would overlap. */
+function labelOf(project) {
+  const centre = centreOf(project.geometry);
+  if (!centre) return null;
+  const p = project.properties;
   const mark = { new: "★", status: "▲", footprint: "◆" }[project.change];
-  return mark ? `${mark} ${project.properties.project}` : null;
+  return {
+    key: p.project,
+    text: mark ? `${mark} ${p.project}` : p.project,
+    title: p.title,
+    priority: { new: 0, status: 1, footprint: 2 }[project.change] ?? 3,
+    lon: centre[0],
+    lat: centre[1],
+  };
 }
 
 function paint() {
@@ -196,7 +269,7 @@ function paint() {
   scene.showFootprints(
     data.projects,
     (f) => projectColour(mode, { ...f.properties, change: f.change }, data.statuses),
-    badgeOf,
+    labelOf,
   );
   scene.showEnded(state.previous ? data.endedBuildings : [], CHANGE_COLOURS.ended);
   if (data.city) scene.showBoundary(data.city.geometry);
@@ -218,7 +291,35 @@ function drawStatusLine() {
   const point = pointOf(state.point);
   let count = scene ? ` · ${t("buildingsShown", { n: state.buildings })}` : "";
   if (!tilesetOf(state.city, state.point)) count = ` · ${t("noTiles")}`;
-  $("status-line").textContent = `${point.label} · ${formatDate(point.valid_at)}${count}`;
+  replace(
+    $("status-line"),
+    `${point.label} · ${formatDate(point.valid_at)}${count}`,
+    scene && state.buildings ? provenanceLine() : null,
+  );
+}
+
+/** Which buildings are synthetic and which real, and whether they lie outside the district. */
+function provenanceLine() {
+  const { real, synthetic } = state.provenance;
+  const kind = real && synthetic ? "mixed" : real ? "real" : "synthetic";
+  const text = [t(kind, { real, synthetic })];
+  const region = tilesetOf(state.city, state.point)?.bounding_region;
+  if (real && region && data.city?.geometry && !overlapsDistrict(region, data.city.geometry)) {
+    text.push(t("outsideDistrict"));
+  }
+  return h("span", { id: "provenance", class: `provenance ${kind}`, "data-kind": kind }, ` · ${text.join(", ")}`);
+}
+
+/** Whether a tileset's bounding region (radians) overlaps the district's bounding box. */
+function overlapsDistrict(region, geometry) {
+  const points = [];
+  const walk = (c) => (typeof c[0] === "number" ? points.push(c) : c.forEach(walk));
+  walk(geometry.coordinates ?? []);
+  if (!points.length) return true;
+  const deg = region.slice(0, 4).map((r) => (r * 180) / Math.PI);
+  const lons = points.map((p) => p[0]);
+  const lats = points.map((p) => p[1]);
+  return deg[0] < Math.max(...lons) && deg[2] > Math.min(...lons) && deg[1] < Math.max(...lats) && deg[3] > Math.min(...lats);
 }
 
 function drawLegend() {
@@ -226,7 +327,7 @@ function drawLegend() {
   replace(
     $("legend-items"),
     legendEntries(state.mode, data.statuses, names, state.lang).map((e) =>
-      h("li", {}, swatch(e.colour, { outline: e.outline }), e.label),
+      h("li", {}, swatch(e.colour, { outline: e.outline }), textOf(e.label, e.englishOnly)),
     ),
   );
 }
@@ -241,7 +342,7 @@ function drawChanges() {
   const changedProjects = data.projects.filter((p) => p.change !== "unchanged").length + data.endedProjects.length;
   replace(
     box,
-    h("h3", {}, t("changesSince", { point: state.previous })),
+    h("h3", {}, t("changesSince", { point: pointCode(state.previous) })),
     h(
       "ul",
       { class: "change-counts" },
@@ -284,7 +385,7 @@ function drawPanels() {
       fields: data.fields,
       field: data.field,
       projects: data.themeProjects,
-      challenges: data.challenges,
+      challenges: data.themeChallenges,
       cities: cityNames,
       point,
       statuses: data.statuses,
@@ -304,6 +405,10 @@ function drawPanels() {
       onProject: (code) => openProject(code, { building: data.solution?.building }).catch(fail),
     }),
   );
+  for (const id of ["panel-city", "panel-theme", "panel-solution"]) {
+    const note = englishNote($(id));
+    if (note) $(id).append(note);
+  }
 }
 
 function setTab(tab) {
@@ -327,11 +432,49 @@ function setMode(mode) {
 
 async function chooseField(code) {
   data.field = code;
-  data.themeProjects = await api.items("projects", { thematic_field: code, datetime: state.date }, state.lang);
-  data.themeProjects.sort(
+  const date = state.date;
+  const [projects, reports] = await Promise.all([
+    api.items("projects", { thematic_field: code, datetime: date }, state.lang),
+    api.items(
+      "reports",
+      { thematic_field: code, skipGeometry: "true", properties: "project,city,point,valid_from,challenges" },
+      "en",
+    ),
+  ]);
+  if (data.field !== code || state.date !== date) return; // another field or point meanwhile
+  data.themeProjects = projects.sort(
     (a, b) => a.properties.city.localeCompare(b.properties.city) || a.properties.project.localeCompare(b.properties.project),
   );
+  data.themeChallenges = challengesUpTo(reports, date);
   drawPanels();
+}
+
+/**
+ * The challenges the reports of a field raised up to `date` (none from a later point), with
+ * the cities and points that raised each; shared by most cities first.
+ */
+function challengesUpTo(reports, date) {
+  const order = new Map(data.points.map((p, i) => [p.id, i]));
+  const labels = new Map(data.challenges.map((c) => [String(c.id), c.properties.label]));
+  const raised = new Map();
+  for (const report of reports) {
+    const r = report.properties;
+    if (r.valid_from > date) continue;
+    for (const code of r.challenges ?? []) {
+      const entry = raised.get(code) ?? { cities: new Set(), points: new Set() };
+      entry.cities.add(r.city);
+      entry.points.add(r.point);
+      raised.set(code, entry);
+    }
+  }
+  return [...raised.entries()]
+    .map(([id, e]) => ({
+      id,
+      label: labels.get(id) ?? id,
+      cities: [...e.cities].sort(),
+      points: [...e.points].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0)),
+    }))
+    .sort((a, b) => b.cities.length - a.cities.length || a.id.localeCompare(b.id));
 }
 
 async function openProject(code, { city, building, show = true } = {}) {
@@ -521,7 +664,7 @@ async function start() {
   }
   const index = await api.tilesIndex().catch(() => ({ tilesets: [] }));
   data.tilesets = index.tilesets ?? [];
-  await loadReference();
+  await Promise.all([loadReference(), loadEnglish()]);
   if (!data.tilesets.length) {
     showMessage(t("noTilesets"), "warning");
     return;

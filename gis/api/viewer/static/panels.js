@@ -1,8 +1,8 @@
 // The three levels of the source document (D2.1.1, chapter 2): city, thematic field, solution.
 // Each function turns data already fetched into elements; none of them talks to the server.
 
-import { swatch, h } from "./dom.js";
-import { formatDate, labelled, t } from "./i18n.js";
+import { fallbackMark, h, swatch, textOf } from "./dom.js";
+import { formatDate, isEnglishFallback, labelled, pointCode, t } from "./i18n.js";
 import { THEME_COLOURS } from "./colours.js";
 
 /** A titled text; English fallback texts carry a visible mark and lang="en". */
@@ -12,9 +12,20 @@ function textBlock(key, text, englishOnly) {
   return h(
     "section",
     { class: "text", "data-field": key },
-    h("h4", {}, t(key), fallback ? h("span", { class: "fallback", title: t("englishOnly") }, t("englishOnly")) : null),
+    h("h4", {}, t(key), fallback ? fallbackMark() : null),
     h("p", { lang: fallback ? "en" : null }, text),
   );
+}
+
+/** A project's title, marked when it is the English one for want of a translation. */
+function titleOf(feature) {
+  const { project, title } = feature.properties;
+  return h("span", { class: "title" }, textOf(title, isEnglishFallback("titles", project, title)));
+}
+
+/** The note explaining the EN mark, at the end of a panel that shows one. */
+export function englishNote(panel) {
+  return panel.querySelector(".fallback") ? h("p", { class: "hint english-note" }, t("englishNote")) : null;
 }
 
 function statusChip(code, label, statuses) {
@@ -44,7 +55,7 @@ export function cityPanel({ city, projects, endedProjects, point, statuses, onPr
               { type: "button", class: "project-link", "data-project": f.properties.project, onClick: () => onProject(f.properties.project) },
               statusChip(f.properties.status, f.properties.status_label, statuses),
               h("span", { class: "code" }, f.properties.project),
-              h("span", { class: "title" }, f.properties.title),
+              titleOf(f),
               changeBadge(f.change),
             ),
           ),
@@ -84,7 +95,7 @@ export function themePanel({ fields, field, projects, challenges, cities, point,
           onClick: () => onField(f.id),
         },
         swatch(THEME_COLOURS[f.id] ?? "#999"),
-        f.properties.name,
+        textOf(f.properties.name, isEnglishFallback("fields", f.id, f.properties.name)),
       ),
     ),
   );
@@ -118,7 +129,7 @@ export function themePanel({ fields, field, projects, challenges, cities, point,
                   },
                   statusChip(f.properties.status, f.properties.status_label, statuses),
                   h("span", { class: "code" }, f.properties.project),
-                  h("span", { class: "title" }, f.properties.title),
+                  titleOf(f),
                 ),
               ),
             ),
@@ -126,25 +137,21 @@ export function themePanel({ fields, field, projects, challenges, cities, point,
         ),
       )
     : h("p", { class: "hint" }, t("noProjects"));
-  const relevant = challenges
-    .filter((c) => (c.properties.thematic_fields ?? []).includes(field))
-    .sort((a, b) => b.properties.city_count - a.properties.city_count || a.id.localeCompare(b.id));
-  const challengeList = relevant.length
+  // The challenges raised in this field up to the point (main.js: challengesUpTo).
+  const challengeList = challenges.length
     ? h(
         "ul",
         { class: "challenge-list" },
-        relevant.map((c) =>
+        challenges.map((c) =>
           h(
             "li",
-            { class: c.properties.city_count > 1 ? "shared" : null, "data-challenge": c.id },
-            h("span", { class: "label" }, c.properties.label),
-            c.properties.city_count > 1
-              ? h("span", { class: "badge badge-shared" }, t("sharedBy", { n: c.properties.city_count }))
-              : null,
+            { class: c.cities.length > 1 ? "shared" : null, "data-challenge": c.id, "data-points": c.points.join(" ") },
+            h("span", { class: "label" }, textOf(c.label, isEnglishFallback("challenges", c.id, c.label))),
+            c.cities.length > 1 ? h("span", { class: "badge badge-shared" }, t("sharedBy", { n: c.cities.length })) : null,
             h(
               "span",
               { class: "meta" },
-              `${labelled("raisedBy")}${(c.properties.cities ?? []).map(cityName).join(", ")} (${(c.properties.points ?? []).join(", ")})`,
+              `${labelled("raisedBy")}${c.cities.map(cityName).join(", ")} (${c.points.map(pointCode).join(", ")})`,
             ),
           ),
         ),
@@ -156,7 +163,7 @@ export function themePanel({ fields, field, projects, challenges, cities, point,
     picker,
     h("h3", {}, t("themeProjects", { point: point.label })),
     projectList,
-    h("h3", {}, t("sharedChallenges")),
+    h("h3", {}, t("challengesUpTo", { point: point.label })),
     challengeList,
   );
 }
@@ -198,7 +205,13 @@ export function solutionPanel({ solution, points, point, statuses, sections, cha
   if (project) {
     const props = head?.properties ?? {};
     parts.push(
-      h("h2", { "data-project": project }, h("span", { class: "code" }, project), " ", props.title ?? ""),
+      h(
+        "h2",
+        { "data-project": project },
+        h("span", { class: "code" }, project),
+        " ",
+        textOf(props.title ?? "", isEnglishFallback("titles", project, props.title)),
+      ),
       h(
         "p",
         { class: "meta" },
@@ -206,7 +219,10 @@ export function solutionPanel({ solution, points, point, statuses, sections, cha
           "span",
           { class: "chip", "data-field": props.thematic_field },
           swatch(THEME_COLOURS[props.thematic_field] ?? "#999"),
-          solution.fieldName ?? props.thematic_field ?? "–",
+          textOf(
+            solution.fieldName ?? props.thematic_field ?? "–",
+            isEnglishFallback("fields", props.thematic_field, solution.fieldName),
+          ),
         ),
         version ? h("span", {}, `${labelled("touches")}${version.properties.buildings_touched}`) : null,
       ),
@@ -223,7 +239,7 @@ export function solutionPanel({ solution, points, point, statuses, sections, cha
             { class: "meta" },
             statusChip(r.status, r.status_label, statuses),
             r.progress !== null && r.progress !== undefined ? ` ${labelled("progress")}${Math.round(r.progress)} %` : "",
-            r.point !== point.id ? h("span", { class: "badge" }, t("reportFrom", { point: r.point })) : null,
+            r.point !== point.id ? h("span", { class: "badge" }, t("reportFrom", { point: pointCode(r.point) })) : null,
           ),
           sections.map((key) => textBlock(key, r[key], report.englishOnly)),
           r.challenges?.length
@@ -231,7 +247,13 @@ export function solutionPanel({ solution, points, point, statuses, sections, cha
                 "section",
                 { class: "text" },
                 h("h4", {}, t("challenges")),
-                h("ul", { class: "tags" }, r.challenges.map((c) => h("li", {}, challengeLabels.get(c) ?? c))),
+                h(
+                  "ul",
+                  { class: "tags" },
+                  r.challenges.map((c) =>
+                    h("li", {}, textOf(challengeLabels.get(c) ?? c, isEnglishFallback("challenges", c, challengeLabels.get(c)))),
+                  ),
+                ),
               )
             : null,
         ),
@@ -239,7 +261,9 @@ export function solutionPanel({ solution, points, point, statuses, sections, cha
     } else {
       parts.push(h("p", { class: "hint no-report" }, t("noReport")));
     }
-    parts.push(h("h3", {}, t("statusOverTime")), statusHistory({ points, point, reports, versions, statuses }));
+    // Up to the point shown: nothing from a later point.
+    const shown = points.filter((p) => p.valid_at <= point.valid_at);
+    parts.push(h("h3", {}, t("statusUpTo", { point: point.label })), statusHistory({ points: shown, point, reports, versions, statuses }));
   }
   return h("div", { class: "level level-solution" }, parts);
 }
@@ -262,7 +286,7 @@ function statusHistory({ points, point, reports, versions, statuses }) {
         return h(
           "tr",
           { class: p.id === point.id ? "current" : null, "data-point": p.id },
-          h("th", {}, p.id, h("small", {}, formatDate(p.valid_at))),
+          h("th", {}, pointCode(p.id), h("small", {}, formatDate(p.valid_at))),
           h("td", {}, status ? statusChip(status, label, statuses) : h("span", { class: "hint" }, t("notAtPoint"))),
           h("td", { class: "progress" }, report?.properties.progress != null ? `${Math.round(report.properties.progress)} %` : ""),
         );

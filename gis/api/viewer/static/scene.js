@@ -3,6 +3,33 @@
 /* global Cesium */
 
 const FOOTPRINT_HEIGHT = 0.4; // metres above the ellipsoid: above the globe, below every roof
+const LABEL_ANCHOR_HEIGHT = 2; // metres: a label points at the ground of its footprint's centre
+const LABEL_GAP = 3; // pixels kept free around a placed label
+const SVG = "http://www.w3.org/2000/svg";
+// Where a label may go, relative to its anchor, in order of preference: [dx, dy] of the box's
+// centre in units of the label's half width / height plus a distance in pixels.
+const SLOTS = [];
+for (const distance of [26, 50, 78, 110, 150]) {
+  SLOTS.push([0, -1, 0, -distance], [-1, -1, -distance * 0.7, -distance * 0.7], [1, -1, distance * 0.7, -distance * 0.7]);
+  SLOTS.push([-1, 0, -distance, 0], [1, 0, distance, 0], [0, 1, 0, distance]);
+}
+
+/** The first free box for a label of `size` around `anchor`, or null. */
+function freeSlot(anchor, size, taken, width, height) {
+  for (const [ux, uy, dx, dy] of SLOTS) {
+    const cx = anchor.x + dx + (ux * size.w) / 2;
+    const cy = anchor.y + dy + (uy * size.h) / 2;
+    const box = { x0: cx - size.w / 2, y0: cy - size.h / 2, x1: cx + size.w / 2, y1: cy + size.h / 2 };
+    if (box.x0 < 4 || box.y0 < 4 || box.x1 > width - 4 || box.y1 > height - 4) continue;
+    if (taken.some((t) => box.x0 < t.x1 && box.x1 > t.x0 && box.y0 < t.y1 && box.y1 > t.y0)) continue;
+    return box;
+  }
+  return null;
+}
+
+function nearestOnBox(point, box) {
+  return { x: Math.min(Math.max(point.x, box.x0), box.x1), y: Math.min(Math.max(point.y, box.y0), box.y1) };
+}
 
 export function webglAvailable() {
   try {
@@ -47,6 +74,7 @@ export class Scene {
     this.scene = scene;
     this.tileset = null;
     this.tilesetKey = null;
+    this.ticket = 0; // the latest showTileset call: earlier ones give up
     this.features = new Map(); // tile -> [Cesium3DTileFeature]
     this.colourOf = () => "#ffffff";
     this.selectedKey = null;
@@ -57,6 +85,85 @@ export class Scene {
     const handler = new Cesium.ScreenSpaceEventHandler(scene.canvas);
     handler.setInputAction((event) => onPick(this.pick(event.position)), Cesium.ScreenSpaceEventType.LEFT_CLICK);
     this.handler = handler;
+    this.onPick = onPick;
+    // Project labels: HTML over the canvas, placed after every rendered frame so that none
+    // overlaps another, a card or the edge of the map (see layoutLabels).
+    this.labels = [];
+    this.labelLayer = document.createElement("div");
+    this.labelLayer.className = "map-labels";
+    this.leaders = document.createElementNS(SVG, "svg");
+    this.leaders.setAttribute("class", "leaders");
+    this.labelLayer.append(this.leaders);
+    container.append(this.labelLayer);
+    this.layouts = 0; // how many times the labels were placed (tests wait for a layout)
+    scene.postRender.addEventListener(() => this.layoutLabels());
+  }
+
+  /** Replace the labels: [{key, text, title, priority, lon, lat}] (lower priority first). */
+  setLabels(labels) {
+    for (const label of this.labels) label.element.remove();
+    this.labels = labels
+      .map((label, index) => {
+        const element = document.createElement("button");
+        element.type = "button";
+        element.className = "map-label";
+        element.dataset.project = label.key;
+        element.dataset.priority = String(label.priority);
+        element.textContent = label.text;
+        if (label.title) element.title = label.title;
+        element.hidden = true;
+        element.addEventListener("click", () => this.onPick({ kind: "project", code: label.key }));
+        this.labelLayer.append(element);
+        const position = Cesium.Cartesian3.fromDegrees(label.lon, label.lat, LABEL_ANCHOR_HEIGHT);
+        return { ...label, index, element, position, size: null };
+      })
+      .sort((a, b) => a.priority - b.priority || a.index - b.index);
+    this.scene.requestRender();
+  }
+
+  /**
+   * Place the labels, most important first: each goes to the first free slot around its
+   * anchor (above, then to the sides, then below, further and further out), joined to it by a
+   * leader line; a label with no free slot on screen is hidden. Free: inside the map, not over
+   * a placed label, not over the cards (legend, changes, timeline, messages).
+   */
+  layoutLabels() {
+    const canvas = this.scene.canvas;
+    const width = canvas.clientWidth;
+    const height = canvas.clientHeight;
+    const origin = canvas.getBoundingClientRect();
+    const taken = [...document.querySelectorAll(".map .card, .map .timeline-bar, .map .message")]
+      .filter((el) => !el.hidden && el.offsetParent !== null)
+      .map((el) => {
+        const r = el.getBoundingClientRect();
+        return { x0: r.left - origin.left, y0: r.top - origin.top, x1: r.right - origin.left, y1: r.bottom - origin.top };
+      });
+    const lines = [];
+    for (const label of this.labels) {
+      const el = label.element;
+      const anchor = Cesium.SceneTransforms.worldToWindowCoordinates(this.scene, label.position);
+      let box = null;
+      if (anchor && anchor.x >= 0 && anchor.y >= 0 && anchor.x <= width && anchor.y <= height) {
+        if (!label.size) {
+          el.hidden = false;
+          label.size = { w: el.offsetWidth, h: el.offsetHeight };
+        }
+        box = freeSlot(anchor, label.size, taken, width, height);
+      }
+      if (!box) {
+        el.hidden = true;
+        continue;
+      }
+      taken.push({ x0: box.x0 - LABEL_GAP, y0: box.y0 - LABEL_GAP, x1: box.x1 + LABEL_GAP, y1: box.y1 + LABEL_GAP });
+      el.hidden = false;
+      el.style.transform = `translate(${Math.round(box.x0)}px, ${Math.round(box.y0)}px)`;
+      const end = nearestOnBox(anchor, box);
+      lines.push(`<line x1="${anchor.x.toFixed(1)}" y1="${anchor.y.toFixed(1)}" x2="${end.x.toFixed(1)}" y2="${end.y.toFixed(1)}"/>`);
+      lines.push(`<circle cx="${anchor.x.toFixed(1)}" cy="${anchor.y.toFixed(1)}" r="3"/>`);
+    }
+    this.leaders.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    this.leaders.innerHTML = lines.join("");
+    this.layouts += 1;
   }
 
   /**
@@ -75,9 +182,14 @@ export class Scene {
 
   /**
    * Show the tileset at `url`; resolves with the features of the loaded tiles once every tile
-   * the camera needs is loaded. The previous tileset stays until then (no flicker).
+   * the camera needs is loaded, or with null when a later call superseded this one. The
+   * previous tileset stays until then (no flicker). The camera keeps its place when the new
+   * tileset covers about the same area as the shown one; otherwise (another area, or `fly`)
+   * it frames the new tileset: tiles outside the view are never requested, and a tileset
+   * nobody looks at would never finish loading.
    */
   async showTileset(key, url, { fly }) {
+    const ticket = ++this.ticket;
     // The tilesets have one level of detail (every building in one leaf) and a tileset
     // geometric error of the largest building: with Cesium's default of 16 px a whole district
     // vanishes once that building is smaller than 16 px, i.e. exactly in the overview. 1 px
@@ -87,6 +199,10 @@ export class Scene {
       preloadWhenHidden: true,
       maximumScreenSpaceError: 1,
     });
+    if (ticket !== this.ticket) {
+      tileset.destroy();
+      return null;
+    }
     tileset.colorBlendMode = Cesium.Cesium3DTileColorBlendMode.REPLACE;
     const features = new Map();
     tileset.tileLoad.addEventListener((tile) => {
@@ -98,8 +214,15 @@ export class Scene {
     });
     tileset.tileUnload.addEventListener((tile) => features.delete(tile));
     this.scene.primitives.add(tileset);
-    if (fly) this.frame(tileset);
-    await this.untilLoaded(tileset);
+    if (fly || !sameArea(regionOf(this.tileset), regionOf(tileset))) this.frame(tileset);
+    const loaded = await this.untilLoaded(tileset, features, ticket).catch((err) => {
+      this.scene.primitives.remove(tileset);
+      throw err;
+    });
+    if (!loaded) {
+      this.scene.primitives.remove(tileset);
+      return null;
+    }
     const previous = this.tileset;
     this.tileset = tileset;
     this.tilesetKey = key;
@@ -107,11 +230,13 @@ export class Scene {
     tileset.show = true;
     if (previous) this.scene.primitives.remove(previous);
     this.scene.requestRender();
+    this.kick(1000);
     return this.allFeatures();
   }
 
   /** No 3D data for the chosen city: remove the tileset and forget its features. */
   clearTileset() {
+    this.ticket += 1; // a tileset still loading is not wanted any more
     if (this.tileset) this.scene.primitives.remove(this.tileset);
     this.tileset = null;
     this.tilesetKey = null;
@@ -138,15 +263,42 @@ export class Scene {
     this.kick();
   }
 
-  untilLoaded(tileset) {
-    return new Promise((resolve) => {
-      const timer = setInterval(() => this.scene.requestRender(), 100);
-      const done = tileset.allTilesLoaded.addEventListener(() => {
-        if (!tileset.tilesLoaded) return;
-        done();
+  /**
+   * Resolves true once the tiles the view needs are loaded (at least one tile, none pending),
+   * false when a later showTileset superseded this one; rejects when a tile fails to load.
+   * Cesium's allTilesLoaded event only fires after a change in the number of pending requests,
+   * never for a tileset of which nothing is in view: this checks after every rendered frame
+   * instead, and frames the tileset when nothing of it has been requested after a few frames.
+   */
+  untilLoaded(tileset, features, ticket) {
+    return new Promise((resolve, reject) => {
+      let idleFrames = 0;
+      let framed = false;
+      const finish = (settle, value) => {
+        removeCheck();
+        removeFailed();
         clearInterval(timer);
-        resolve();
-      });
+        settle(value);
+      };
+      const check = () => {
+        if (ticket !== this.ticket) return finish(resolve, false);
+        if (!tileset.tilesLoaded) return undefined;
+        if (features.size > 0) return finish(resolve, true);
+        idleFrames += 1; // loaded, yet nothing: no tile of it is in view
+        if (idleFrames === 5 && !framed) {
+          framed = true;
+          idleFrames = 0;
+          this.frame(tileset);
+        } else if (framed && idleFrames > 50) {
+          finish(resolve, true); // in view and still no tile with content: an empty tileset
+        }
+        return undefined;
+      };
+      const removeCheck = this.scene.postRender.addEventListener(check);
+      const removeFailed = tileset.tileFailed.addEventListener((error) =>
+        finish(reject, new Error(`3D tile ${error.url}: ${error.message}`)),
+      );
+      const timer = setInterval(() => this.scene.requestRender(), 100);
       this.scene.requestRender();
     });
   }
@@ -240,10 +392,12 @@ export class Scene {
     this.scene.requestRender();
   }
 
-  /** Project footprints (GeoJSON features) as translucent polygons or points, with badges. */
-  showFootprints(projects, colourOf, badgeOf) {
+  /**
+   * Project footprints (GeoJSON features) as translucent polygons, lines or points, each with
+   * its label: `labelOf(project)` = {text, title, priority} (lower priority first), or null.
+   */
+  showFootprints(projects, colourOf, labelOf) {
     this.footprints.entities.removeAll();
-    let badges = 0;
     for (const project of projects) {
       const colour = Cesium.Color.fromCssColorString(colourOf(project));
       const properties = { project: project.properties.project };
@@ -291,29 +445,8 @@ export class Scene {
           });
         }
       }
-      const badge = badgeOf(project);
-      const centre = centreOf(project.geometry);
-      if (badge && centre) {
-        const lift = 22 * (badges % 3); // staggered so that neighbouring badges do not overlap
-        badges += 1;
-        this.footprints.entities.add({
-          id: `${project.properties.project}-badge`,
-          properties,
-          position: Cesium.Cartesian3.fromDegrees(centre[0], centre[1], 45),
-          label: {
-            text: badge,
-            font: "600 13px system-ui, sans-serif",
-            fillColor: Cesium.Color.WHITE,
-            showBackground: true,
-            backgroundColor: Cesium.Color.fromCssColorString("#263238").withAlpha(0.85),
-            backgroundPadding: new Cesium.Cartesian2(6, 4),
-            pixelOffset: new Cesium.Cartesian2(0, -6 - lift),
-            disableDepthTestDistance: Number.POSITIVE_INFINITY,
-            scaleByDistance: new Cesium.NearFarScalar(300, 1.0, 4000, 0.6),
-          },
-        });
-      }
     }
+    this.setLabels(projects.map((project) => labelOf(project)).filter(Boolean));
     this.kick();
   }
 
@@ -352,6 +485,20 @@ export class Scene {
     const rect = this.scene.canvas.getBoundingClientRect();
     return { x: rect.left + win.x, y: rect.top + win.y };
   }
+}
+
+/** [west, south, east, north] in radians of a tileset (its extras), or null. */
+function regionOf(tileset) {
+  const region = tileset?.extras?.bounding_region;
+  return region ? region.slice(0, 4) : null;
+}
+
+/** Whether two regions cover about the same area: their overlap is half of each or more. */
+export function sameArea(a, b) {
+  if (!a || !b) return false;
+  const area = (r) => Math.max(0, r[2] - r[0]) * Math.max(0, r[3] - r[1]);
+  const overlap = area([Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]);
+  return overlap >= 0.5 * area(a) && overlap >= 0.5 * area(b);
 }
 
 export function featureProperties(feature) {

@@ -1,8 +1,8 @@
 // The timeline over the measurement points: one stop per point (label and date from the API);
 // points without a 3D tileset for the city are shown but cannot be chosen.
 
-import { h, replace } from "./dom.js";
-import { formatDate, t } from "./i18n.js";
+import { fallbackMark, h, replace } from "./dom.js";
+import { formatDate, isEnglishFallback, pointCode, t } from "./i18n.js";
 
 export function renderTimeline(container, { points, available, current, onChoose }) {
   const stops = points.map((point) => {
@@ -21,8 +21,13 @@ export function renderTimeline(container, { points, available, current, onChoose
           onClick: () => onChoose(point.id),
         },
         h("span", { class: "dot", "aria-hidden": "true" }),
-        h("span", { class: "stop-code" }, point.id),
-        h("span", { class: "stop-label" }, point.label),
+        h("span", { class: "stop-code" }, pointCode(point.id)),
+        h(
+          "span",
+          { class: "stop-label", lang: isEnglishFallback("points", point.id, point.label) ? "en" : null },
+          point.label,
+          isEnglishFallback("points", point.id, point.label) ? fallbackMark() : null,
+        ),
         h("span", { class: "stop-date" }, formatDate(point.valid_at)),
       ),
     );
