@@ -39,8 +39,9 @@ from gis.store.settings import CONFIG_DIR, PROJECT_ROOT, Settings, demo_settings
 if TYPE_CHECKING:
     from gis.books.build import BuildReport, PdfJob
 
-#: What ``kc demo`` loads: the synthetic districts, plots per city.
-DEMO_PLOTS = 3000
+#: What ``kc demo`` loads: the whole synthetic districts (street blocks filling each city's
+#: district boundary; a number would be plots per city, from the middle outwards).
+DEMO_PLOTS: int | None = None
 STATE_FILE = "state.json"
 
 
@@ -72,7 +73,7 @@ class DemoSetup:
 # --- the set-up ----------------------------------------------------------------------------------
 
 
-def set_up(settings: Settings, *, pdf: str = "now", plots: int = DEMO_PLOTS) -> DemoSetup:
+def set_up(settings: Settings, *, pdf: str = "now", plots: int | None = DEMO_PLOTS) -> DemoSetup:
     """Prepare the demo from the user's ``settings``: database, sample, books, tiles.
 
     ``pdf``: ``"now"`` renders the books' PDF copies here, ``"later"`` leaves them in
@@ -166,7 +167,7 @@ def _database_state(setup: DemoSetup) -> list:
     return [redact(setup.url), oid, runs, last]
 
 
-def _sample_state(setup: DemoSetup, plots: int) -> dict:
+def _sample_state(setup: DemoSetup, plots: int | None) -> dict:
     """The sample as loaded: database, files, generator (no geopandas import needed)."""
     return {
         "database": _database_state(setup),
@@ -201,7 +202,7 @@ def _books_complete(setup: DemoSetup, pdf: str) -> bool:
     return bool(files) and all((books / f).is_file() for f in files)
 
 
-def _write_sample(folder: Path, plots: int, *, force: bool = False):
+def _write_sample(folder: Path, plots: int | None, *, force: bool = False):
     step = Step("Sample files")
     from etl.sample.districts import write_sample
 

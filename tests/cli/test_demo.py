@@ -22,7 +22,7 @@ from tests.books.fixture import load_fixture
 from tests.databases import admin_connection
 from tests.etl.helpers import fingerprint, kc, load_base
 
-#: A small sample keeps the test quick (the demo loads 3000 plots per city).
+#: A small sample keeps the test quick (the demo loads the whole districts).
 PLOTS = 150
 
 
