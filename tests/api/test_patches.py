@@ -63,13 +63,13 @@ def test_a_renamed_or_shadowed_private_method_is_refused() -> None:
         _get_datetime_filter = None  # as if pygeoapi had renamed it
 
     class Shadowing(ValidTimeProvider):
-        def _get_bbox_filter(self, bbox):  # called, not declared as an override
-            return True
+        def _get_crs_transform(self, crs_transform_spec=None):  # not declared as an override
+            return None
 
     renamed = patches.private_method_problems(Renamed, ValidTimeProvider)
     assert len(renamed) == 1 and "Renamed._get_datetime_filter no longer exists" in renamed[0]
     shadowing = patches.private_method_problems(PostgreSQLProvider, Shadowing)
-    assert len(shadowing) == 1 and "Shadowing._get_bbox_filter overrides" in shadowing[0]
+    assert len(shadowing) == 1 and "Shadowing._get_crs_transform overrides" in shadowing[0]
 
 
 def test_applying_twice_changes_nothing_the_second_time(restored) -> None:
