@@ -82,15 +82,17 @@ GEOJSON_DIGITS = 17
 
 
 # -- the request's paging context (set around pygeoapi's items endpoint, see keyset_paging) -----
-@dataclass(frozen=True)
+@dataclass
 class Paging:
-    """What the provider needs of the items request to write its ``next``/``prev`` links."""
+    """What the provider needs of the items request to write its ``next``/``prev`` links, and
+    what it found (``more``: whether a next page exists; None: not told)."""
 
     uri: str  #: the items URL as pygeoapi writes it in links (KC_PUBLIC_URL based)
     query: str  #: the request's parameters but f, offset and after, as ``&k=v`` (pygeoapi's way)
     after: str | None  #: the request's ``after``
     next_title: str
     prev_title: str
+    more: bool | None = None
 
     def href(self, **first: object) -> str:
         lead = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in first.items())
@@ -107,29 +109,45 @@ def keyset_paging(original: Callable) -> Callable:
     else ``offset=``) and, with it, the ``prev`` link of an offset page; pygeoapi then adds
     neither (it keeps a provider's ``next``). Outermost around the endpoint, so the links repeat
     the request's parameters as the client sent them (``filter-lang=cql2-json`` included).
+
+    On the last page pygeoapi guesses a next link of its own (``numberMatched > offset +
+    limit``, or a full page): after a cursor, where its offset is 0, or on a last page that
+    happens to be full, that link leads nowhere. The provider knows there is no next page, so
+    that link is taken out again (JSON answers; this one page is parsed and written twice).
     """
 
     def get_collection_items(api, request, dataset):
         from pygeoapi import l10n
+        from pygeoapi.util import to_json
 
         params = request.params
-        token = PAGING.set(
-            Paging(
-                uri=f"{api.get_collections_url()}/{dataset}/items",
-                query="".join(
-                    f"&{quote(k, safe='')}={quote(str(v), safe=',')}"
-                    for k, v in params.items()
-                    if k not in ("f", "offset", AFTER)
-                ),
-                after=params.get(AFTER),
-                next_title=l10n.translate("Items (next)", request.locale),
-                prev_title=l10n.translate("Items (prev)", request.locale),
-            )
+        paging = Paging(
+            uri=f"{api.get_collections_url()}/{dataset}/items",
+            query="".join(
+                f"&{quote(k, safe='')}={quote(str(v), safe=',')}"
+                for k, v in params.items()
+                if k not in ("f", "offset", AFTER)
+            ),
+            after=params.get(AFTER),
+            next_title=l10n.translate("Items (next)", request.locale),
+            prev_title=l10n.translate("Items (prev)", request.locale),
         )
+        token = PAGING.set(paging)
         try:
-            return original(api, request, dataset)
+            headers, status, content = original(api, request, dataset)
         finally:
             PAGING.reset(token)
+        if (
+            paging.more is False
+            and status == 200
+            and request.format in (None, "json")
+            and isinstance(content, str)
+            and '"next"' in content
+        ):
+            body = json.loads(content)
+            body["links"] = [link for link in body.get("links", []) if link.get("rel") != "next"]
+            content = to_json(body, api.pretty_print)
+        return headers, status, content
 
     return get_collection_items
 
@@ -342,8 +360,11 @@ class ValidTimeProvider(PostgreSQLProvider):
         else:  # after a cursor the offset of the page is unknown: count on the last page
             matched = self._bounded_count(where) if len(rows) <= limit else None
         result = _collection(features, matched)
-        if paging is not None and len(rows) > limit:
-            result["links"] = self._links(paging, offset, limit, rows[limit - 1][0], by_id, after)
+        if paging is not None:
+            paging.more = len(rows) > limit
+            if paging.more:
+                last_id = rows[limit - 1][0]
+                result["links"] = self._links(paging, offset, limit, last_id, by_id, after)
         return result
 
     def _links(self, paging: Paging, offset, limit, last_id, by_id: bool, after) -> list[dict]:
