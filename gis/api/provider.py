@@ -79,6 +79,12 @@ INTERVAL_START, INTERVAL_END = "primary-interval-start", "primary-interval-end"
 AFTER = "after"
 #: Decimal digits ``ST_AsGeoJSON`` may write: enough for every double to read back unchanged.
 GEOJSON_DIGITS = 17
+#: A first page counts its matches in the same statement up to this many pages' worth, at most
+#: ``FIRST_PAGE_WINDOW_ROWS`` rows (a viewer's bbox usually has fewer: no count apart); beyond,
+#: ``numberMatched`` is counted apart. The page then costs at most that many rows read (not
+#: written as JSON), whatever the view.
+FIRST_PAGE_WINDOW = 4
+FIRST_PAGE_WINDOW_ROWS = 4000
 
 
 # -- the request's paging context (set around pygeoapi's items endpoint, see keyset_paging) -----
@@ -350,12 +356,15 @@ class ValidTimeProvider(PostgreSQLProvider):
         if after is not None:
             page_where = [*where, self._table.c[self.id_field] > after]
         fragment = self._feature_sql(select_properties, skip_geometry, lang, crs_transform_spec)
+        first = not (offset or after)
         statement = self._page_statement(
-            fragment, page_where, sortby, offset, limit + 1, lang, deferred=bool(offset or after)
+            fragment, page_where, sortby, offset, limit + 1, lang, deferred=not first
         )
         rows = self._fetch(statement)
-        features = parse_features([text for _, text in rows[:limit]])
-        if after is None:
+        features = parse_features([row[1] for row in rows[:limit]])
+        if first and len(rows) > limit and rows[0][2] < first_page_window(limit + 1):
+            matched = rows[0][2]  # all the matches were within the first page's window
+        elif after is None:
             matched = self._number_matched(where, offset, limit, len(rows))
         else:  # after a cursor the offset of the page is unknown: count on the last page
             matched = self._bounded_count(where) if len(rows) <= limit else None
@@ -380,7 +389,11 @@ class ValidTimeProvider(PostgreSQLProvider):
         return links
 
     def _page_statement(self, fragment: str, where, sortby, offset, limit, lang, deferred: bool):
-        """``SELECT id, feature`` of a page.
+        """``SELECT id, feature`` of a page (and, on a first page, the number of matches).
+
+        A first page reads its matches up to ``FIRST_PAGE_WINDOW`` pages' worth and counts them
+        in the same statement (``count(*) OVER ()``; only the page's rows are written as JSON):
+        when there are fewer, that is ``numberMatched`` and no count runs apart.
 
         ``deferred`` (a page at an offset or after a cursor): the page's ids first, then the
         features of those ids only (a LATERAL lookup by id each, ``OFFSET 0`` keeping the
@@ -388,11 +401,17 @@ class ValidTimeProvider(PostgreSQLProvider):
         """
         table = self._table
         if not deferred:
-            return (
-                select(table.c[self.id_field], literal_column(fragment))
-                .select_from(table)
+            window = (
+                select(table)
                 .where(*where)
                 .order_by(*self._get_order_by_clauses(sortby, None, lang))
+                .limit(first_page_window(limit))
+                .subquery("kc_first")
+            )
+            return (
+                select(window.c[self.id_field], literal_column(fragment), func.count().over())
+                .select_from(window)
+                .order_by(*self._get_order_by_clauses(sortby, None, lang, window.c))
                 .limit(limit)
             )
         page = (
@@ -625,6 +644,12 @@ def interval_roles(provider_def: Mapping) -> dict[str, str]:
     if provider_def.get("valid_to_field"):
         roles[provider_def["valid_to_field"]] = INTERVAL_END
     return roles
+
+
+def first_page_window(rows: int) -> int:
+    """How many matches a first page of ``rows`` rows reads to count them in the same statement
+    (at least the page itself)."""
+    return max(rows, min(FIRST_PAGE_WINDOW * rows, FIRST_PAGE_WINDOW_ROWS))
 
 
 def total_from_page(offset: int, limit: int, fetched: int) -> int | None:
