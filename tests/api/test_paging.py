@@ -101,7 +101,20 @@ def test_keyset_walks_match_sql(api, lyon_db, params, where) -> None:
     ]
     found, pages = walk(api, limit=97, **params)
     assert found == expected and len(pages) > 1
-    assert pages[-1]["numberMatched"] == len(expected)
+    assert pages[0]["numberMatched"] == pages[-1]["numberMatched"] == len(expected)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 24, 25, 99, 100, 101, 1000])
+def test_first_pages_count_exactly_whatever_the_limit(api, lyon_db, limit) -> None:
+    """Counted in the page's own statement up to its window (``first_page_window``), apart
+    beyond it: exact either way, around the window's bounds too."""
+    box = "4.830,45.764,4.836,45.768"
+    where = "ST_Intersects(geom, ST_MakeEnvelope(4.830, 45.764, 4.836, 45.768, 4326))"
+    (in_box,) = sql(lyon_db, f"SELECT count(*) FROM kc.api_buildings WHERE {where}")[0]
+    (everything,) = sql(lyon_db, "SELECT count(*) FROM kc.api_buildings")[0]
+    assert 100 < in_box < 400
+    assert get_items(api, bbox=box, limit=limit, skipGeometry="true")["numberMatched"] == in_box
+    assert get_items(api, limit=limit, skipGeometry="true")["numberMatched"] == everything
 
 
 def test_cql2_json_filters_stay_in_the_next_links(api, lyon_db) -> None:

@@ -76,19 +76,20 @@ def view_columns(lyon_db, collection: str) -> list[str]:
 
 
 # -- 1. a count that times out ----------------------------------------------------------------
-SLOW_ROWS = 30
+#: More rows than a first page counts in its own statement (``first_page_window``).
+SLOW_ROWS = 120
 
 
 @pytest.fixture(scope="module")
 def slow_view(lyon_db) -> Iterator[str]:
-    """``kc.api_slow_buildings``: 30 building versions, each row costing 5 ms to read.
+    """``kc.api_slow_buildings``: 120 building versions, each row costing 1 ms to read.
 
-    Counting it takes at least 150 ms, so a 20 ms count timeout always expires: deterministic,
+    Counting it takes at least 120 ms, so a 20 ms count timeout always expires: deterministic,
     whatever the machine's load.
     """
     statements = [
         "CREATE FUNCTION kc.test_slow_row() RETURNS boolean LANGUAGE plpgsql VOLATILE "
-        "COST 1000000 AS $$ BEGIN PERFORM pg_sleep(0.005); RETURN true; END $$",
+        "COST 1000000 AS $$ BEGIN PERFORM pg_sleep(0.001); RETURN true; END $$",
         "CREATE VIEW kc.api_slow_buildings AS SELECT * FROM kc.api_buildings "
         f"WHERE id IN (SELECT id FROM kc.api_buildings ORDER BY id LIMIT {SLOW_ROWS}) "
         "AND kc.test_slow_row()",
