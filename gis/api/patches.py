@@ -205,6 +205,13 @@ def keyset_links(original: Callable) -> Callable:
     return keyset_paging(original)
 
 
+def cached_bbox_transform(original: Callable) -> Callable:
+    """pygeoapi's bbox-crs transform with its transformers kept (``gis.api.provider``)."""
+    from gis.api.provider import cached_bbox_transform as cached
+
+    return cached(original)
+
+
 def _with_filter_language(request, language: str):
     from werkzeug.datastructures import ImmutableMultiDict
 
@@ -320,6 +327,15 @@ PATCHES: tuple[Patch, ...] = (
         replacement=queryables_with_roles,
         reason="valid_from and valid_to bound an interval: primary-interval-start and -end "
         "(Part 3), where pygeoapi knows only one primary-instant column",
+    ),
+    Patch(
+        name="bbox-crs-transformer-once",
+        module="pygeoapi.api.itemtypes",
+        attribute="transform_bbox",
+        replacement=lambda original: cached_bbox_transform(original),
+        reason="it builds a pyproj transformer from bbox-crs to the storage CRS on every request "
+        "with a bbox (1.8 ms for a projected bbox-crs); made once per pair of CRSs and thread "
+        "(gis.api.provider.cached_bbox_transform)",
     ),
     Patch(
         name="cql2-json-bbox",

@@ -226,6 +226,31 @@ def test_crs_output_is_pyprojs(api) -> None:
     assert corner[::-1] == first["geometry"]["coordinates"][0][0][0]
 
 
+@pytest.mark.parametrize("code", ["4326", "3946"])
+def test_bbox_crs(api, lyon_db, code) -> None:
+    """pygeoapi moves the box's corners from bbox-crs to CRS84 (its transformer now kept)."""
+    west, south, east, north = 4.830, 45.764, 4.836, 45.768
+    to_crs = pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(CRS84), f"EPSG:{code}")
+    x1, y1 = to_crs.transform(west, south)
+    x2, y2 = to_crs.transform(east, north)
+    back = pyproj.Transformer.from_crs(f"EPSG:{code}", pyproj.CRS.from_user_input(CRS84))
+    corners = (*back.transform(x1, y1), *back.transform(x2, y2))
+    expected = [
+        r[0]
+        for r in sql(
+            lyon_db,
+            "SELECT id FROM kc.api_buildings WHERE ST_Intersects(geom, "
+            "ST_MakeEnvelope(%s, %s, %s, %s, 4326)) ORDER BY id",
+            corners,
+        )
+    ]
+    for _ in range(3):  # the transformer made once, then kept: the same box every time
+        found, _pages = walk(
+            api, limit=1000, bbox=f"{x1},{y1},{x2},{y2}", **{"bbox-crs": f"{EPSG}{code}"}
+        )
+        assert found == expected and len(expected) > 100
+
+
 def get_items(api, collection: str = "buildings", **params) -> dict:
     return get_json(api, f"/collections/{collection}/items", **params)
 
