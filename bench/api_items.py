@@ -1,32 +1,51 @@
-"""Benchmark: ``items?bbox=…&datetime=…&limit=100`` on the buildings collection.
+"""Benchmark: the buildings collection of the OGC API against stock pygeoapi and raw SQL.
 
 Loads N synthetic square buildings (default 100,000) at PM18, PM24 and PM30 with some changes
-(2% heights changed, 1% removed, 1% added per point) into a bench database of the local cluster,
-starts ``kc serve``'s gunicorn with one extra collection, and times in the same run:
+(2% heights changed, 1% removed, 1% added per point: 105,952 versions for 100,000) into a
+database of its own on the local cluster, starts ``kc serve``'s gunicorn (the same worker class,
+workers and threads) with one extra collection, and measures in the same run:
 
-- ``valid-time``: our provider (``/collections/buildings``), datetime = an instant;
-- ``raw SQL``: the same query straight through psycopg2 (the floor: no HTTP, no GeoJSON encoding
-  beyond ST_AsGeoJSON);
+- ``ours``: our provider (``/collections/buildings``), ``datetime`` = an instant;
 - ``stock``: pygeoapi's own PostgreSQLProvider over a plain table of the same rows
-  (``/collections/buildings_plain``), with the same validity condition as a CQL filter, since the
-  stock provider's ``datetime`` only compares one column.
+  (``/collections/buildings_plain``, indexed on its id and footprint), with the validity as a
+  CQL filter, since the stock provider's ``datetime`` only compares one column;
+- ``raw SQL``: the same query straight through psycopg2 on the view (the floor: no HTTP, no
+  GeoJSON beyond ST_AsGeoJSON).
+
+1. latency (p50/p95, one client) of ``bbox`` (~230 x 330 m) + ``datetime`` + ``limit=100``, of
+   a single item, of a deep page (``offset`` 50,000 to 100,000 of 105,952, ``limit=100``) and,
+   ours only, of a deep page by its keyset cursor (``after=``);
+2. throughput of the bbox requests with 1, 8 and 32 concurrent clients;
+3. a full harvest with ``limit=100`` following the next links (stock: stopped after
+   ``--stock-cap`` seconds), and ``ogr2ogr -f GPKG … OAPIF:… -oo PAGE_SIZE=1000``.
+
+Before anything is timed the three are checked to answer the same (ids, properties, geometries).
+The machine's load average is printed: on a shared machine compare the ratios, not the times.
 
 Usage: KC_HOME=.kc .venv/bin/python bench/api_items.py [--buildings 100000] [--requests 300]
+       [--keep] (keep the database for another run, then --reuse)
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random
+import secrets
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg2
+import pyogrio
 import requests
 import yaml
 from psycopg2 import sql
@@ -34,7 +53,8 @@ from psycopg2 import sql
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gis.api import serve as server
-from gis.api.roles import LOGIN_ROLE, ensure_login_role, reader_password, with_credentials
+from gis.api.roles import ensure_login_role, with_credentials
+from gis.cli.serve import default_workers
 from gis.store.building_snapshots import apply_staged, stage_rows
 from gis.store.cluster import Cluster
 from gis.store.db import connect
@@ -42,19 +62,23 @@ from gis.store.migrations import migrate
 from gis.store.reference import seed
 from gis.store.settings import load_settings
 
-DATABASE = "kc_bench"
 ORIGIN = (4.70, 45.70)
 STEP = 0.0003
 SIZE = 0.0002
 DATES = ("2017-10-01", "2018-03-01", "2018-09-01")
-RAW = """SELECT id, feature_id, city, source_id, valid_from, valid_to, height, height_estimated,
-                storeys, base_elevation, source_crs, recorded_at, ST_AsGeoJSON(geom)
-           FROM kc.api_buildings
-          WHERE ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))
-            AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)
-          ORDER BY id LIMIT 101"""
+ROLE = "kc_bench_items_reader"
+SELECT = """SELECT id, feature_id, city, source_id, valid_from, valid_to, height,
+       height_estimated, storeys, base_elevation, source_crs, recorded_at, ST_AsGeoJSON(geom)
+  FROM kc.api_buildings """
+RAW_BBOX = (
+    SELECT + "WHERE ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
+    "AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) ORDER BY id LIMIT 101"
+)
+RAW_ITEM = SELECT + "WHERE id = %s"
+RAW_DEEP = SELECT + "ORDER BY id OFFSET %s LIMIT 101"
 
 
+# -- data ----------------------------------------------------------------------------------------
 def square(i: int, columns: int, shift: float = 0.0) -> str:
     x0 = ORIGIN[0] + (i % columns) * STEP + shift
     y0 = ORIGIN[1] + (i // columns) * STEP
@@ -86,21 +110,38 @@ def snapshots(n: int, columns: int) -> dict[str, list[tuple]]:
     return result
 
 
-def create_database(admin_url: str, n: int) -> str:
+def database_url(admin_url: str, name: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def versions_in(url: str) -> int | None:
+    try:
+        conn = psycopg2.connect(url)
+    except psycopg2.OperationalError:
+        return None
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass('kc.bench_buildings_plain')")
+            if cur.fetchone()[0] is None:
+                return None
+            cur.execute("SELECT count(*) FROM kc.api_buildings")
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def create_database(admin_url: str, name: str, n: int) -> str:
     admin = psycopg2.connect(admin_url)
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-        )
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     admin.close()
-    url = admin_url.rsplit("/", 1)[0] + "/" + DATABASE
+    url = database_url(admin_url, name)
     conn = connect(url)
     migrate(conn)
     seed(conn)
-    columns = int(n**0.5)
-    for point, rows in snapshots(n, columns).items():
+    for point, rows in snapshots(n, int(n**0.5)).items():
         started = time.perf_counter()
         with conn:
             stage_rows(conn.cursor(), rows)
@@ -116,15 +157,31 @@ def create_database(admin_url: str, n: int) -> str:
             "CREATE INDEX ON kc.bench_buildings_plain USING gist (geom);"
             "CREATE INDEX ON kc.bench_buildings_plain USING gist (daterange(valid_from, valid_to));"
             "GRANT SELECT ON kc.bench_buildings_plain TO kc_reader;"
-            "ANALYZE"
         )
-        cur.execute("SELECT count(*) FROM kc.api_buildings")
-        print(f"  {cur.fetchone()[0]:,} building versions")
     conn.close()
     return url
 
 
-def queries(count: int, n: int) -> list[tuple[tuple[float, ...], str]]:
+def vacuum(url: str) -> None:
+    """What autovacuum does after a load, done now: statistics and the visibility map."""
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    conn.close()
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    admin = psycopg2.connect(admin_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(ROLE)))
+    admin.close()
+
+
+# -- requests ------------------------------------------------------------------------------------
+def boxes(count: int, n: int) -> list[tuple[tuple[float, ...], str]]:
     rng = random.Random(7)  # noqa: S311 - reproducible test data
     side = int(n**0.5) * STEP
     result = []
@@ -135,132 +192,289 @@ def queries(count: int, n: int) -> list[tuple[tuple[float, ...], str]]:
     return result
 
 
-def timed(call, work: list, threads: int) -> tuple[list[float], float]:
+class Client:
+    """HTTP GETs with one kept-alive session per thread (as a harvester or a viewer keeps one)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.local = threading.local()
+
+    def get(self, path: str, params: dict | None = None) -> dict:
+        session = getattr(self.local, "session", None)
+        if session is None:
+            session = self.local.session = requests.Session()
+        url = path if path.startswith("http") else self.base + path
+        response = session.get(url, params=params, timeout=120)
+        response.raise_for_status()
+        return response.json()
+
+
+def bbox_params(item) -> dict:
+    bbox, day = item
+    return {"bbox": ",".join(f"{v:.6f}" for v in bbox), "datetime": day, "limit": 100}
+
+
+def stock_bbox_params(item) -> dict:
+    bbox, day = item
+    return {
+        "bbox": ",".join(f"{v:.6f}" for v in bbox),
+        "filter": f"valid_from <= '{day}' AND (valid_to IS NULL OR valid_to > '{day}')",
+        "limit": 100,
+    }
+
+
+def timed(call: Callable, work: list, threads: int = 1) -> tuple[list[float], float]:
+    """Latencies of ``call`` over ``work`` with ``threads`` concurrent clients, and req/s."""
+
     def one(item):
         started = time.perf_counter()
         call(item)
         return time.perf_counter() - started
 
-    one(work[0])  # warm-up
-    started = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, work[: max(threads, 5)]))  # warm-up: every client connected
+        started = time.perf_counter()
         latencies = list(pool.map(one, work))
     return latencies, len(work) / (time.perf_counter() - started)
 
 
-def report(name: str, latencies: list[float], rps: float, concurrent_rps: float) -> None:
+def quantiles(latencies: list[float]) -> tuple[float, float]:
     cuts = statistics.quantiles(latencies, n=100)
-    print(
-        f"  {name:<12} p50 {cuts[49] * 1000:7.1f} ms   p95 {cuts[94] * 1000:7.1f} ms   "
-        f"{rps:7.1f} req/s (1 client)   {concurrent_rps:7.1f} req/s (4 clients)"
+    return cuts[49] * 1000, cuts[94] * 1000
+
+
+def same_feature(ours: dict, stock: dict) -> bool:
+    return (
+        ours["id"] == stock["id"]
+        and ours["properties"] == stock["properties"]
+        and ours["geometry"] == stock["geometry"]
     )
 
 
+def harvest(client: Client, path: str, params: dict, cap: float | None) -> tuple[int, set, float]:
+    """Follow next links from ``path``: (features, distinct ids, seconds); stops after ``cap``."""
+    started = time.perf_counter()
+    url: str | None = path
+    count, ids = 0, set()
+    while url:
+        body = client.get(url, params)
+        params = None
+        count += len(body["features"])
+        ids.update(f["id"] for f in body["features"])
+        url = next((x["href"] for x in body["links"] if x["rel"] == "next"), None)
+        if cap is not None and time.perf_counter() - started > cap:
+            break
+    return count, ids, time.perf_counter() - started
+
+
+def ogr2ogr(base: str, layer: str, out: Path, cap: float | None) -> tuple[float, int | None]:
+    """Seconds and features of ``ogr2ogr -f GPKG`` from the OAPIF layer (None: stopped at cap)."""
+    started = time.perf_counter()
+    command = ["ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{base}", layer, "-oo", "PAGE_SIZE=1000"]
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=cap)
+    except subprocess.TimeoutExpired:
+        return time.perf_counter() - started, None
+    return time.perf_counter() - started, pyogrio.read_info(out, layer=layer)["features"]
+
+
+# -- the run ------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buildings", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--port", type=int, default=5090)
+    parser.add_argument("--database", default="kc_bench_items")
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--threads", type=int, default=server.THREADS)
+    parser.add_argument("--stock-cap", type=float, default=60.0, help="seconds (harvests)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="reuse a kept database")
     args = parser.parse_args()
     settings = load_settings()
     admin_url = Cluster(settings).start().url()
-    print(f"Loading {args.buildings:,} synthetic buildings x 3 measurement points …")
-    url = create_database(admin_url, args.buildings)
-    password = reader_password(settings.home)
-    conn = connect(url)
-    ensure_login_role(conn, password)
-    conn.close()
-    reader = with_credentials(url, LOGIN_ROLE, password)
-    files = server.prepare(settings, reader, host="127.0.0.1", port=args.port)
-    config = yaml.safe_load(files.config.read_text())
-    plain = {
-        **config["resources"]["buildings"],
-        "providers": [
-            {
-                "type": "feature",
-                "name": "PostgreSQL",
-                "data": config["resources"]["buildings"]["providers"][0]["data"],
-                "id_field": "id",
-                "table": "bench_buildings_plain",
-                "geom_field": "geom",
-                "time_field": "valid_from",
-            }
-        ],
-    }
-    config["resources"]["buildings_plain"] = plain
-    files.config.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
-    process = subprocess.Popen(
-        server.gunicorn_command("127.0.0.1", args.port, 2),
-        env=server.environment(files, dict(os.environ)),
-    )
-    base = files.base_url
+    url = database_url(admin_url, args.database)
+    home = Path(tempfile.mkdtemp(prefix="kc-bench-items-"))
+    process = None
     try:
-        for _ in range(200):
-            try:
-                requests.get(base, timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
-        work = queries(args.requests, args.buildings)
-        session = requests.Session()
-
-        def ours(item):
-            bbox, day = item
-            r = session.get(
-                f"{base}/collections/buildings/items",
-                params={"bbox": ",".join(f"{v:.6f}" for v in bbox), "datetime": day, "limit": 100},
-                timeout=60,
-            )
-            r.raise_for_status()
-            return r.json()["numberReturned"]
-
-        def stock(item):
-            bbox, day = item
-            condition = f"valid_from <= '{day}' AND (valid_to IS NULL OR valid_to > '{day}')"
-            r = session.get(
-                f"{base}/collections/buildings_plain/items",
-                params={
-                    "bbox": ",".join(f"{v:.6f}" for v in bbox),
-                    "filter": condition,
-                    "limit": 100,
-                },
-                timeout=60,
-            )
-            r.raise_for_status()
-            return r.json()["numberReturned"]
-
-        raw_conn = psycopg2.connect(reader)
-        raw_conn.autocommit = True
-
-        def raw(item):
-            bbox, day = item
-            with raw_conn.cursor() as cur:
-                cur.execute(RAW, (*bbox, day, day))
-                return len(cur.fetchall()[:100])
-
-        # The three answer the same: check on a few queries before timing.
-        for item in work[:10]:
-            assert ours(item) == stock(item) == raw(item), item
-        returned = statistics.mean(ours(item) for item in work[:30])
-        print(
-            f"\nitems?bbox=(~230 x 330 m)&datetime=<instant>&limit=100, {args.requests} requests, "
-            f"{returned:.0f} features per answer on average:"
+        versions = versions_in(url) if args.reuse else None
+        if versions is None:
+            print(f"Loading {args.buildings:,} synthetic buildings x 3 measurement points …")
+            create_database(admin_url, args.database, args.buildings)
+        else:
+            conn = connect(url)
+            migrate(conn)
+            conn.close()
+        vacuum(url)
+        conn = connect(url)
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM kc.api_buildings")
+            versions = cur.fetchone()[0]
+        password = "kc-" + secrets.token_urlsafe(18)
+        ensure_login_role(conn, password, role=ROLE)
+        conn.close()
+        print(f"  {versions:,} building versions")
+        reader = with_credentials(url, ROLE, password)
+        served = dataclasses.replace(
+            settings, home=home, tiles_dir=home / "tiles", books_dir=home / "books"
         )
-        for name, call, concurrent in (
-            ("raw SQL", raw, False),
-            ("valid-time", ours, True),
-            ("stock", stock, True),
-        ):
-            latencies, rps = timed(call, work, 1)
-            if concurrent:
-                _, rps4 = timed(call, work, 4)
-            else:
-                rps4 = float("nan")
-            report(name, latencies, rps, rps4)
-        raw_conn.close()
+        files = server.prepare(served, reader, host="127.0.0.1", port=args.port)
+        config = yaml.safe_load(files.config.read_text())
+        ours_def = config["resources"]["buildings"]
+        config["resources"]["buildings_plain"] = {
+            **ours_def,
+            "providers": [
+                {
+                    "type": "feature",
+                    "name": "PostgreSQL",
+                    "data": ours_def["providers"][0]["data"],
+                    "id_field": "id",
+                    "table": "bench_buildings_plain",
+                    "geom_field": "geom",
+                    "time_field": "valid_from",
+                }
+            ],
+        }
+        files.config.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+        process = subprocess.Popen(
+            server.gunicorn_command("127.0.0.1", args.port, args.workers, args.threads),
+            env=server.environment(files, dict(os.environ)),
+            start_new_session=True,
+        )
+        run(args, files.base_url, reader, versions, home)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        if process is not None:
+            os.killpg(process.pid, 15)
+            process.wait(timeout=30)
+        shutil.rmtree(home, ignore_errors=True)
+        if not args.keep:
+            drop_database(admin_url, args.database)
+
+
+def run(args, base: str, reader: str, versions: int, home: Path) -> None:
+    for _ in range(300):
+        try:
+            requests.get(base, timeout=10)
+            break
+        except requests.RequestException:
+            time.sleep(0.2)
+    client = Client(base)
+    raw = psycopg2.connect(reader)
+    raw.autocommit = True
+    raw_lock = threading.Lock()
+
+    def raw_rows(query: str, params: tuple) -> list:
+        with raw_lock, raw.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall()
+
+    rng = random.Random(11)  # noqa: S311 - reproducible test data
+    work = boxes(args.requests, args.buildings)
+    every_id = [r[0] for r in raw_rows("SELECT id FROM kc.api_buildings", ())]
+    items = [rng.choice(every_id) for _ in range(args.requests)]
+    # Deep: from half the collection to its end (50,000 to 100,000 of 105,952).
+    low, high = versions // 2, max(versions // 2, min(100_000, versions - 101))
+    deep = [rng.randint(low, high) for _ in range(args.requests)]
+    after = [every_id[rng.randint(low, high)] for _ in range(args.requests)]
+    calls = {
+        "bbox+datetime": {
+            "ours": lambda w: client.get("/collections/buildings/items", bbox_params(w)),
+            "stock": lambda w: client.get(
+                "/collections/buildings_plain/items", stock_bbox_params(w)
+            ),
+            "raw SQL": lambda w: raw_rows(RAW_BBOX, (*w[0], w[1], w[1])),
+        },
+        "single item": {
+            "ours": lambda i: client.get(f"/collections/buildings/items/{i}"),
+            "stock": lambda i: client.get(f"/collections/buildings_plain/items/{i}"),
+            "raw SQL": lambda i: raw_rows(RAW_ITEM, (i,)),
+        },
+        "deep offset": {
+            "ours": lambda o: client.get(
+                "/collections/buildings/items", {"offset": o, "limit": 100}
+            ),
+            "stock": lambda o: client.get(
+                "/collections/buildings_plain/items", {"offset": o, "limit": 100}
+            ),
+            "raw SQL": lambda o: raw_rows(RAW_DEEP, (o,)),
+        },
+        "deep keyset": {
+            "ours": lambda a: client.get(
+                "/collections/buildings/items", {"after": a, "limit": 100}
+            ),
+        },
+    }
+    inputs = {
+        "bbox+datetime": work,
+        "single item": items,
+        "deep offset": deep,
+        "deep keyset": after,
+    }
+
+    # The same answers first.
+    for w in work[:20]:
+        ours = calls["bbox+datetime"]["ours"](w)
+        stock = calls["bbox+datetime"]["stock"](w)
+        rows = calls["bbox+datetime"]["raw SQL"](w)
+        assert [f["id"] for f in ours["features"]] == [r[0] for r in rows[:100]], w
+        assert all(map(same_feature, ours["features"], stock["features"])), w
+        assert len(ours["features"]) == len(stock["features"])
+    for i in items[:20]:
+        ours, stock = calls["single item"]["ours"](i), calls["single item"]["stock"](i)
+        assert same_feature(ours, stock) and (ours["prev"], ours["next"]) == (
+            stock["prev"],
+            stock["next"],
+        )
+    for o in deep[:5]:
+        ours = calls["deep offset"]["ours"](o)
+        assert [f["id"] for f in ours["features"]] == [r[0] for r in raw_rows(RAW_DEEP, (o,))[:100]]
+    returned = statistics.mean(
+        len(calls["bbox+datetime"]["ours"](w)["features"]) for w in work[:30]
+    )
+    load = os.getloadavg()
+    print(
+        f"\nThe same answers from ours, stock and raw SQL (checked). Load average "
+        f"{load[0]:.1f} on {os.cpu_count()} cores; gunicorn {args.workers} workers x "
+        f"{args.threads} threads (gthread). {args.requests} requests each; bbox ~230 x 330 m, "
+        f"{returned:.0f} features per answer on average."
+    )
+    print("\n1. Latency, one client (ms)              p50      p95      stock/ours at p50")
+    for kind, by_name in calls.items():
+        p50s = {}
+        for name, call in by_name.items():
+            latencies, _ = timed(call, inputs[kind])
+            p50, p95 = quantiles(latencies)
+            p50s[name] = p50
+            ratio = f"{p50s['stock'] / p50s['ours']:5.1f}x" if name == "stock" else ""
+            print(f"   {kind:<14} {name:<10} {p50:8.1f} {p95:8.1f}      {ratio}")
+
+    print("\n2. Throughput, bbox+datetime (req/s)     1 client   8 clients   32 clients")
+    rates: dict[str, list[float]] = {}
+    for name in ("ours", "stock"):
+        rates[name] = [timed(calls["bbox+datetime"][name], work, n)[1] for n in (1, 8, 32)]
+        print(f"   {name:<36} " + "  ".join(f"{r:9.1f}" for r in rates[name]))
+    ratios = (o / s for o, s in zip(rates["ours"], rates["stock"], strict=True))
+    print(f"   {'ours/stock':<36} " + "  ".join(f"{r:8.1f}x" for r in ratios))
+
+    print("\n3. Harvests of the whole collection")
+    count, ids, seconds = harvest(client, "/collections/buildings/items", {"limit": 100}, None)
+    assert count == len(ids) == versions, (count, len(ids), versions)
+    print(f"   ours,  limit=100 by next links:   {versions:,} features in {seconds:6.1f} s")
+    count, ids, seconds = harvest(
+        client, "/collections/buildings_plain/items", {"limit": 100}, args.stock_cap
+    )
+    done = "all" if count == versions else f"stopped at {count:,} of {versions:,}"
+    print(f"   stock, limit=100 by next links:   {done} in {seconds:6.1f} s")
+    for name, layer in (("ours", "buildings"), ("stock", "buildings_plain")):
+        out = home / f"{layer}.gpkg"
+        seconds, features = ogr2ogr(base, layer, out, None if name == "ours" else args.stock_cap)
+        what = f"{features:,} features" if features is not None else "not done (stopped)"
+        print(f"   {name + ',':<6} ogr2ogr -oo PAGE_SIZE=1000:    {what} in {seconds:6.1f} s")
+        if name == "ours":
+            assert features == versions
+    load = os.getloadavg()
+    print(f"\nLoad average at the end {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}.")
+    raw.close()
 
 
 if __name__ == "__main__":

@@ -69,7 +69,8 @@ def make_self_contained(document: dict, components: dict) -> dict:
 
 #: Query parameters of every items operation that pygeoapi 0.21 leaves out of the document
 #: although the server implements them (OGC API - Features Part 3 filtering, declared in
-#: /conformance; ``resulttype=hits`` for a count without features).
+#: /conformance; ``resulttype=hits`` for a count without features), and ``after`` (keyset paging,
+#: ``gis.api.provider``).
 ITEMS_PARAMETERS = (
     {
         "name": "filter",
@@ -98,6 +99,15 @@ ITEMS_PARAMETERS = (
         "required": False,
         "description": "hits: only numberMatched, no features (results, the default: features).",
         "schema": {"type": "string", "enum": ["results", "hits"]},
+    },
+    {
+        "name": "after",
+        "in": "query",
+        "required": False,
+        "description": "Keyset paging: only features whose id comes after this one (pages "
+        "ordered by id, without another sortby). The next link of a page ordered by id uses it: "
+        "deep pages cost no more than the first. offset, when given too, counts from there.",
+        "schema": {"type": "string"},
     },
 )
 #: A catch-all that would make any unknown parameter part of the contract (Part 1 requires a 400).

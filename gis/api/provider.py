@@ -1,4 +1,5 @@
-"""pygeoapi's PostgreSQL provider with valid time, languages and a cheap ``numberMatched``.
+"""pygeoapi's PostgreSQL provider with valid time, languages, a cheap ``numberMatched`` and
+GeoJSON made by PostGIS.
 
 Configured per collection (see ``config/pygeoapi.yaml``) with, besides the stock keys:
 
@@ -8,35 +9,60 @@ Configured per collection (see ``config/pygeoapi.yaml``) with, besides the stock
                     asked for (``lang=`` / ``Accept-Language``), English where it is missing
 ``count_timeout_ms``  how long counting ``numberMatched`` may take (default 300)
 
-A page is read with SQLAlchemy Core (plain rows, no ORM objects a later rollback could expire)
-and turned into complete GeoJSON features before anything is counted. The count runs on
-connections of its own (``count_engine``) whose ``statement_timeout`` cannot reach any other
-query; a count that takes too long only leaves ``numberMatched`` out.
+Each feature is written as GeoJSON text by PostgreSQL itself (``ST_AsGeoJSON`` and
+``json_build_object`` with the properties in the view's column order, ``crs`` by
+``ST_Transform``, i18n texts picked in SQL), and a page is parsed once with ``json``: no ORM
+objects, no shapely, one round trip (``feature_sql``). Values come out as pygeoapi wrote them
+from Python before (a float keeps its ``.0``, a timestamp is ``isoformat()``'s text).
+
+A page ordered by id links its next page by the last id (``after=<id>``, keyset paging); a
+page at an ``offset`` or after a cursor first finds its ids, then builds only those features
+(``_page_statement``), so deep pages cost the index walk, not building what is skipped.
+
+The count runs on connections of its own (``count_engine``) whose ``statement_timeout`` cannot
+reach any other query; a count that takes too long only leaves ``numberMatched`` out.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import functools
+import json
 import logging
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
 
-from geoalchemy2.shape import to_shape
-from psycopg2.errors import UndefinedFunction
+from psycopg2.errors import QueryCanceled, UndefinedFunction
 from pygeoapi.provider.base import (
     ProviderInvalidQueryError,
     ProviderItemNotFoundError,
 )
 from pygeoapi.provider.sql import PostgreSQLProvider
-from shapely.geometry import mapping
-from sqlalchemy import and_, asc, create_engine, desc, func, or_, select
+from sqlalchemy import DateTime as SQLDateTime
+from sqlalchemy import (
+    Float,
+    Numeric,
+    and_,
+    asc,
+    create_engine,
+    desc,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, DBAPIError, ProgrammingError
 
 from gis.api import cql
-from gis.api.languages import FALLBACK, pick_language, translate
+from gis.api.languages import FALLBACK, pick_language
 from gis.api.valid_time import ValidTime
 
 LOGGER = logging.getLogger(__name__)
@@ -49,6 +75,88 @@ LOGGER = logging.getLogger(__name__)
 VALID_TIME = "(valid time)"
 #: OGC API - Features - Part 3: the roles of the columns bounding ``[valid_from, valid_to)``.
 INTERVAL_START, INTERVAL_END = "primary-interval-start", "primary-interval-end"
+#: The query parameter of keyset paging: the page starts after the feature with this id.
+AFTER = "after"
+#: Decimal digits ``ST_AsGeoJSON`` may write: enough for every double to read back unchanged.
+GEOJSON_DIGITS = 17
+#: A first page counts its matches in the same statement up to this many pages' worth, at
+#: least ``FIRST_PAGE_WINDOW_ROWS[0]`` and at most ``[1]`` rows (a viewer's bbox usually has
+#: fewer: no count apart); beyond, ``numberMatched`` is counted apart. The page then costs at
+#: most that many rows read (not written as JSON), whatever the view. The floor also keeps the
+#: planner from walking the id index for a tiny LIMIT with a bbox (limit=1: 450 ms -> 1 ms).
+FIRST_PAGE_WINDOW = 4
+FIRST_PAGE_WINDOW_ROWS = (100, 4000)
+
+
+# -- the request's paging context (set around pygeoapi's items endpoint, see keyset_paging) -----
+@dataclass
+class Paging:
+    """What the provider needs of the items request to write its ``next``/``prev`` links, and
+    what it found (``more``: whether a next page exists; None: not told)."""
+
+    uri: str  #: the items URL as pygeoapi writes it in links (KC_PUBLIC_URL based)
+    query: str  #: the request's parameters but f, offset and after, as ``&k=v`` (pygeoapi's way)
+    after: str | None  #: the request's ``after``
+    next_title: str
+    prev_title: str
+    more: bool | None = None
+
+    def href(self, **first: object) -> str:
+        lead = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in first.items())
+        return f"{self.uri}?{lead}{self.query}"
+
+
+PAGING: contextvars.ContextVar[Paging | None] = contextvars.ContextVar("kc_paging", default=None)
+
+
+def keyset_paging(original: Callable) -> Callable:
+    """pygeoapi's items endpoint with the request's paging context for the provider.
+
+    The provider writes the ``next`` link (``after=<last id>`` when the page is ordered by id,
+    else ``offset=``) and, with it, the ``prev`` link of an offset page; pygeoapi then adds
+    neither (it keeps a provider's ``next``). Outermost around the endpoint, so the links repeat
+    the request's parameters as the client sent them (``filter-lang=cql2-json`` included).
+
+    On the last page pygeoapi guesses a next link of its own (``numberMatched > offset +
+    limit``, or a full page): after a cursor, where its offset is 0, or on a last page that
+    happens to be full, that link leads nowhere. The provider knows there is no next page, so
+    that link is taken out again (JSON answers; this one page is parsed and written twice).
+    """
+
+    def get_collection_items(api, request, dataset):
+        from pygeoapi import l10n
+        from pygeoapi.util import to_json
+
+        params = request.params
+        paging = Paging(
+            uri=f"{api.get_collections_url()}/{dataset}/items",
+            query="".join(
+                f"&{quote(k, safe='')}={quote(str(v), safe=',')}"
+                for k, v in params.items()
+                if k not in ("f", "offset", AFTER)
+            ),
+            after=params.get(AFTER),
+            next_title=l10n.translate("Items (next)", request.locale),
+            prev_title=l10n.translate("Items (prev)", request.locale),
+        )
+        token = PAGING.set(paging)
+        try:
+            headers, status, content = original(api, request, dataset)
+        finally:
+            PAGING.reset(token)
+        if (
+            paging.more is False
+            and status == 200
+            and request.format in (None, "json")
+            and isinstance(content, str)
+            and '"next"' in content
+        ):
+            body = json.loads(content)
+            body["links"] = [link for link in body.get("links", []) if link.get("rel") != "next"]
+            content = to_json(body, api.pretty_print)
+        return headers, status, content
+
+    return get_collection_items
 
 
 class ValidTimeProvider(PostgreSQLProvider):
@@ -62,6 +170,10 @@ class ValidTimeProvider(PostgreSQLProvider):
         super().__init__(provider_def)
         self.time_field = VALID_TIME
 
+    @property
+    def _table(self):
+        return self.table_model.__table__
+
     # -- fields and columns ------------------------------------------------------------------
     def get_fields(self) -> dict:
         """JSON Schema of each column, in the view's order: i18n texts are strings, arrays
@@ -73,16 +185,20 @@ class ValidTimeProvider(PostgreSQLProvider):
             self._fields = {
                 str(column.name): _json_type(column, self.i18n_fields)
                 | ({"x-ogc-role": roles[column.name]} if column.name in roles else {})
-                for column in self.table_model.__table__.columns
+                for column in self._table.columns
                 if column.name != self.geom
             }
         return self._fields
 
-    def _column(self, name: str, language: str = FALLBACK):
-        """The SQL expression of a property; i18n texts compare as the text in ``language``."""
+    def _column(self, name: str, language: str = FALLBACK, columns=None):
+        """The SQL expression of a property; i18n texts compare as the text in ``language``.
+
+        ``columns``: where the column is taken from (the view by default, or an alias of it).
+        """
+        columns = self._table.c if columns is None else columns
         try:
-            column = getattr(self.table_model, name)
-        except AttributeError:
+            column = columns[name]
+        except KeyError:
             raise ProviderInvalidQueryError(user_msg=f"unknown property {name!r}") from None
         if name in self.i18n_fields:
             return func.coalesce(column.op("->>")(language), column.op("->>")(FALLBACK))
@@ -96,11 +212,27 @@ class ValidTimeProvider(PostgreSQLProvider):
             wanted &= set(self.properties)
         return [
             column
-            for column in self.table_model.__table__.columns
+            for column in self._table.columns
             if column.name == self.id_field
             or (column.name == self.geom and not skip_geometry)
             or (column.name != self.geom and column.name in wanted)
         ]
+
+    def _feature_sql(self, select_properties, skip_geometry: bool, lang: str, crs_spec) -> str:
+        """The SQL text of one feature as GeoJSON (``feature_sql``) for this request."""
+        selected = self._selected_columns(select_properties, skip_geometry)
+        properties = tuple(
+            (c.name, _value_kind(c, self.i18n_fields))
+            for c in selected
+            if c.name not in (self.id_field, self.geom)
+        )
+        has_geometry = any(c.name == self.geom for c in selected)
+        target = output_crs(crs_spec.target_crs_uri) if crs_spec is not None else None
+        if target is not None and target[0] == storage_srid(self.storage_crs):
+            target = (None, target[1])
+        return feature_sql(
+            self.id_field, self.geom if has_geometry else None, properties, lang, target
+        )
 
     # -- filters (overrides of pygeoapi's private methods: see gis.api.patches) ---------------
     def _get_datetime_filter(self, datetime_: str | None):
@@ -126,8 +258,8 @@ class ValidTimeProvider(PostgreSQLProvider):
         well and drives the query from the footprint index when there is a bbox (with the range
         operator it misjudged the selectivity and scanned every version valid at the date).
         """
-        valid_from = getattr(self.table_model, self.valid_from_field)
-        valid_to = getattr(self.table_model, self.valid_to_field)
+        valid_from = self._table.c[self.valid_from_field]
+        valid_to = self._table.c[self.valid_to_field]
         clauses = []
         if valid_time.last is not None:
             clauses.append(valid_from <= valid_time.last)
@@ -143,19 +275,30 @@ class ValidTimeProvider(PostgreSQLProvider):
     def _get_cql_filters(self, filterq, language: str = FALLBACK):
         if not filterq:
             return True
-        columns = {
-            name: self._column(name, language)
-            for name in self.table_model.__table__.columns.keys()  # noqa: SIM118
-        }
+        columns = {name: self._column(name, language) for name in self._table.columns.keys()}  # noqa: SIM118
         return cql.to_sql(filterq, columns, geometry=self.geom)
 
-    def _get_order_by_clauses(self, sort_by, table_model, language: str = FALLBACK):
+    def _get_bbox_filter(self, bbox):
+        """The features meeting ``bbox`` (in the storage CRS: pygeoapi moved it from bbox-crs).
+
+        pygeoapi's asks pyproj for the storage CRS's EPSG code on every request (tens of
+        milliseconds); it is looked up once (``storage_srid``). A 3D box keeps its x and y.
+        """
+        if not bbox:
+            return True
+        half = len(bbox) // 2
+        minx, miny, maxx, maxy = bbox[0], bbox[1], bbox[half], bbox[half + 1]
+        envelope = func.ST_MakeEnvelope(minx, miny, maxx, maxy, storage_srid(self.storage_crs))
+        return func.ST_Intersects(envelope, self._table.c[self.geom])
+
+    def _get_order_by_clauses(self, sort_by, table_model, language: str = FALLBACK, columns=None):
         clauses = [
-            (asc if s["order"] == "+" else desc)(self._column(s["property"], language))
+            (asc if s["order"] == "+" else desc)(self._column(s["property"], language, columns))
             for s in sort_by
         ]
         # Always end on the id so that pages never skip or repeat a feature.
-        clauses.append(asc(getattr(table_model, self.id_field)))
+        columns = self._table.c if columns is None else columns
+        clauses.append(asc(columns[self.id_field]))
         return clauses
 
     def _where(self, properties, filterq, bbox, datetime_, language: str) -> list:
@@ -184,35 +327,123 @@ class ValidTimeProvider(PostgreSQLProvider):
         filterq=None,
         crs_transform_spec=None,
         language=None,
+        after=None,
         **kwargs,
     ) -> dict:
         """One page of features, complete before anything is counted.
 
         ``numberMatched`` is exact or absent, never a guess: on the last page it is offset +
-        returned; on the first page and on an empty page past the end it is counted within
-        ``count_timeout_ms``; other pages leave it out, so paging through a large collection
-        never recounts it. One row more than asked tells whether a next page exists.
+        returned (or counted, after a cursor); on the first page and on an empty page past the
+        end it is counted within ``count_timeout_ms``; other pages leave it out, so paging
+        through a large collection never recounts it. One row more than asked tells whether a
+        next page exists. ``after`` (else the request's ``after=``): only features whose id
+        comes after it, for pages ordered by id.
         """
         lang = pick_language(language)
+        paging = PAGING.get()
+        if after is None and paging is not None:
+            after = paging.after
+        sortby = sortby or []
+        by_id = all(s["property"] == self.id_field and s["order"] == "+" for s in sortby)
+        if after is not None and (after == "" or not by_id):
+            raise ProviderInvalidQueryError(
+                user_msg=f"{AFTER} takes the id of a feature and pages ordered by id "
+                "(no sortby other than +id); with sortby, page with offset"
+            )
         where = self._where(properties, filterq, bbox, datetime_, lang)
         if resulttype == "hits":
             return _collection([], self._count(where))
-        rows = self._rows(where, sortby, select_properties, skip_geometry, offset, limit + 1, lang)
-        transform = self._get_crs_transform(crs_transform_spec)
-        features = [self._feature(row, transform, lang) for row in rows[:limit]]
-        return _collection(features, self._number_matched(where, offset, limit, len(rows)))
+        page_where = where
+        if after is not None:
+            page_where = [*where, self._table.c[self.id_field] > after]
+        fragment = self._feature_sql(select_properties, skip_geometry, lang, crs_transform_spec)
+        first = not (offset or after)
+        statement = self._page_statement(
+            fragment, page_where, sortby, offset, limit + 1, lang, deferred=not first
+        )
+        rows = self._fetch(statement)
+        features = parse_features([row[1] for row in rows[:limit]])
+        if first and len(rows) > limit and rows[0][2] < first_page_window(limit + 1):
+            matched = rows[0][2]  # all the matches were within the first page's window
+        elif after is None:
+            matched = self._number_matched(where, offset, limit, len(rows))
+        else:  # after a cursor the offset of the page is unknown: count on the last page
+            matched = self._bounded_count(where) if len(rows) <= limit else None
+        result = _collection(features, matched)
+        if paging is not None:
+            paging.more = len(rows) > limit
+            if paging.more:
+                last_id = rows[limit - 1][0]
+                result["links"] = self._links(paging, offset, limit, last_id, by_id, after)
+        return result
 
-    def _rows(self, where, sortby, select_properties, skip_geometry, offset, limit, lang) -> list:
-        """The page's rows as plain mappings (the connection is back in the pool on return)."""
-        statement = (
-            select(*self._selected_columns(select_properties, skip_geometry))
+    def _links(self, paging: Paging, offset, limit, last_id, by_id: bool, after) -> list[dict]:
+        """The next link (keyset when ordered by id) and the prev link of an offset page."""
+        href = paging.href(**{AFTER: last_id}) if by_id else paging.href(offset=offset + limit)
+        links = []
+        if offset > 0 and after is None:  # pygeoapi adds its own only when it writes next
+            previous = paging.href(offset=max(0, offset - limit))
+            links.append(
+                {"type": GEOJSON, "rel": "prev", "title": paging.prev_title, "href": previous}
+            )
+        links.append({"type": GEOJSON, "rel": "next", "title": paging.next_title, "href": href})
+        return links
+
+    def _page_statement(self, fragment: str, where, sortby, offset, limit, lang, deferred: bool):
+        """``SELECT id, feature`` of a page (and, on a first page, the number of matches).
+
+        A first page reads its matches up to ``first_page_window`` rows and counts them in the
+        same statement (only the page's rows are written as JSON): when there are fewer, that is
+        ``numberMatched`` and no count runs apart.
+
+        ``deferred`` (a page at an offset or after a cursor): the page's ids first, then the
+        features of those ids only (a LATERAL lookup by id each, ``OFFSET 0`` keeping the
+        planner from merging it back), so skipped rows are neither joined nor written as JSON.
+        """
+        table = self._table
+        if not deferred:
+            window = (
+                select(table)
+                .where(*where)
+                .order_by(*self._get_order_by_clauses(sortby, None, lang))
+                .limit(first_page_window(limit))
+                .cte("kc_first")
+                # Planned whole: with count(*) OVER () under a small LIMIT the planner walked the
+                # id index for a bbox's matches (limit=1: 600 ms instead of 1 ms).
+                .prefix_with("MATERIALIZED")
+            )
+            matches = select(func.count()).select_from(window).scalar_subquery()
+            return (
+                select(window.c[self.id_field], literal_column(fragment), matches)
+                .select_from(window)
+                .order_by(*self._get_order_by_clauses(sortby, None, lang, window.c))
+                .limit(limit)
+            )
+        page = (
+            select(table.c[self.id_field].label("kc_page_id"))
             .where(*where)
-            .order_by(*self._get_order_by_clauses(sortby or [], self.table_model, lang))
+            .order_by(*self._get_order_by_clauses(sortby, None, lang))
             .offset(offset)
             .limit(limit)
+            .subquery("kc_page")
         )
-        with _client_errors(), self._engine.connect() as connection:
-            return connection.execute(statement).mappings().all()
+        view = table.alias("kc_f")
+        one = (
+            select(*view.c)
+            .where(view.c[self.id_field] == page.c.kc_page_id)
+            .offset(literal_column("0"))
+            .lateral("kc_feature")
+        )
+        return (
+            select(one.c[self.id_field], literal_column(fragment))
+            .select_from(page.join(one, true()))
+            .order_by(*self._get_order_by_clauses(sortby, None, lang, one.c))
+        )
+
+    def _fetch(self, statement, engine: Engine | None = None) -> list:
+        """The statement's rows (the connection is back in the pool on return)."""
+        with _client_errors():
+            return _execute(engine or read_engine(self._engine.url), statement)
 
     def _number_matched(self, where: list, offset: int, limit: int, fetched: int) -> int | None:
         """Read off the last page; counted (within the timeout) on the first page and on an
@@ -223,62 +454,215 @@ class ValidTimeProvider(PostgreSQLProvider):
         return matched
 
     def _count(self, where: list) -> int:
-        with _client_errors(), self._engine.connect() as connection:
-            return connection.execute(self._count_statement(where)).scalar_one()
+        return self._fetch(self._count_statement(where))[0][0]
 
     def _bounded_count(self, where: list) -> int | None:
         """The full count, or None when it takes longer than ``count_timeout_ms``."""
         engine = count_engine(self._engine.url, self.count_timeout_ms)
         try:
-            with engine.connect() as connection:
-                return connection.execute(self._count_statement(where)).scalar_one()
-        except OperationalError as err:  # QueryCanceled: too slow, leave it out
+            return _execute(engine, self._count_statement(where))[0][0]
+        except DBAPIError as err:
+            if not isinstance(err.orig, QueryCanceled):
+                raise
             LOGGER.info("numberMatched left out: %s", str(err.orig).strip())
             return None
 
     def _count_statement(self, where: list):
-        return select(func.count()).select_from(self.table_model.__table__).where(*where)
+        return select(func.count()).select_from(self._table).where(*where)
 
     def get(self, identifier, crs_transform_spec=None, language=None, **kwargs) -> dict:
+        """One feature, built as a page's are, with pygeoapi's ``prev``/``next`` ids (the
+        neighbouring ids, or its own at either end), in one round trip."""
         lang = pick_language(language)
+        table = self._table
+        id_column = table.c[self.id_field]
+        before, beyond = table.alias("kc_prev"), table.alias("kc_next")
+        previous = (
+            select(before.c[self.id_field])
+            .where(before.c[self.id_field] < identifier)
+            .order_by(before.c[self.id_field].desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        following = (
+            select(beyond.c[self.id_field])
+            .where(beyond.c[self.id_field] > identifier)
+            .order_by(beyond.c[self.id_field])
+            .limit(1)
+            .scalar_subquery()
+        )
+        fragment = self._feature_sql(None, False, lang, crs_transform_spec)
+        statement = (
+            select(literal_column(fragment), previous, following)
+            .select_from(table)
+            .where(id_column == identifier)
+        )
         try:
-            feature = super().get(identifier, crs_transform_spec=crs_transform_spec, **kwargs)
+            rows = _execute(read_engine(self._engine.url), statement)
         except DataError:  # an id that cannot be one (text for a number id)
-            raise ProviderItemNotFoundError(
-                user_msg=f"No such item: {self.id_field}={identifier}."
-            ) from None
-        feature["properties"] = self._translate(feature["properties"], lang)
+            rows = []
+        if not rows:
+            raise ProviderItemNotFoundError(user_msg=f"No such item: {self.id_field}={identifier}.")
+        text, prev_id, next_id = rows[0]
+        feature = json.loads(text)
+        feature["prev"] = identifier if prev_id is None else prev_id
+        feature["next"] = identifier if next_id is None else next_id
         return feature
 
-    # -- features ------------------------------------------------------------------------------
-    def _sqlalchemy_to_feature(self, item, crs_transform_out=None) -> dict:
-        """The base's ``get`` builds its feature here: the same as a page's (see ``_feature``)."""
-        loaded = vars(item)
-        values = {
-            c.name: loaded[c.name] for c in self.table_model.__table__.columns if c.name in loaded
-        }
-        return self._feature(values, crs_transform_out)
 
-    def _feature(self, row: Mapping, transform=None, lang: str | None = None) -> dict:
-        """A GeoJSON feature of its own (nothing shared with the row), properties in the view's
-        order; ``"geometry": null`` without a geometry and never a geometry property."""
-        properties = {
-            name: value for name, value in row.items() if name not in (self.id_field, self.geom)
-        }
-        if lang is not None:
-            properties = self._translate(properties, lang)
-        return {
-            "type": "Feature",
-            "id": row[self.id_field],
-            "geometry": _geojson(row.get(self.geom), transform),
-            "properties": properties,
-        }
+# -- GeoJSON in SQL -------------------------------------------------------------------------------
+_PREPARER = postgresql.dialect().identifier_preparer
+GEOJSON = "application/geo+json"
+#: json_build_object takes at most 100 arguments: properties go in groups of 50.
+_PAIRS_PER_CALL = 50
 
-    def _translate(self, properties: dict, lang: str) -> dict:
-        return {
-            name: translate(value, lang) if name in self.i18n_fields else value
-            for name, value in properties.items()
-        }
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def value_sql(ref: str, kind: str, lang: str) -> str:
+    """SQL of a property's JSON value as pygeoapi's ``to_json`` wrote the Python value.
+
+    ``kind``: ``i18n`` (the text in ``lang``, else English, as ``languages.translate``),
+    ``float`` (an integral double keeps its ``.0``: GDAL reads ``12`` as an integer field),
+    ``numeric`` (a float, as pygeoapi writes a Decimal), ``timestamptz`` / ``timestamp``
+    (``datetime.isoformat()``: microseconds only when not zero, offset as ``+HH:MM``),
+    ``plain`` (PostgreSQL's own JSON of the value).
+    """
+    if kind == "i18n":
+        return f"coalesce(nullif({ref} ->> {_literal(lang)}, ''), {ref} ->> {_literal(FALLBACK)})"
+    if kind in ("float", "numeric"):
+        number = f"({ref})::float8" if kind == "numeric" else ref
+        return (
+            f"CASE WHEN {number} = trunc({number}) AND abs({number}) < 1e15 "
+            f"THEN ({number}::text || '.0')::json ELSE to_json({number}) END"
+        )
+    if kind in ("timestamptz", "timestamp"):
+        offset = f" || to_char({ref}, 'TZH:TZM')" if kind == "timestamptz" else ""
+        return (
+            f"to_char({ref}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+            f"mod(extract(microseconds FROM {ref})::bigint, 1000000) = 0 THEN '' "
+            f"ELSE to_char({ref}, '.US') END{offset}"
+        )
+    return ref
+
+
+def _json_object(pairs: list[tuple[str, str]]) -> str:
+    """``json_build_object`` of (key SQL, value SQL) pairs as text, in their order."""
+    if not pairs:
+        return "'{}'"
+    chunks = [
+        "json_build_object("
+        + ", ".join(f"{k}, {v}" for k, v in pairs[i : i + _PAIRS_PER_CALL])
+        + ")::text"
+        for i in range(0, len(pairs), _PAIRS_PER_CALL)
+    ]
+    if len(chunks) == 1:
+        return chunks[0]
+    # {"a" : 1} {"b" : 2} -> {"a" : 1, "b" : 2}: drop the braces where the objects meet.
+    middle = [f"substr(left({c}, -1), 2)" for c in chunks[1:-1]]
+    return " || ', ' || ".join([f"left({chunks[0]}, -1)", *middle, f"substr({chunks[-1]}, 2)"])
+
+
+@functools.lru_cache(maxsize=512)
+def feature_sql(
+    id_field: str,
+    geometry: str | None,
+    properties: tuple[tuple[str, str], ...],
+    lang: str,
+    target: tuple[int | None, bool] | None,
+) -> str:
+    """SQL text of one GeoJSON feature (``{"type", "id", "geometry", "properties"}``).
+
+    ``properties``: (column, kind of value, see ``value_sql``) in the view's order; ``geometry``:
+    the geometry column (None: ``"geometry": null``); ``target``: (SRID to transform to or
+    None, whether to swap the axes: a CRS whose first axis points north, as EPSG:4326).
+    Column names are unqualified: the statement reads one view (or one lookup of it).
+    """
+    geometry_sql = "'null'"
+    if geometry is not None:
+        shape = _PREPARER.quote(geometry)
+        if target is not None:
+            srid, flip = target
+            if srid is not None:
+                shape = f"ST_Transform({shape}, {int(srid)})"
+            if flip:
+                shape = f"ST_FlipCoordinates({shape})"
+        geometry_sql = f"coalesce(ST_AsGeoJSON({shape}, {GEOJSON_DIGITS}, 0), 'null')"
+    pairs = [
+        (_literal(name), value_sql(_PREPARER.quote(name), kind, lang)) for name, kind in properties
+    ]
+    return (
+        """'{"type":"Feature","id":' || """
+        f"coalesce(to_json({_PREPARER.quote(id_field)})::text, 'null')"
+        """ || ',"geometry":' || """
+        f"{geometry_sql}"
+        """ || ',"properties":' || """
+        f"{_json_object(pairs)} || '}}'"
+    )
+
+
+def parse_features(texts: list[str]) -> list[dict]:
+    """The features of a page from their GeoJSON texts, parsed in one go."""
+    return json.loads("[" + ",".join(texts) + "]") if texts else []
+
+
+def _value_kind(column, i18n_fields: frozenset[str]) -> str:
+    if column.name in i18n_fields:
+        return "i18n"
+    kind = column.type
+    if isinstance(kind, Float):
+        return "float"
+    if isinstance(kind, Numeric):
+        return "numeric"
+    if isinstance(kind, SQLDateTime):
+        return "timestamptz" if kind.timezone else "timestamp"
+    return "plain"
+
+
+# -- CRS lookups, once per process ---------------------------------------------------------------
+@functools.lru_cache(maxsize=64)
+def storage_srid(uri: str | None) -> int:
+    """The PostGIS SRID of a collection's storage CRS (CRS84: 4326)."""
+    return cql.srid_of(uri)
+
+
+@functools.lru_cache(maxsize=64)
+def output_crs(uri: str) -> tuple[int, bool]:
+    """(SRID, swap the axes) of an output CRS: PostGIS writes x = east, y = north; a CRS whose
+    authority puts north first (EPSG:4326, EPSG:31256) is written in that order, as pygeoapi's
+    pyproj transform (``always_xy=False``) did."""
+    from pygeoapi.util import get_crs_from_uri
+
+    axes = get_crs_from_uri(uri).axis_info
+    flip = bool(axes) and axes[0].direction.lower() in ("north", "south")
+    return cql.srid_of(uri), flip
+
+
+_TRANSFORMERS = threading.local()
+
+
+def cached_bbox_transform(original: Callable) -> Callable:
+    """pygeoapi's ``transform_bbox`` (bbox-crs to the storage CRS) with its pyproj transformer
+    made once per pair of CRSs and thread, not on every request (1.8 ms for a projected
+    bbox-crs). The same transformer, the same numbers."""
+
+    def transform_bbox(bbox: list, from_crs: str, to_crs: str) -> list:
+        from pygeoapi.util import get_crs_from_uri
+        from pyproj import Transformer
+
+        cache = _TRANSFORMERS.__dict__.setdefault("by_crs", {})
+        transform = cache.get((from_crs, to_crs))
+        if transform is None:
+            transform = Transformer.from_crs(
+                get_crs_from_uri(from_crs), get_crs_from_uri(to_crs)
+            ).transform
+            cache[(from_crs, to_crs)] = transform
+        half = len(bbox) // 2
+        return list(transform(*bbox[:half]) + transform(*bbox[half:]))
+
+    return transform_bbox
 
 
 # -- pure parts ----------------------------------------------------------------------------------
@@ -290,6 +674,13 @@ def interval_roles(provider_def: Mapping) -> dict[str, str]:
     if provider_def.get("valid_to_field"):
         roles[provider_def["valid_to_field"]] = INTERVAL_END
     return roles
+
+
+def first_page_window(rows: int) -> int:
+    """How many matches a first page of ``rows`` rows reads to count them in the same statement
+    (at least the page itself)."""
+    least, most = FIRST_PAGE_WINDOW_ROWS
+    return max(rows, min(max(FIRST_PAGE_WINDOW * rows, least), most))
 
 
 def total_from_page(offset: int, limit: int, fetched: int) -> int | None:
@@ -304,30 +695,49 @@ def total_from_page(offset: int, limit: int, fetched: int) -> int | None:
     return offset + fetched
 
 
-@functools.cache
+# -- connections ---------------------------------------------------------------------------------
+_ENGINES_LOCK = threading.Lock()
+_ENGINES: dict[tuple, Engine] = {}
+
+
+def _engine(url: URL, name: str, options: str | None = None) -> Engine:
+    """One engine per (url, purpose) and process, in autocommit: a read is one round trip (no
+    BEGIN, no ROLLBACK; the login role's transactions are read-only anyway) and no pre-ping
+    (``_execute`` retries once on a connection the server dropped instead)."""
+    key = (url, name, options)
+    with _ENGINES_LOCK:
+        if key not in _ENGINES:
+            connect_args = {"client_encoding": "utf8", "application_name": name}
+            if options:
+                connect_args["options"] = options
+            _ENGINES[key] = create_engine(
+                url, isolation_level="AUTOCOMMIT", pool_size=8, connect_args=connect_args
+            )
+        return _ENGINES[key]
+
+
+def read_engine(url: URL) -> Engine:
+    """Connections that read pages and features."""
+    return _engine(url, "pygeoapi")
+
+
 def count_engine(url: URL, timeout_ms: int) -> Engine:
-    """Connections that only count: their ``statement_timeout`` is set when they connect and
-    they run in autocommit, so there is no transaction to roll back (nothing a timeout could
-    cancel on the way out) and no setting that could outlive a count on a shared connection."""
-    return create_engine(
-        url,
-        isolation_level="AUTOCOMMIT",
-        pool_pre_ping=True,
-        connect_args={
-            "client_encoding": "utf8",
-            "application_name": "pygeoapi count",
-            "options": f"-c statement_timeout={int(timeout_ms)}",
-        },
-    )
+    """Connections that only count: their ``statement_timeout`` is set when they connect, so no
+    setting can outlive a count on a connection that reads pages."""
+    return _engine(url, "pygeoapi count", f"-c statement_timeout={int(timeout_ms)}")
 
 
-def _geojson(value, transform) -> dict | None:
-    if value is None:
-        return None
-    geometry = to_shape(value)
-    if transform is not None:
-        geometry = transform(geometry)
-    return mapping(geometry)
+def _execute(engine: Engine, statement) -> list:
+    """All rows of ``statement``; once more on a fresh connection when the pooled one was dead
+    (the database restarted): the first request after a restart is answered, not a 503."""
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as connection:
+                return connection.execute(statement).all()
+        except DBAPIError as err:
+            if attempt == 2 or not err.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 @contextlib.contextmanager

@@ -126,7 +126,14 @@ def environment(files: ServerFiles, base: dict[str, str]) -> dict[str, str]:
     }
 
 
-def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+#: Threads per gunicorn worker: a request mostly waits on PostGIS, and with threads a worker
+#: serves others meanwhile (gthread); measured in bench/api_items.py.
+THREADS = 4
+
+
+def gunicorn_command(host: str, port: int, workers: int, threads: int = THREADS) -> list[str]:
+    """gunicorn with ``workers`` processes of ``threads`` threads each (gthread workers: a thread
+    waiting on PostGIS does not hold up the worker, and kept-alive connections are reused)."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
     if not gunicorn.exists():
         found = shutil.which("gunicorn")
@@ -139,6 +146,10 @@ def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
         f"{_url_host(host)}:{port}",
         "--workers",
         str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
         "--timeout",
         "120",
         "--graceful-timeout",

@@ -1,5 +1,13 @@
 -- OGC API collection "buildings": one feature per building version as currently believed.
 -- id = version id (unique per version), feature_id = the stable identity "city/source id".
+--
+-- LEFT JOINs where INNER JOINs would say the same: the foreign keys (validity -> version ->
+-- building) guarantee exactly one version and one building per validity row, and with LEFT
+-- JOINs on their primary keys PostgreSQL drops a join whose columns a query does not use. So
+-- counting numberMatched, or finding the ids of a deep page (OFFSET, keyset), reads only
+-- kc.building_validity (measured on 105,952 versions: a count at an instant 198 ms -> 18 ms,
+-- the ids at OFFSET 50000 270 ms -> 12 ms). A filter on a joined column makes it an inner join
+-- again (the footprint index still drives a bbox query).
 DROP VIEW IF EXISTS kc.api_buildings CASCADE;
 CREATE VIEW kc.api_buildings AS
 SELECT r.version_id AS id,
@@ -16,8 +24,8 @@ SELECT r.version_id AS id,
        r.recorded_at,
        v.footprint AS geom
   FROM kc.building_validity r
-  JOIN kc.building_version v ON v.version_id = r.version_id
-  JOIN kc.building b ON b.building_id = r.building_id
+  LEFT JOIN kc.building_version v ON v.version_id = r.version_id
+  LEFT JOIN kc.building b ON b.building_id = r.building_id
  WHERE r.superseded_at IS NULL;
 COMMENT ON VIEW kc.api_buildings IS 'OGC API: building versions with their validity [valid_from, valid_to)';
 GRANT SELECT ON kc.api_buildings TO kc_reader;

@@ -9,6 +9,7 @@ import pytest
 from pygeoapi.provider.sql import PostgreSQLProvider
 
 from gis.api import patches
+from gis.api.config import CRS84
 from gis.api.provider import ValidTimeProvider
 from gis.store.errors import ConfigError, KCError
 from gis.store.settings import PROJECT_ROOT
@@ -63,13 +64,13 @@ def test_a_renamed_or_shadowed_private_method_is_refused() -> None:
         _get_datetime_filter = None  # as if pygeoapi had renamed it
 
     class Shadowing(ValidTimeProvider):
-        def _get_bbox_filter(self, bbox):  # called, not declared as an override
-            return True
+        def _get_crs_transform(self, crs_transform_spec=None):  # not declared as an override
+            return None
 
     renamed = patches.private_method_problems(Renamed, ValidTimeProvider)
     assert len(renamed) == 1 and "Renamed._get_datetime_filter no longer exists" in renamed[0]
     shadowing = patches.private_method_problems(PostgreSQLProvider, Shadowing)
-    assert len(shadowing) == 1 and "Shadowing._get_bbox_filter overrides" in shadowing[0]
+    assert len(shadowing) == 1 and "Shadowing._get_crs_transform overrides" in shadowing[0]
 
 
 def test_applying_twice_changes_nothing_the_second_time(restored) -> None:
@@ -97,3 +98,9 @@ def test_the_patches_do_what_they_say(restored) -> None:
     ]
     locale = l10n.get_plugin_locale({"languages": ["en-US", "de-DE"]}, "fr;q=0.9, de;q=0.8")
     assert str(locale) == "de_DE"
+    from pygeoapi.util import transform_bbox
+
+    cc46 = "http://www.opengis.net/def/crs/EPSG/0/3946"
+    box = [1843000.0, 5175000.0, 1844000.0, 5176000.0]
+    assert itemtypes.transform_bbox(box, cc46, CRS84) == transform_bbox(box, cc46, CRS84)
+    assert itemtypes.transform_bbox(box, cc46, CRS84) == transform_bbox(box, cc46, CRS84)
