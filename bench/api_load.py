@@ -325,10 +325,13 @@ class Client:
             if href is None:
                 return
             last = max((_id(f) for f in body["features"]), default=None)
-            next_offset = int(parse_qs(urlsplit(href).query).get("offset", ["-1"])[0])
-            body, outcome = self._page(
-                "offset paging", "buildings", None, offset=next_offset, url=href
+            # An offset link says where it starts; a keyset link (after=<id>) starts right
+            # after this page, whose position is known.
+            query = parse_qs(urlsplit(href).query)
+            offset = (
+                int(query["offset"][0]) if "offset" in query else offset + len(body["features"])
             )
+            body, outcome = self._page("offset paging", "buildings", None, offset=offset, url=href)
             if body is not None and last is not None and body["features"]:
                 first = min(_id(f) for f in body["features"])
                 if first <= last:
