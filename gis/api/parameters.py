@@ -10,6 +10,7 @@ document itself (pure functions; ``register`` is the Flask edge):
 - the method must be one the path declares (else 405 with ``Allow``);
 - every query parameter must be one the operation declares (else 400 naming the unknown ones
   and listing the known);
+- no value may contain a NUL character (PostgreSQL text cannot hold one: it was a 500);
 - ``bbox`` must hold finite numbers, ``sortby`` a non-empty list of properties.
 """
 
@@ -110,6 +111,13 @@ def refusal(ops: Operations, method: str, args: Mapping[str, list[str]]) -> Refu
             f"{', '.join(map(repr, unknown))}; this operation takes: {', '.join(sorted(allowed))}",
             {},
         )
+    for name, values in args.items():
+        if any("\x00" in value for value in values):
+            return Refusal(
+                HTTPStatus.BAD_REQUEST,
+                f"invalid {name}: it contains a NUL character, which no text can hold",
+                {},
+            )
     for name, check in VALUE_CHECKS.items():
         for value in args.get(name, []):
             problem = check(value)
@@ -149,6 +157,8 @@ def register(app: Flask, document: dict) -> None:
         ops = find(paths, request.path)
         if ops is None:
             return None
+        if "\x00" in request.path:  # no id or name holds a NUL: nothing is there
+            return error_response(HTTPStatus.NOT_FOUND, "no such item: the path holds a NUL")
         if request.method == "OPTIONS":  # CORS preflight; the CORS headers are added after
             return Response(status=HTTPStatus.OK, headers={"Allow": ops.allow})
         refused = refusal(ops, request.method, request.args.to_dict(flat=False))

@@ -34,6 +34,9 @@ def assert_ogc_error(response: requests.Response, status: int, code: str, *words
         ("/collections/buildings/items", {"bbox": "nan,nan,nan,nan"}, ("NaN or infinity",)),
         ("/collections/buildings/items", {"bbox": "4.8,45.7,inf,45.8"}, ("NaN or infinity",)),
         ("/collections/buildings/items", {"datetime": "2018-02-30"}, ("2018-02-30",)),
+        # Found by the fuzzer: PostgreSQL text cannot hold NUL, psycopg2 raised (a 500).
+        ("/collections/cities/items", {"vision": "\x00N"}, ("NUL",)),
+        ("/collections/buildings/items", {"filter": "city = '\x00'"}, ("NUL",)),
     ],
 )
 def test_bad_requests_are_400_saying_what_was_wrong(api, path, params, words) -> None:
@@ -89,6 +92,7 @@ def test_conformance_declares_no_writes(api) -> None:
 
 def test_unknown_path_is_a_json_404(api) -> None:
     assert_ogc_error(get(api, "/collectionz"), 404, "NotFound", "/collectionz")
+    assert_ogc_error(get(api, "/collections/buildings/items/1%00"), 404, "NotFound")
     assert_ogc_error(get(api, "/collections/nope/items"), 404, "NotFound")
 
 
