@@ -11,17 +11,16 @@ of the values psycopg2 reads, in the view's column order.
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote, urlsplit
 
 import pytest
 from pygeoapi.util import to_json
 from shapely import wkb
 from shapely.geometry import mapping
 
-from gis.api.config import CRS84
 from gis.api.languages import translate
 from gis.api.provider import ValidTimeProvider
 from gis.store.db import connect
+from tests.api.providers import make_provider
 
 #: Columns beyond the typed ones, so that the properties need two json_build_object calls.
 EXTRA = 52
@@ -60,26 +59,7 @@ def values_provider(db_url) -> ValidTimeProvider:
     with conn, conn.cursor() as cur:
         cur.execute(VIEW)
     conn.close()
-    parts = urlsplit(db_url)
-    return ValidTimeProvider(
-        {
-            "name": "gis.api.provider.ValidTimeProvider",
-            "type": "feature",
-            "data": {
-                "host": parts.hostname,
-                "port": parts.port,
-                "dbname": parts.path.strip("/"),
-                "user": unquote(parts.username),
-                "password": unquote(parts.password),
-                "search_path": ["kc"],
-            },
-            "table": "api_values",
-            "id_field": "id",
-            "geom_field": "geom",
-            "storage_crs": CRS84,
-            "i18n_fields": ["a_label"],
-        }
-    )
+    return make_provider(db_url, "api_values", i18n_fields=["a_label"])
 
 
 def expected_features(db_url: str, lang: str) -> list[dict]:

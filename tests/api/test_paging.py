@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 import threading
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pyproj
 import pytest
@@ -22,6 +22,7 @@ from gis.api.config import CRS84
 from gis.api.provider import AFTER, PAGING, Paging, ValidTimeProvider
 from gis.store.building_snapshots import apply_staged, stage_rows
 from gis.store.db import connect
+from tests.api.providers import make_provider
 
 BETWEEN = "2017-10-01"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -307,26 +308,8 @@ def synthetic(db_url) -> tuple[str, ValidTimeProvider, dict[str, float]]:
     pm24 = {f"B{i:05d}": 10.0 + i % 7 for i in range(SIDE * SIDE)}
     load(db_url, "PM18", {sid: h - 1 for sid, h in pm24.items()})
     load(db_url, "PM24", pm24)
-    parts = urlsplit(db_url)
-    provider = ValidTimeProvider(
-        {
-            "name": "gis.api.provider.ValidTimeProvider",
-            "type": "feature",
-            "data": {
-                "host": parts.hostname,
-                "port": parts.port,
-                "dbname": parts.path.strip("/"),
-                "user": unquote(parts.username),
-                "password": unquote(parts.password),
-                "search_path": ["kc"],
-            },
-            "table": "api_buildings",
-            "id_field": "id",
-            "geom_field": "geom",
-            "storage_crs": CRS84,
-            "valid_from_field": "valid_from",
-            "valid_to_field": "valid_to",
-        }
+    provider = make_provider(
+        db_url, "api_buildings", valid_from_field="valid_from", valid_to_field="valid_to"
     )
     return db_url, provider, pm24
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
-from urllib.parse import unquote, urlsplit
 
 import pyogrio
 import pyproj
@@ -30,6 +29,7 @@ from gis.api.config import CRS84, CRS_LIST
 from gis.api.provider import ValidTimeProvider, first_page_window, total_from_page
 from gis.api.roles import LOGIN_SETTINGS
 from gis.store.db import connect
+from tests.api.providers import make_provider
 
 BETWEEN = "2017-10-01"  # after PM18, before PM24
 VERSIONED = ("measurement_points", "projects", "reports", "buildings")
@@ -113,27 +113,12 @@ def sql_execute(url: str, statement: str) -> None:
 
 def provider(reader_db_url: str, table: str, count_timeout_ms: int) -> ValidTimeProvider:
     """The provider as ``kc serve`` configures it, reading as the read-only role."""
-    parts = urlsplit(reader_db_url)
-    return ValidTimeProvider(
-        {
-            "name": "gis.api.provider.ValidTimeProvider",
-            "type": "feature",
-            "data": {
-                "host": parts.hostname,
-                "port": parts.port,
-                "dbname": parts.path.strip("/"),
-                "user": unquote(parts.username),
-                "password": unquote(parts.password),
-                "search_path": ["kc"],
-            },
-            "table": table,
-            "id_field": "id",
-            "geom_field": "geom",
-            "storage_crs": CRS84,
-            "valid_from_field": "valid_from",
-            "valid_to_field": "valid_to",
-            "count_timeout_ms": count_timeout_ms,
-        }
+    return make_provider(
+        reader_db_url,
+        table,
+        valid_from_field="valid_from",
+        valid_to_field="valid_to",
+        count_timeout_ms=count_timeout_ms,
     )
 
 
