@@ -1,0 +1,233 @@
+-- Feature history for users (issue 12): the change feed and the version links, set-based, so
+-- that the OGC API, `kc diff`, `kc history` and the Project Books read one and the same thing.
+--
+-- Every function takes known_at (a transaction time; NULL: as believed now) and reads only the
+-- rows believed then (kc.believed). SECURITY DEFINER: the web server's role may read only the
+-- kc.api_* views, these read the tables as their owner and only ever read.
+
+-- A text as a URI query component (RFC 3986 unreserved characters and '/' kept).
+DROP FUNCTION IF EXISTS kc.uri_component(text) CASCADE;
+CREATE FUNCTION kc.uri_component(value text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT coalesce(string_agg(
+               CASE WHEN c ~ '^[A-Za-z0-9_.~/-]$' THEN c
+                    ELSE upper(regexp_replace(encode(convert_to(c, 'UTF8'), 'hex'), '(..)', '%\1', 'g'))
+               END, '' ORDER BY n), '')
+      FROM regexp_split_to_table(value, '') WITH ORDINALITY AS t(c, n)
+$$;
+
+-- The neighbours of one version in its feature's valid-time order, as believed at known_at:
+-- the version before it, the one after it, and the latest (the one valid last).
+DROP FUNCTION IF EXISTS kc.building_neighbours(bigint, timestamptz) CASCADE;
+CREATE FUNCTION kc.building_neighbours(version bigint, known_at timestamptz DEFAULT NULL)
+RETURNS TABLE (predecessor bigint, successor bigint, latest bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    SELECT (SELECT p.version_id FROM kc.building_validity p
+             WHERE p.building_id = r.building_id AND p.valid_from < r.valid_from
+               AND kc.believed(p.recorded_at, p.superseded_at, known_at)
+             ORDER BY p.valid_from DESC LIMIT 1),
+           (SELECT s.version_id FROM kc.building_validity s
+             WHERE s.building_id = r.building_id AND s.valid_from > r.valid_from
+               AND kc.believed(s.recorded_at, s.superseded_at, known_at)
+             ORDER BY s.valid_from LIMIT 1),
+           (SELECT l.version_id FROM kc.building_validity l
+             WHERE l.building_id = r.building_id
+               AND kc.believed(l.recorded_at, l.superseded_at, known_at)
+             ORDER BY l.valid_from DESC LIMIT 1)
+      FROM kc.building_validity r
+     WHERE r.version_id = version AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+     LIMIT 1
+$$;
+
+DROP FUNCTION IF EXISTS kc.project_neighbours(bigint, timestamptz) CASCADE;
+CREATE FUNCTION kc.project_neighbours(version bigint, known_at timestamptz DEFAULT NULL)
+RETURNS TABLE (predecessor bigint, successor bigint, latest bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    SELECT (SELECT p.version_id FROM kc.project_validity p
+             WHERE p.project_id = r.project_id AND p.valid_from < r.valid_from
+               AND kc.believed(p.recorded_at, p.superseded_at, known_at)
+             ORDER BY p.valid_from DESC LIMIT 1),
+           (SELECT s.version_id FROM kc.project_validity s
+             WHERE s.project_id = r.project_id AND s.valid_from > r.valid_from
+               AND kc.believed(s.recorded_at, s.superseded_at, known_at)
+             ORDER BY s.valid_from LIMIT 1),
+           (SELECT l.version_id FROM kc.project_validity l
+             WHERE l.project_id = r.project_id
+               AND kc.believed(l.recorded_at, l.superseded_at, known_at)
+             ORDER BY l.valid_from DESC LIMIT 1)
+      FROM kc.project_validity r
+     WHERE r.version_id = version AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+     LIMIT 1
+$$;
+
+-- The RFC 5829 links of one version as a JSON array: version-history (the feature's versions in
+-- valid-time order, as features), predecessor-version, successor-version, latest-version.
+-- items_url: the collection's items URL; query: what every link repeats ('known_at=…'), or ''.
+DROP FUNCTION IF EXISTS kc.version_links(text, text, bigint, bigint, bigint, text) CASCADE;
+CREATE FUNCTION kc.version_links(items_url text, feature text, predecessor bigint,
+                                 successor bigint, latest bigint, query text DEFAULT '')
+RETURNS json LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT json_agg(json_build_object('rel', x.rel, 'type', 'application/geo+json',
+                                      'title', x.title, 'href', x.href) ORDER BY x.n)
+      FROM (VALUES
+          (1, 'version-history', 'The versions of this feature, in valid-time order',
+           items_url || '?feature_id=' || kc.uri_component(feature) || '&sortby=valid_from'
+               || CASE WHEN query <> '' THEN '&' || query ELSE '' END),
+          (2, 'predecessor-version', 'The version before this one',
+           items_url || '/' || predecessor || CASE WHEN query <> '' THEN '?' || query ELSE '' END),
+          (3, 'successor-version', 'The version after this one',
+           items_url || '/' || successor || CASE WHEN query <> '' THEN '?' || query ELSE '' END),
+          (4, 'latest-version', 'The latest version of this feature',
+           items_url || '/' || latest || CASE WHEN query <> '' THEN '?' || query ELSE '' END)
+      ) AS x(n, rel, title, href)
+     WHERE x.href IS NOT NULL
+$$;
+
+-- The change feed of buildings: one row per change of a building at each date in
+-- [from_date, to_date] (NULL: open) where a version starts or ends, as believed at known_at:
+--   new      a version starts and none ended there;
+--   changed  a version ends and the next starts there (changed_properties names what differs);
+--   ended    a version ends and none follows: version_id is that last version, a tombstone
+--            with its last geometry and properties.
+-- correction: the row that makes the change was recorded by a correction (a second load of a
+-- point); superseded_version_id is then the version believed at that date before it.
+-- id: unique per change (2 x the version it leads to, + 1 for an ended one).
+DROP FUNCTION IF EXISTS kc.building_changes(date, date, timestamptz, text) CASCADE;
+CREATE FUNCTION kc.building_changes(from_date date, to_date date,
+                                    known_at timestamptz DEFAULT NULL, in_city text DEFAULT NULL)
+RETURNS TABLE (
+    id bigint, change text, feature_id text, city text, source_id text, point text,
+    point_date date, version_id bigint, previous_version_id bigint, changed_properties text[],
+    correction boolean, superseded_version_id bigint, height double precision,
+    height_estimated boolean, storeys integer, base_elevation double precision, source_crs text,
+    recorded_at timestamptz, geom geometry
+) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+WITH starts AS (
+    SELECT r.* FROM kc.building_validity r
+     WHERE r.valid_from >= coalesce(from_date, '-infinity') AND r.valid_from <= coalesce(to_date, 'infinity')
+       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+), ends AS (
+    SELECT r.* FROM kc.building_validity r
+     WHERE r.valid_to >= coalesce(from_date, '-infinity') AND r.valid_to <= coalesce(to_date, 'infinity')
+       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+), pairs AS (
+    SELECT coalesce(s.building_id, e.building_id) AS building_id,
+           coalesce(s.valid_from, e.valid_to) AS at,
+           s.version_id AS new_version, e.version_id AS old_version,
+           CASE WHEN s.row_id IS NULL THEN e.load_id ELSE s.load_id END AS load_id,
+           CASE WHEN s.row_id IS NULL THEN e.recorded_at ELSE s.recorded_at END AS recorded_at
+      FROM starts s
+      FULL JOIN ends e ON e.building_id = s.building_id AND e.valid_to = s.valid_from
+)
+SELECT coalesce(p.new_version, p.old_version) * 2 + (p.new_version IS NULL)::integer,
+       CASE WHEN p.new_version IS NULL THEN 'ended'
+            WHEN p.old_version IS NULL THEN 'new' ELSE 'changed' END,
+       b.city_code || '/' || b.source_id, b.city_code, b.source_id,
+       (SELECT m.code FROM kc.measurement_point m WHERE m.valid_at = p.at ORDER BY m.code LIMIT 1),
+       p.at, v.version_id, p.old_version,
+       CASE WHEN p.new_version IS NOT NULL AND p.old_version IS NOT NULL THEN ARRAY(
+           SELECT d.name FROM (VALUES
+               (1, 'geometry', ST_AsEWKB(ST_SnapToGrid(o.footprint, 1e-9))
+                               IS DISTINCT FROM ST_AsEWKB(ST_SnapToGrid(v.footprint, 1e-9))),
+               (2, 'height', o.height IS DISTINCT FROM v.height),
+               (3, 'height_estimated', o.height_estimated IS DISTINCT FROM v.height_estimated),
+               (4, 'storeys', o.storeys IS DISTINCT FROM v.storeys),
+               (5, 'base_elevation', o.base_elevation IS DISTINCT FROM v.base_elevation),
+               (6, 'geom_3d', ST_AsEWKB(ST_SnapToGrid(o.geom_3d, 1e-9))
+                              IS DISTINCT FROM ST_AsEWKB(ST_SnapToGrid(v.geom_3d, 1e-9))),
+               (7, 'source_crs', o.source_crs IS DISTINCT FROM v.source_crs),
+               (8, 'source_attributes', o.source_attributes IS DISTINCT FROM v.source_attributes)
+           ) AS d(n, name, differs) WHERE d.differs ORDER BY d.n)
+       ELSE '{}'::text[] END,
+       coalesce(l.is_correction, false),
+       CASE WHEN l.is_correction THEN (
+           SELECT x.version_id FROM kc.building_validity x
+            WHERE x.building_id = p.building_id AND x.superseded_at = p.recorded_at
+              AND x.valid_from <= p.at AND (x.valid_to IS NULL OR x.valid_to > p.at)
+              AND x.version_id IS DISTINCT FROM p.new_version
+            ORDER BY x.row_id DESC LIMIT 1)
+       END,
+       v.height, v.height_estimated, v.storeys, v.base_elevation, v.source_crs, p.recorded_at,
+       v.footprint
+  FROM pairs p
+  JOIN kc.building b ON b.building_id = p.building_id
+  JOIN kc.building_version v ON v.version_id = coalesce(p.new_version, p.old_version)
+  LEFT JOIN kc.building_version o ON o.version_id = p.old_version
+  LEFT JOIN kc.load_run l ON l.load_id = p.load_id
+ WHERE in_city IS NULL OR b.city_code = in_city
+$$;
+COMMENT ON FUNCTION kc.building_changes IS
+    'Change feed of buildings: new, changed, ended at each date in [from, to], as known at known_at';
+
+-- The change feed of projects, as kc.building_changes (feature_id: the project code;
+-- changed_properties also names "buildings" when the buildings it touches differ).
+DROP FUNCTION IF EXISTS kc.project_changes(date, date, timestamptz, text) CASCADE;
+CREATE FUNCTION kc.project_changes(from_date date, to_date date,
+                                   known_at timestamptz DEFAULT NULL, in_city text DEFAULT NULL)
+RETURNS TABLE (
+    id bigint, change text, feature_id text, city text, thematic_field text, title jsonb,
+    point text, point_date date, version_id bigint, previous_version_id bigint,
+    changed_properties text[], correction boolean, superseded_version_id bigint, status text,
+    buildings text[], recorded_at timestamptz, geom geometry
+) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+WITH starts AS (
+    SELECT r.* FROM kc.project_validity r
+     WHERE r.valid_from >= coalesce(from_date, '-infinity') AND r.valid_from <= coalesce(to_date, 'infinity')
+       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+), ends AS (
+    SELECT r.* FROM kc.project_validity r
+     WHERE r.valid_to >= coalesce(from_date, '-infinity') AND r.valid_to <= coalesce(to_date, 'infinity')
+       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+), pairs AS (
+    SELECT coalesce(s.project_id, e.project_id) AS project_id,
+           coalesce(s.valid_from, e.valid_to) AS at,
+           s.version_id AS new_version, e.version_id AS old_version,
+           CASE WHEN s.row_id IS NULL THEN e.load_id ELSE s.load_id END AS load_id,
+           CASE WHEN s.row_id IS NULL THEN e.recorded_at ELSE s.recorded_at END AS recorded_at
+      FROM starts s
+      FULL JOIN ends e ON e.project_id = s.project_id AND e.valid_to = s.valid_from
+), touched AS (
+    SELECT p.*,
+           ARRAY(SELECT b.city_code || '/' || b.source_id FROM kc.project_touch t
+                   JOIN kc.building b ON b.building_id = t.building_id
+                  WHERE t.version_id = coalesce(p.new_version, p.old_version) ORDER BY 1) AS now_touched,
+           ARRAY(SELECT t.building_id FROM kc.project_touch t
+                  WHERE t.version_id = p.old_version ORDER BY 1) AS old_ids,
+           ARRAY(SELECT t.building_id FROM kc.project_touch t
+                  WHERE t.version_id = p.new_version ORDER BY 1) AS new_ids
+      FROM pairs p
+)
+SELECT coalesce(p.new_version, p.old_version) * 2 + (p.new_version IS NULL)::integer,
+       CASE WHEN p.new_version IS NULL THEN 'ended'
+            WHEN p.old_version IS NULL THEN 'new' ELSE 'changed' END,
+       j.code, j.city_code, j.thematic_field, j.title::jsonb,
+       (SELECT m.code FROM kc.measurement_point m WHERE m.valid_at = p.at ORDER BY m.code LIMIT 1),
+       p.at, v.version_id, p.old_version,
+       CASE WHEN p.new_version IS NOT NULL AND p.old_version IS NOT NULL THEN ARRAY(
+           SELECT d.name FROM (VALUES
+               (1, 'geometry', ST_AsEWKB(ST_SnapToGrid(o.footprint, 1e-9))
+                               IS DISTINCT FROM ST_AsEWKB(ST_SnapToGrid(v.footprint, 1e-9))),
+               (2, 'status', o.status IS DISTINCT FROM v.status),
+               (3, 'attributes', o.attributes IS DISTINCT FROM v.attributes),
+               (4, 'source_crs', o.source_crs IS DISTINCT FROM v.source_crs),
+               (5, 'buildings', p.old_ids IS DISTINCT FROM p.new_ids)
+           ) AS d(n, name, differs) WHERE d.differs ORDER BY d.n)
+       ELSE '{}'::text[] END,
+       coalesce(l.is_correction, false),
+       CASE WHEN l.is_correction THEN (
+           SELECT x.version_id FROM kc.project_validity x
+            WHERE x.project_id = p.project_id AND x.superseded_at = p.recorded_at
+              AND x.valid_from <= p.at AND (x.valid_to IS NULL OR x.valid_to > p.at)
+              AND x.version_id IS DISTINCT FROM p.new_version
+            ORDER BY x.row_id DESC LIMIT 1)
+       END,
+       v.status, p.now_touched, p.recorded_at, v.footprint
+  FROM touched p
+  JOIN kc.project j ON j.project_id = p.project_id
+  JOIN kc.project_version v ON v.version_id = coalesce(p.new_version, p.old_version)
+  LEFT JOIN kc.project_version o ON o.version_id = p.old_version
+  LEFT JOIN kc.load_run l ON l.load_id = p.load_id
+ WHERE in_city IS NULL OR j.city_code = in_city
+$$;
+COMMENT ON FUNCTION kc.project_changes IS
+    'Change feed of projects: new, changed, ended at each date in [from, to], as known at known_at';
