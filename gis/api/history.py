@@ -123,7 +123,7 @@ class CollectionHistory:
 
     known_at_function: str | None = None
     changes_function: str | None = None
-    version_links: str | None = None  #: the neighbours function: building_neighbours …
+    version_links: str | None = None  #: the kind of feature: buildings or projects
 
     @classmethod
     def from_provider(cls, provider_def: Mapping) -> CollectionHistory:
@@ -160,18 +160,19 @@ def with_version_links(fragment: str, history: CollectionHistory, request: Histo
     """The SQL of a feature (``gis.api.provider.feature_sql``) with its version links.
 
     The links are written by PostgreSQL next to the feature (``kc.version_links`` over
-    ``kc.<version_links>(id, known_at)``): one index lookup per neighbour, no second round trip.
+    ``kc.version_neighbours(kind, id, known_at)``): one index lookup per neighbour, no second
+    round trip.
     """
     if not history.version_links or request is None:
         return fragment
     known_at = "NULL" if request.known_at is None else _literal(request.known_at.isoformat())
-    neighbours = f"kc.{_identifier(history.version_links)}"
-    # Literals quoted by _literal, the function name checked by _identifier, nothing else pasted.
+    kind = _literal(history.version_links)
+    # Literals quoted by _literal, nothing else pasted.
     arguments = (
         f"{_literal(request.items_url)}, feature_id, n.predecessor, n.successor, n.latest, "
         f"{_literal(request.link_query)}"
     )
-    lookup = f"{neighbours}(id, {known_at}::timestamptz) n"
+    lookup = f"kc.version_neighbours({kind}, id, {known_at}::timestamptz) n"
     links = f"coalesce((SELECT kc.version_links({arguments})::text FROM {lookup}), '[]')"  # noqa: S608
     # The feature's text ends with the properties' closing brace and its own.
     return f"left({fragment}, -1) || ',\"links\":' || {links} || '}}'"
@@ -179,12 +180,6 @@ def with_version_links(fragment: str, history: CollectionHistory, request: Histo
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _identifier(name: str) -> str:
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise ValueError(f"not a plain SQL name: {name!r}")
-    return name
 
 
 # -- the OpenAPI document --------------------------------------------------------------------

@@ -16,46 +16,41 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
       FROM regexp_split_to_table(value, '') WITH ORDINALITY AS t(c, n)
 $$;
 
--- The neighbours of one version in its feature's valid-time order, as believed at known_at:
--- the version before it, the one after it, and the latest (the one valid last).
-DROP FUNCTION IF EXISTS kc.building_neighbours(bigint, timestamptz) CASCADE;
-CREATE FUNCTION kc.building_neighbours(version bigint, known_at timestamptz DEFAULT NULL)
-RETURNS TABLE (predecessor bigint, successor bigint, latest bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    SELECT (SELECT p.version_id FROM kc.building_validity p
-             WHERE p.building_id = r.building_id AND p.valid_from < r.valid_from
-               AND kc.believed(p.recorded_at, p.superseded_at, known_at)
-             ORDER BY p.valid_from DESC LIMIT 1),
-           (SELECT s.version_id FROM kc.building_validity s
-             WHERE s.building_id = r.building_id AND s.valid_from > r.valid_from
-               AND kc.believed(s.recorded_at, s.superseded_at, known_at)
-             ORDER BY s.valid_from LIMIT 1),
-           (SELECT l.version_id FROM kc.building_validity l
-             WHERE l.building_id = r.building_id
-               AND kc.believed(l.recorded_at, l.superseded_at, known_at)
-             ORDER BY l.valid_from DESC LIMIT 1)
-      FROM kc.building_validity r
-     WHERE r.version_id = version AND kc.believed(r.recorded_at, r.superseded_at, known_at)
-     LIMIT 1
+-- The validity rows of one kind of feature ('buildings' or 'projects'), under one shape:
+-- ident is the feature's key. Inlined into its callers; the other kind's branch is cut off by
+-- its constant condition before it reads anything.
+DROP FUNCTION IF EXISTS kc.validity_of(text) CASCADE;
+CREATE FUNCTION kc.validity_of(kind text)
+RETURNS TABLE (row_id bigint, ident bigint, version_id bigint, valid_from date, valid_to date,
+               recorded_at timestamptz, superseded_at timestamptz, load_id bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT r.row_id, r.building_id, r.version_id, r.valid_from, r.valid_to, r.recorded_at,
+           r.superseded_at, r.load_id
+      FROM kc.building_validity r WHERE kind = 'buildings'
+    UNION ALL
+    SELECT r.row_id, r.project_id, r.version_id, r.valid_from, r.valid_to, r.recorded_at,
+           r.superseded_at, r.load_id
+      FROM kc.project_validity r WHERE kind = 'projects'
 $$;
 
-DROP FUNCTION IF EXISTS kc.project_neighbours(bigint, timestamptz) CASCADE;
-CREATE FUNCTION kc.project_neighbours(version bigint, known_at timestamptz DEFAULT NULL)
+-- The neighbours of one version in its feature's valid-time order, as believed at known_at:
+-- the version before it, the one after it, and the latest (the one valid last).
+DROP FUNCTION IF EXISTS kc.version_neighbours(text, bigint, timestamptz) CASCADE;
+CREATE FUNCTION kc.version_neighbours(kind text, version bigint, known_at timestamptz DEFAULT NULL)
 RETURNS TABLE (predecessor bigint, successor bigint, latest bigint)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    SELECT (SELECT p.version_id FROM kc.project_validity p
-             WHERE p.project_id = r.project_id AND p.valid_from < r.valid_from
+    SELECT (SELECT p.version_id FROM kc.validity_of(kind) p
+             WHERE p.ident = r.ident AND p.valid_from < r.valid_from
                AND kc.believed(p.recorded_at, p.superseded_at, known_at)
              ORDER BY p.valid_from DESC LIMIT 1),
-           (SELECT s.version_id FROM kc.project_validity s
-             WHERE s.project_id = r.project_id AND s.valid_from > r.valid_from
+           (SELECT s.version_id FROM kc.validity_of(kind) s
+             WHERE s.ident = r.ident AND s.valid_from > r.valid_from
                AND kc.believed(s.recorded_at, s.superseded_at, known_at)
              ORDER BY s.valid_from LIMIT 1),
-           (SELECT l.version_id FROM kc.project_validity l
-             WHERE l.project_id = r.project_id
-               AND kc.believed(l.recorded_at, l.superseded_at, known_at)
+           (SELECT l.version_id FROM kc.validity_of(kind) l
+             WHERE l.ident = r.ident AND kc.believed(l.recorded_at, l.superseded_at, known_at)
              ORDER BY l.valid_from DESC LIMIT 1)
-      FROM kc.project_validity r
+      FROM kc.validity_of(kind) r
      WHERE r.version_id = version AND kc.believed(r.recorded_at, r.superseded_at, known_at)
      LIMIT 1
 $$;
@@ -83,14 +78,58 @@ RETURNS json LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
      WHERE x.href IS NOT NULL
 $$;
 
--- The change feed of buildings: one row per change of a building at each date in
--- [from_date, to_date] (NULL: open) where a version starts or ends, as believed at known_at:
---   new      a version starts and none ended there;
---   changed  a version ends and the next starts there (changed_properties names what differs);
---   ended    a version ends and none follows: version_id is that last version, a tombstone
---            with its last geometry and properties.
+-- The changes of one kind of feature at each date in [from_date, to_date] (NULL: open) where a
+-- version starts or ends, as believed at known_at: one row per feature and date with the
+-- version that starts (new_version) and the one that ends (old_version):
+--   new      a version starts and none ended there (old_version NULL);
+--   changed  a version ends and the next starts there;
+--   ended    a version ends and none follows (new_version NULL).
 -- correction: the row that makes the change was recorded by a correction (a second load of a
--- point); superseded_version_id is then the version believed at that date before it.
+-- point); superseded_version is then the version believed at that date before it.
+DROP FUNCTION IF EXISTS kc.version_changes(text, date, date, timestamptz) CASCADE;
+CREATE FUNCTION kc.version_changes(kind text, from_date date, to_date date,
+                                   known_at timestamptz DEFAULT NULL)
+RETURNS TABLE (ident bigint, at date, point text, change text, new_version bigint,
+               old_version bigint, recorded_at timestamptz, correction boolean,
+               superseded_version bigint)
+LANGUAGE sql STABLE AS $$
+WITH starts AS (
+    SELECT r.* FROM kc.validity_of(kind) r
+     WHERE r.valid_from >= coalesce(from_date, '-infinity') AND r.valid_from <= coalesce(to_date, 'infinity')
+       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+), ends AS (
+    SELECT r.* FROM kc.validity_of(kind) r
+     WHERE r.valid_to >= coalesce(from_date, '-infinity') AND r.valid_to <= coalesce(to_date, 'infinity')
+       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+), pairs AS (
+    SELECT coalesce(s.ident, e.ident) AS ident, coalesce(s.valid_from, e.valid_to) AS at,
+           s.version_id AS new_version, e.version_id AS old_version,
+           CASE WHEN s.row_id IS NULL THEN e.load_id ELSE s.load_id END AS load_id,
+           CASE WHEN s.row_id IS NULL THEN e.recorded_at ELSE s.recorded_at END AS recorded_at
+      FROM starts s
+      FULL JOIN ends e ON e.ident = s.ident AND e.valid_to = s.valid_from
+)
+SELECT p.ident, p.at,
+       (SELECT m.code FROM kc.measurement_point m WHERE m.valid_at = p.at ORDER BY m.code LIMIT 1),
+       CASE WHEN p.new_version IS NULL THEN 'ended'
+            WHEN p.old_version IS NULL THEN 'new' ELSE 'changed' END,
+       p.new_version, p.old_version, p.recorded_at, coalesce(l.is_correction, false),
+       CASE WHEN l.is_correction THEN (
+           SELECT x.version_id FROM kc.validity_of(kind) x
+            WHERE x.ident = p.ident AND x.superseded_at = p.recorded_at
+              AND x.valid_from <= p.at AND (x.valid_to IS NULL OR x.valid_to > p.at)
+              AND x.version_id IS DISTINCT FROM p.new_version
+            ORDER BY x.row_id DESC LIMIT 1)
+       END
+  FROM pairs p
+  LEFT JOIN kc.load_run l ON l.load_id = p.load_id
+$$;
+COMMENT ON FUNCTION kc.version_changes IS
+    'new, changed, ended versions of buildings or projects at each date in [from, to], as known at known_at';
+
+-- The change feed of buildings (kc.version_changes with what a harvester keeps of each):
+-- version_id is the version the change leads to (for ended: the last version, a tombstone with
+-- its last geometry and properties), changed_properties names what differs from the previous.
 -- id: unique per change (2 x the version it leads to, + 1 for an ended one).
 DROP FUNCTION IF EXISTS kc.building_changes(date, date, timestamptz, text) CASCADE;
 CREATE FUNCTION kc.building_changes(from_date date, to_date date,
@@ -102,30 +141,10 @@ RETURNS TABLE (
     height_estimated boolean, storeys integer, base_elevation double precision, source_crs text,
     recorded_at timestamptz, geom geometry
 ) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-WITH starts AS (
-    SELECT r.* FROM kc.building_validity r
-     WHERE r.valid_from >= coalesce(from_date, '-infinity') AND r.valid_from <= coalesce(to_date, 'infinity')
-       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
-), ends AS (
-    SELECT r.* FROM kc.building_validity r
-     WHERE r.valid_to >= coalesce(from_date, '-infinity') AND r.valid_to <= coalesce(to_date, 'infinity')
-       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
-), pairs AS (
-    SELECT coalesce(s.building_id, e.building_id) AS building_id,
-           coalesce(s.valid_from, e.valid_to) AS at,
-           s.version_id AS new_version, e.version_id AS old_version,
-           CASE WHEN s.row_id IS NULL THEN e.load_id ELSE s.load_id END AS load_id,
-           CASE WHEN s.row_id IS NULL THEN e.recorded_at ELSE s.recorded_at END AS recorded_at
-      FROM starts s
-      FULL JOIN ends e ON e.building_id = s.building_id AND e.valid_to = s.valid_from
-)
-SELECT coalesce(p.new_version, p.old_version) * 2 + (p.new_version IS NULL)::integer,
-       CASE WHEN p.new_version IS NULL THEN 'ended'
-            WHEN p.old_version IS NULL THEN 'new' ELSE 'changed' END,
-       b.city_code || '/' || b.source_id, b.city_code, b.source_id,
-       (SELECT m.code FROM kc.measurement_point m WHERE m.valid_at = p.at ORDER BY m.code LIMIT 1),
-       p.at, v.version_id, p.old_version,
-       CASE WHEN p.new_version IS NOT NULL AND p.old_version IS NOT NULL THEN ARRAY(
+SELECT v.version_id * 2 + (c.change = 'ended')::integer, c.change,
+       b.city_code || '/' || b.source_id, b.city_code, b.source_id, c.point, c.at,
+       v.version_id, c.old_version,
+       CASE WHEN c.change = 'changed' THEN ARRAY(
            SELECT d.name FROM (VALUES
                (1, 'geometry', ST_AsEWKB(ST_SnapToGrid(o.footprint, 1e-9))
                                IS DISTINCT FROM ST_AsEWKB(ST_SnapToGrid(v.footprint, 1e-9))),
@@ -139,21 +158,13 @@ SELECT coalesce(p.new_version, p.old_version) * 2 + (p.new_version IS NULL)::int
                (8, 'source_attributes', o.source_attributes IS DISTINCT FROM v.source_attributes)
            ) AS d(n, name, differs) WHERE d.differs ORDER BY d.n)
        ELSE '{}'::text[] END,
-       coalesce(l.is_correction, false),
-       CASE WHEN l.is_correction THEN (
-           SELECT x.version_id FROM kc.building_validity x
-            WHERE x.building_id = p.building_id AND x.superseded_at = p.recorded_at
-              AND x.valid_from <= p.at AND (x.valid_to IS NULL OR x.valid_to > p.at)
-              AND x.version_id IS DISTINCT FROM p.new_version
-            ORDER BY x.row_id DESC LIMIT 1)
-       END,
-       v.height, v.height_estimated, v.storeys, v.base_elevation, v.source_crs, p.recorded_at,
+       c.correction, c.superseded_version,
+       v.height, v.height_estimated, v.storeys, v.base_elevation, v.source_crs, c.recorded_at,
        v.footprint
-  FROM pairs p
-  JOIN kc.building b ON b.building_id = p.building_id
-  JOIN kc.building_version v ON v.version_id = coalesce(p.new_version, p.old_version)
-  LEFT JOIN kc.building_version o ON o.version_id = p.old_version
-  LEFT JOIN kc.load_run l ON l.load_id = p.load_id
+  FROM kc.version_changes('buildings', from_date, to_date, known_at) c
+  JOIN kc.building b ON b.building_id = c.ident
+  JOIN kc.building_version v ON v.version_id = coalesce(c.new_version, c.old_version)
+  LEFT JOIN kc.building_version o ON o.version_id = c.old_version
  WHERE in_city IS NULL OR b.city_code = in_city
 $$;
 COMMENT ON FUNCTION kc.building_changes IS
@@ -170,63 +181,32 @@ RETURNS TABLE (
     changed_properties text[], correction boolean, superseded_version_id bigint, status text,
     buildings text[], recorded_at timestamptz, geom geometry
 ) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-WITH starts AS (
-    SELECT r.* FROM kc.project_validity r
-     WHERE r.valid_from >= coalesce(from_date, '-infinity') AND r.valid_from <= coalesce(to_date, 'infinity')
-       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
-), ends AS (
-    SELECT r.* FROM kc.project_validity r
-     WHERE r.valid_to >= coalesce(from_date, '-infinity') AND r.valid_to <= coalesce(to_date, 'infinity')
-       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
-), pairs AS (
-    SELECT coalesce(s.project_id, e.project_id) AS project_id,
-           coalesce(s.valid_from, e.valid_to) AS at,
-           s.version_id AS new_version, e.version_id AS old_version,
-           CASE WHEN s.row_id IS NULL THEN e.load_id ELSE s.load_id END AS load_id,
-           CASE WHEN s.row_id IS NULL THEN e.recorded_at ELSE s.recorded_at END AS recorded_at
-      FROM starts s
-      FULL JOIN ends e ON e.project_id = s.project_id AND e.valid_to = s.valid_from
-), touched AS (
-    SELECT p.*,
-           ARRAY(SELECT b.city_code || '/' || b.source_id FROM kc.project_touch t
-                   JOIN kc.building b ON b.building_id = t.building_id
-                  WHERE t.version_id = coalesce(p.new_version, p.old_version) ORDER BY 1) AS now_touched,
-           ARRAY(SELECT t.building_id FROM kc.project_touch t
-                  WHERE t.version_id = p.old_version ORDER BY 1) AS old_ids,
-           ARRAY(SELECT t.building_id FROM kc.project_touch t
-                  WHERE t.version_id = p.new_version ORDER BY 1) AS new_ids
-      FROM pairs p
-)
-SELECT coalesce(p.new_version, p.old_version) * 2 + (p.new_version IS NULL)::integer,
-       CASE WHEN p.new_version IS NULL THEN 'ended'
-            WHEN p.old_version IS NULL THEN 'new' ELSE 'changed' END,
-       j.code, j.city_code, j.thematic_field, j.title::jsonb,
-       (SELECT m.code FROM kc.measurement_point m WHERE m.valid_at = p.at ORDER BY m.code LIMIT 1),
-       p.at, v.version_id, p.old_version,
-       CASE WHEN p.new_version IS NOT NULL AND p.old_version IS NOT NULL THEN ARRAY(
+SELECT v.version_id * 2 + (c.change = 'ended')::integer, c.change,
+       j.code, j.city_code, j.thematic_field, j.title::jsonb, c.point, c.at,
+       v.version_id, c.old_version,
+       CASE WHEN c.change = 'changed' THEN ARRAY(
            SELECT d.name FROM (VALUES
                (1, 'geometry', ST_AsEWKB(ST_SnapToGrid(o.footprint, 1e-9))
                                IS DISTINCT FROM ST_AsEWKB(ST_SnapToGrid(v.footprint, 1e-9))),
                (2, 'status', o.status IS DISTINCT FROM v.status),
                (3, 'attributes', o.attributes IS DISTINCT FROM v.attributes),
                (4, 'source_crs', o.source_crs IS DISTINCT FROM v.source_crs),
-               (5, 'buildings', p.old_ids IS DISTINCT FROM p.new_ids)
+               (5, 'buildings', ARRAY(SELECT t.building_id FROM kc.project_touch t
+                                       WHERE t.version_id = o.version_id ORDER BY 1)
+                                IS DISTINCT FROM
+                                ARRAY(SELECT t.building_id FROM kc.project_touch t
+                                       WHERE t.version_id = v.version_id ORDER BY 1))
            ) AS d(n, name, differs) WHERE d.differs ORDER BY d.n)
        ELSE '{}'::text[] END,
-       coalesce(l.is_correction, false),
-       CASE WHEN l.is_correction THEN (
-           SELECT x.version_id FROM kc.project_validity x
-            WHERE x.project_id = p.project_id AND x.superseded_at = p.recorded_at
-              AND x.valid_from <= p.at AND (x.valid_to IS NULL OR x.valid_to > p.at)
-              AND x.version_id IS DISTINCT FROM p.new_version
-            ORDER BY x.row_id DESC LIMIT 1)
-       END,
-       v.status, p.now_touched, p.recorded_at, v.footprint
-  FROM touched p
-  JOIN kc.project j ON j.project_id = p.project_id
-  JOIN kc.project_version v ON v.version_id = coalesce(p.new_version, p.old_version)
-  LEFT JOIN kc.project_version o ON o.version_id = p.old_version
-  LEFT JOIN kc.load_run l ON l.load_id = p.load_id
+       c.correction, c.superseded_version, v.status,
+       ARRAY(SELECT b.city_code || '/' || b.source_id FROM kc.project_touch t
+               JOIN kc.building b ON b.building_id = t.building_id
+              WHERE t.version_id = v.version_id ORDER BY 1),
+       c.recorded_at, v.footprint
+  FROM kc.version_changes('projects', from_date, to_date, known_at) c
+  JOIN kc.project j ON j.project_id = c.ident
+  JOIN kc.project_version v ON v.version_id = coalesce(c.new_version, c.old_version)
+  LEFT JOIN kc.project_version o ON o.version_id = c.old_version
  WHERE in_city IS NULL OR j.city_code = in_city
 $$;
 COMMENT ON FUNCTION kc.project_changes IS

@@ -26,7 +26,7 @@ from gis.store.db import connect
 from gis.store.project_snapshots import apply_staged as apply_projects
 from gis.store.project_snapshots import stage_rows as stage_projects
 from tests.api.server import CHANGED, load_lyon, pm24_rows
-from tests.databases import fresh_database
+from tests.databases import fresh_database, query
 from tests.shared_data import lyon_rows
 
 PM18, PM24 = dt.date(2017, 7, 31), dt.date(2018, 1, 31)
@@ -108,16 +108,6 @@ def server(history: History, tmp_path_factory) -> Iterator[str]:
 
 def get(base: str, path: str, **params) -> requests.Response:
     return requests.get(f"{base}{path}", params=params, timeout=120)
-
-
-def query(url: str, statement: str, args: tuple = ()) -> list[tuple]:
-    conn = connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(statement, args)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def stamp(instant: dt.datetime) -> str:
