@@ -89,14 +89,17 @@ HISTORY: contextvars.ContextVar[HistoryRequest | None] = contextvars.ContextVar(
 
 def _request(api, request, dataset: str) -> HistoryRequest:
     params = request.params
-    known_at = params.get(KNOWN_AT)
     try:
         valid_time = parse_datetime(params.get("datetime"))
     except ValueError:  # pygeoapi's validator answers it with a 400
         valid_time = None
+    try:
+        known_at = parse_known_at(params[KNOWN_AT]) if KNOWN_AT in params else None
+    except ValueError:  # refused before (gis.api.parameters) on every documented path
+        known_at = None
     return HistoryRequest(
         items_url=f"{api.get_collections_url()}/{dataset}/items",
-        known_at=None if known_at is None else parse_known_at(known_at),
+        known_at=known_at,
         valid_time=valid_time,
     )
 

@@ -154,6 +154,8 @@ def test_known_at_is_not_offered_where_nothing_is_versioned(server) -> None:
     response = get(server, "/collections/cities/items", known_at="2018-03-01T12:00:00Z")
     assert response.status_code == 400
     assert "unknown query parameter 'known_at'" in response.json()["description"]
+    unknown = get(server, "/collections/nope/items", known_at="not a time")
+    assert unknown.status_code == 404, unknown.text
 
 
 def test_buildings_as_known_before_the_correction(server, history) -> None:
