@@ -1,5 +1,5 @@
 -- Feature history for users (issue 12): the change feed and the version links, set-based, so
--- that the OGC API, `kc diff`, `kc history` and the Project Books read one and the same thing.
+-- that the OGC API, `kc diff` and `kc history` read one and the same thing.
 --
 -- Every function takes known_at (a transaction time; NULL: as believed now) and reads only the
 -- rows believed then (kc.believed). SECURITY DEFINER: the web server's role may read only the
@@ -9,11 +9,12 @@
 DROP FUNCTION IF EXISTS kc.uri_component(text) CASCADE;
 CREATE FUNCTION kc.uri_component(value text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT coalesce(string_agg(
+    SELECT CASE WHEN value ~ '^[A-Za-z0-9_.~/-]*$' THEN value ELSE (
+           SELECT coalesce(string_agg(
                CASE WHEN c ~ '^[A-Za-z0-9_.~/-]$' THEN c
                     ELSE upper(regexp_replace(encode(convert_to(c, 'UTF8'), 'hex'), '(..)', '%\1', 'g'))
                END, '' ORDER BY n), '')
-      FROM regexp_split_to_table(value, '') WITH ORDINALITY AS t(c, n)
+             FROM regexp_split_to_table(value, '') WITH ORDINALITY AS t(c, n)) END
 $$;
 
 -- The validity rows of one kind of feature ('buildings' or 'projects'), under one shape:
@@ -33,49 +34,28 @@ LANGUAGE sql STABLE AS $$
       FROM kc.project_validity r WHERE kind = 'projects'
 $$;
 
--- The neighbours of one version in its feature's valid-time order, as believed at known_at:
--- the version before it, the one after it, and the latest (the one valid last).
-DROP FUNCTION IF EXISTS kc.version_neighbours(text, bigint, timestamptz) CASCADE;
-CREATE FUNCTION kc.version_neighbours(kind text, version bigint, known_at timestamptz DEFAULT NULL)
-RETURNS TABLE (predecessor bigint, successor bigint, latest bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    SELECT (SELECT p.version_id FROM kc.validity_of(kind) p
-             WHERE p.ident = r.ident AND p.valid_from < r.valid_from
-               AND kc.believed(p.recorded_at, p.superseded_at, known_at)
-             ORDER BY p.valid_from DESC LIMIT 1),
-           (SELECT s.version_id FROM kc.validity_of(kind) s
-             WHERE s.ident = r.ident AND s.valid_from > r.valid_from
-               AND kc.believed(s.recorded_at, s.superseded_at, known_at)
-             ORDER BY s.valid_from LIMIT 1),
-           (SELECT l.version_id FROM kc.validity_of(kind) l
-             WHERE l.ident = r.ident AND kc.believed(l.recorded_at, l.superseded_at, known_at)
-             ORDER BY l.valid_from DESC LIMIT 1)
-      FROM kc.validity_of(kind) r
-     WHERE r.version_id = version AND kc.believed(r.recorded_at, r.superseded_at, known_at)
-     LIMIT 1
-$$;
-
 -- The RFC 5829 links of one version as a JSON array: version-history (the feature's versions in
 -- valid-time order, as features), predecessor-version, successor-version, latest-version.
 -- items_url: the collection's items URL; query: what every link repeats ('known_at=…'), or ''.
 DROP FUNCTION IF EXISTS kc.version_links(text, text, bigint, bigint, bigint, text) CASCADE;
 CREATE FUNCTION kc.version_links(items_url text, feature text, predecessor bigint,
                                  successor bigint, latest bigint, query text DEFAULT '')
-RETURNS json LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT json_agg(json_build_object('rel', x.rel, 'type', 'application/geo+json',
-                                      'title', x.title, 'href', x.href) ORDER BY x.n)
-      FROM (VALUES
-          (1, 'version-history', 'The versions of this feature, in valid-time order',
-           items_url || '?feature_id=' || kc.uri_component(feature) || '&sortby=valid_from'
-               || CASE WHEN query <> '' THEN '&' || query ELSE '' END),
-          (2, 'predecessor-version', 'The version before this one',
-           items_url || '/' || predecessor || CASE WHEN query <> '' THEN '?' || query ELSE '' END),
-          (3, 'successor-version', 'The version after this one',
-           items_url || '/' || successor || CASE WHEN query <> '' THEN '?' || query ELSE '' END),
-          (4, 'latest-version', 'The latest version of this feature',
-           items_url || '/' || latest || CASE WHEN query <> '' THEN '?' || query ELSE '' END)
-      ) AS x(n, rel, title, href)
-     WHERE x.href IS NOT NULL
+RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT '[' || concat_ws(',',
+        '{"rel":"version-history","type":"application/geo+json","title":"The versions of this '
+            || 'feature, in valid-time order","href":' || to_json(items_url || '?feature_id='
+            || kc.uri_component(feature) || '&sortby=valid_from'
+            || CASE WHEN query <> '' THEN '&' || query ELSE '' END)::text || '}',
+        '{"rel":"predecessor-version","type":"application/geo+json","title":"The version before '
+            || 'this one","href":' || to_json(items_url || '/' || predecessor
+            || CASE WHEN query <> '' THEN '?' || query ELSE '' END)::text || '}',
+        '{"rel":"successor-version","type":"application/geo+json","title":"The version after '
+            || 'this one","href":' || to_json(items_url || '/' || successor
+            || CASE WHEN query <> '' THEN '?' || query ELSE '' END)::text || '}',
+        '{"rel":"latest-version","type":"application/geo+json","title":"The latest version of '
+            || 'this feature","href":' || to_json(items_url || '/' || latest
+            || CASE WHEN query <> '' THEN '?' || query ELSE '' END)::text || '}'
+    ) || ']'
 $$;
 
 -- The changes of one kind of feature at each date in [from_date, to_date] (NULL: open) where a

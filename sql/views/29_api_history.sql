@@ -35,3 +35,43 @@ SELECT id, change, feature_id, city, thematic_field, title, point, point_date, v
   FROM kc.project_changes(NULL, NULL, NULL);
 COMMENT ON VIEW kc.api_project_changes IS 'OGC API: the change feed of projects';
 GRANT SELECT ON kc.api_project_changes TO kc_reader;
+
+-- Every validity row of both kinds with what valid-time order needs: read by the version links
+-- of each feature the server writes (kc.version_neighbours). A view the server's role may read,
+-- so the neighbours function is plain SQL that PostgreSQL inlines into the page's statement:
+-- the kind is a constant there, the other kind's branch is dropped, and each neighbour is one
+-- index lookup (a SECURITY DEFINER function cannot be inlined: 88 us a feature instead).
+DROP VIEW IF EXISTS kc.api_version_timeline CASCADE;
+CREATE VIEW kc.api_version_timeline AS
+SELECT 'buildings'::text AS kind, r.building_id AS ident, r.version_id, r.valid_from,
+       r.recorded_at, r.superseded_at
+  FROM kc.building_validity r
+UNION ALL
+SELECT 'projects'::text, r.project_id, r.version_id, r.valid_from, r.recorded_at, r.superseded_at
+  FROM kc.project_validity r;
+COMMENT ON VIEW kc.api_version_timeline IS 'Valid-time order of every version (version links)';
+GRANT SELECT ON kc.api_version_timeline TO kc_reader;
+
+-- The neighbours of one version in its feature's valid-time order, as believed at known_at:
+-- the version before it, the one after it, and the latest (the one valid last).
+DROP FUNCTION IF EXISTS kc.version_neighbours(text, bigint, timestamptz) CASCADE;
+CREATE FUNCTION kc.version_neighbours(kind text, version bigint, known_at timestamptz DEFAULT NULL)
+RETURNS TABLE (predecessor bigint, successor bigint, latest bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT (SELECT p.version_id FROM kc.api_version_timeline p
+             WHERE p.kind = r.kind AND p.ident = r.ident AND p.valid_from < r.valid_from
+               AND kc.believed(p.recorded_at, p.superseded_at, known_at)
+             ORDER BY p.valid_from DESC LIMIT 1),
+           (SELECT s.version_id FROM kc.api_version_timeline s
+             WHERE s.kind = r.kind AND s.ident = r.ident AND s.valid_from > r.valid_from
+               AND kc.believed(s.recorded_at, s.superseded_at, known_at)
+             ORDER BY s.valid_from LIMIT 1),
+           (SELECT l.version_id FROM kc.api_version_timeline l
+             WHERE l.kind = r.kind AND l.ident = r.ident
+               AND kc.believed(l.recorded_at, l.superseded_at, known_at)
+             ORDER BY l.valid_from DESC LIMIT 1)
+      FROM kc.api_version_timeline r
+     WHERE r.kind = version_neighbours.kind AND r.version_id = version
+       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+     LIMIT 1
+$$;
