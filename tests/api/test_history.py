@@ -116,7 +116,8 @@ def stamp(instant: dt.datetime) -> str:
 
 def all_features(base: str, collection: str, **params) -> list[dict]:
     """Every feature of a query, following the next links (the way a harvester does)."""
-    response = get(base, f"/collections/{collection}/items", f="json", limit=1000, **params)
+    params = {"f": "json", "limit": 1000, **params}
+    response = get(base, f"/collections/{collection}/items", **params)
     features = []
     for _ in range(1000):
         assert response.status_code == 200, response.text
@@ -181,6 +182,24 @@ def test_buildings_as_known_before_the_correction(server, history) -> None:
         known_at=stamp(history.before),
     ).json()  # fmt: skip
     assert hits["numberMatched"] == len(expected_then)
+
+
+def test_known_at_with_bbox_filter_and_sortby(server, history) -> None:
+    """The other parameters apply to the rows believed then, as to the current ones."""
+    bbox = (4.830, 45.764, 4.836, 45.768)
+    expected = query(
+        history.url,
+        "SELECT version_id FROM kc.building_state(%s, %s) WHERE height > 20 AND "
+        "ST_Intersects(footprint, ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
+        "ORDER BY height DESC, version_id",
+        (PM24, history.before, *bbox),
+    )
+    assert len(expected) > 10
+    features = all_features(
+        server, "buildings", datetime="2018-01-31", known_at=stamp(history.before),
+        bbox=",".join(map(str, bbox)), filter="height > 20", sortby="-height", limit=7,
+    )  # fmt: skip
+    assert [f["id"] for f in features] == [v for (v,) in expected]
 
 
 def test_a_report_as_known_at(server, history) -> None:
