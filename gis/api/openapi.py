@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from gis.api.history import declare_history_parameters
 from gis.store.errors import ConfigError
 from gis.store.files import write_json_atomic
 from gis.store.settings import CONFIG_DIR
@@ -110,6 +111,11 @@ ITEMS_PARAMETERS = (
         "schema": {"type": "string"},
     },
 )
+#: gunicorn refuses a request line longer than 4094 bytes before the application sees it.
+URI_TOO_LONG = {
+    "description": "URI Too Long: the request line is longer than the server accepts (4094 "
+    "bytes); send fewer or shorter parameters."
+}
 #: A catch-all that would make any unknown parameter part of the contract (Part 1 requires a 400).
 FREE_FORM = "#/components/parameters/vendorSpecificParameters"
 #: Paths pygeoapi documents although no process is configured.
@@ -134,7 +140,8 @@ def only_what_is_served(document: dict) -> dict:
             parameters = [p for p in get.get("parameters", []) if p.get("$ref") != FREE_FORM]
             if template.endswith("/items"):
                 parameters += [dict(p) for p in ITEMS_PARAMETERS]
-            item["get"] = {**get, "parameters": parameters}
+            responses = {**get.get("responses", {}), "414": dict(URI_TOO_LONG)}
+            item["get"] = {**get, "parameters": parameters, "responses": responses}
         paths[template] = item
     result = {**document, "paths": paths}
     components = result.get("components", {}).get("parameters", {})
@@ -191,5 +198,14 @@ def write_openapi(config: dict, out: Path) -> dict:
     components = yaml.safe_load(COMPONENTS.read_text(encoding="utf-8"))
     document = make_self_contained(json.loads(json.dumps(document, default=str)), components)
     document = only_what_is_served(document)
+    document = declare_history_parameters(
+        document,
+        {
+            name: provider
+            for name, resource in config.get("resources", {}).items()
+            for provider in resource.get("providers", [])
+            if provider.get("type") == "feature"
+        },
+    )
     write_json_atomic(out, document, indent=1)
     return document

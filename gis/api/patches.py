@@ -205,6 +205,13 @@ def keyset_links(original: Callable) -> Callable:
     return keyset_paging(original)
 
 
+def history_context(original: Callable) -> Callable:
+    """An endpoint with the request's history context (``gis.api.history``)."""
+    from gis.api.history import history_context as with_history
+
+    return with_history(original)
+
+
 def cached_bbox_transform(original: Callable) -> Callable:
     """pygeoapi's bbox-crs transform with its transformers kept (``gis.api.provider``)."""
     from gis.api.provider import cached_bbox_transform as cached
@@ -266,12 +273,21 @@ PATCHES: tuple[Patch, ...] = (
         name="cql2-filter-languages-and-keyset-links",
         module="pygeoapi.api.itemtypes",
         attribute="get_collection_items",
-        replacement=lambda original: keyset_links(filter_languages(original)),
+        replacement=lambda original: keyset_links(filter_languages(history_context(original))),
         reason="filter-lang cql2-text and cql2-json (OGC API - Features Part 3) were a 400; "
         "pygeoapi knows only the draft names and reads CQL2 JSON only from a POST body. And the "
         "provider is given the request's paging context (gis.api.provider.keyset_paging): its "
-        "next link is after=<last id>, which pygeoapi's offset links cannot say (one patch: "
-        "two on one attribute would wrap each other again on every apply)",
+        "next link is after=<last id>, which pygeoapi's offset links cannot say; and the "
+        "request's known_at and datetime for history (gis.api.history.history_context; one "
+        "patch: two on one attribute would wrap each other again on every apply)",
+    ),
+    Patch(
+        name="history-context-item",
+        module="pygeoapi.api.itemtypes",
+        attribute="get_collection_item",
+        replacement=lambda original: history_context(original),
+        reason="a single feature answers known_at and carries its version links "
+        "(gis.api.history): the provider is given the request's HistoryRequest",
     ),
     Patch(
         name="cql2-text-filters",

@@ -8,6 +8,10 @@ Configured per collection (see ``config/pygeoapi.yaml``) with, besides the stock
 ``i18n_fields``     jsonb ``{"en", "de", "fr"}`` columns served as one string in the language
                     asked for (``lang=`` / ``Accept-Language``), English where it is missing
 ``count_timeout_ms``  how long counting ``numberMatched`` may take (default 300)
+``known_at_function`` / ``changes_function`` / ``version_links``  history (``gis.api.history``)
+
+A collection with ``valid_from_field`` and no ``valid_to_field`` is one of instants (the change
+feeds: the date of each change); ``datetime`` selects the instants it contains.
 
 Each feature is written as GeoJSON text by PostgreSQL itself (``ST_AsGeoJSON`` and
 ``json_build_object`` with the properties in the view's column order, ``crs`` by
@@ -61,7 +65,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DataError, DBAPIError, ProgrammingError
 
-from gis.api import cql
+from gis.api import cql, history
 from gis.api.languages import FALLBACK, pick_language
 from gis.api.valid_time import ValidTime
 
@@ -75,6 +79,7 @@ LOGGER = logging.getLogger(__name__)
 VALID_TIME = "(valid time)"
 #: OGC API - Features - Part 3: the roles of the columns bounding ``[valid_from, valid_to)``.
 INTERVAL_START, INTERVAL_END = "primary-interval-start", "primary-interval-end"
+INSTANT = "primary-instant"
 #: The query parameter of keyset paging: the page starts after the feature with this id.
 AFTER = "after"
 #: Decimal digits ``ST_AsGeoJSON`` may write: enough for every double to read back unchanged.
@@ -167,12 +172,14 @@ class ValidTimeProvider(PostgreSQLProvider):
         self.valid_to_field = provider_def.get("valid_to_field")
         self.i18n_fields = frozenset(provider_def.get("i18n_fields", ()))
         self.count_timeout_ms = int(provider_def.get("count_timeout_ms", 300))
+        self.history = history.CollectionHistory.from_provider(provider_def)
         super().__init__(provider_def)
         self.time_field = VALID_TIME
 
     @property
     def _table(self):
-        return self.table_model.__table__
+        """The view, or what stands for it in this request (``known_at``, a change feed)."""
+        return history.source(self.table_model.__table__, self.history, history.HISTORY.get())
 
     # -- fields and columns ------------------------------------------------------------------
     def get_fields(self) -> dict:
@@ -230,9 +237,10 @@ class ValidTimeProvider(PostgreSQLProvider):
         target = output_crs(crs_spec.target_crs_uri) if crs_spec is not None else None
         if target is not None and target[0] == storage_srid(self.storage_crs):
             target = (None, target[1])
-        return feature_sql(
+        fragment = feature_sql(
             self.id_field, self.geom if has_geometry else None, properties, lang, target
         )
+        return history.with_version_links(fragment, self.history, history.HISTORY.get())
 
     # -- filters (overrides of pygeoapi's private methods: see gis.api.patches) ---------------
     def _get_datetime_filter(self, datetime_: str | None):
@@ -259,11 +267,14 @@ class ValidTimeProvider(PostgreSQLProvider):
         operator it misjudged the selectivity and scanned every version valid at the date).
         """
         valid_from = self._table.c[self.valid_from_field]
-        valid_to = self._table.c[self.valid_to_field]
+        # No valid_to_field: a collection of instants, those within the requested days.
+        valid_to = self._table.c[self.valid_to_field] if self.valid_to_field else None
         clauses = []
         if valid_time.last is not None:
             clauses.append(valid_from <= valid_time.last)
-        if valid_time.first is not None:
+        if valid_time.first is not None and valid_to is None:
+            clauses.append(valid_from >= valid_time.first)
+        elif valid_time.first is not None:
             clauses.append(or_(valid_to.is_(None), valid_to > valid_time.first))
         return and_(*clauses)
 
@@ -669,7 +680,9 @@ def cached_bbox_transform(original: Callable) -> Callable:
 def interval_roles(provider_def: Mapping) -> dict[str, str]:
     """``{column: x-ogc-role}`` of a collection's validity columns (none when not versioned)."""
     roles = {}
-    if provider_def.get("valid_from_field"):
+    if provider_def.get("valid_from_field") and not provider_def.get("valid_to_field"):
+        roles[provider_def["valid_from_field"]] = INSTANT
+    elif provider_def.get("valid_from_field"):
         roles[provider_def["valid_from_field"]] = INTERVAL_START
     if provider_def.get("valid_to_field"):
         roles[provider_def["valid_to_field"]] = INTERVAL_END
