@@ -11,13 +11,15 @@ Configured per collection (see ``config/pygeoapi.yaml``) with, besides the stock
 
 Each feature is written as GeoJSON text by PostgreSQL itself (``ST_AsGeoJSON`` and
 ``json_build_object`` with the properties in the view's column order, ``crs`` by
-``ST_Transform``, i18n texts picked in SQL), and a page is parsed once with ``json``: no ORM
-objects, no shapely, one round trip (``feature_sql``). Values come out as pygeoapi wrote them
-from Python before (a float keeps its ``.0``, a timestamp is ``isoformat()``'s text).
+``ST_Transform``, i18n texts picked in SQL): no ORM objects, no shapely, one round trip
+(``feature_sql``). Values come out as pygeoapi wrote them from Python before (a float keeps its
+``.0``, a timestamp is ``isoformat()``'s text), in the form its ``to_json`` writes, so a JSON
+answer carries the texts unparsed (``gis.api.feature_text``); other formats parse them once.
 
-A page ordered by id links its next page by the last id (``after=<id>``, keyset paging); a
-page at an ``offset`` or after a cursor first finds its ids, then builds only those features
-(``_page_statement``), so deep pages cost the index walk, not building what is skipped.
+A page ordered by id links its next page by the last id (``after=<id>``, keyset paging), and a
+keyset page the page before it by its first id (``before=<id>``); a page at an ``offset`` or
+by a cursor first finds its ids, then builds only those features (``_page_statement``), so
+deep pages cost the index walk, not building what is skipped.
 
 The count runs on connections of its own (``count_engine``) whose ``statement_timeout`` cannot
 reach any other query; a count that takes too long only leaves ``numberMatched`` out.
@@ -401,8 +403,10 @@ class ValidTimeProvider(PostgreSQLProvider):
         elsewhere = beyond is not None and bool(rows) and bool(rows[0][2])  # across the cursor
         if first and more and rows[0][2] < first_page_window(limit + 1):
             matched = rows[0][2]  # all the matches were within the first page's window
-        elif before is not None:  # all on this page, or unknown
-            matched = len(features) if not (more or elsewhere) else None
+        elif before is not None:  # all on this page, or unknown; counted when none before
+            matched = None if more or elsewhere else len(features)
+            if not rows:
+                matched = self._bounded_count(where)
         elif after is None:
             matched = self._number_matched(where, offset, limit, len(rows))
         else:  # after a cursor the offset of the page is unknown: count on the last page

@@ -111,6 +111,8 @@ def test_a_page_before_the_first_match_has_no_prev(api, lyon_db) -> None:
     start = get_items(api, before=ids[3], limit=10)
     assert [f["id"] for f in start["features"]] == ids[:3]
     assert link(start, "prev") is None and next_query(start)[AFTER] == [str(ids[2])]
+    nothing = get_items(api, before=ids[0], limit=10)
+    assert nothing["features"] == [] and nothing["numberMatched"] == len(ids)
     end = get_items(api, before=ids[-1] + 1000, limit=5)
     assert [f["id"] for f in end["features"]] == ids[-5:]
     assert link(end, "next") is None and next_query(end, "prev")[BEFORE] == [str(ids[-5])]
