@@ -219,6 +219,14 @@ def cached_bbox_transform(original: Callable) -> Callable:
     return cached(original)
 
 
+def features_as_written(original: Callable) -> Callable:
+    """pygeoapi's ``to_json`` writing a page's features as PostGIS wrote them
+    (``gis.api.feature_text``)."""
+    from gis.api.feature_text import splice
+
+    return splice(original)
+
+
 def _with_filter_language(request, language: str):
     from werkzeug.datastructures import ImmutableMultiDict
 
@@ -352,6 +360,15 @@ PATCHES: tuple[Patch, ...] = (
         reason="it builds a pyproj transformer from bbox-crs to the storage CRS on every request "
         "with a bbox (1.8 ms for a projected bbox-crs); made once per pair of CRSs and thread "
         "(gis.api.provider.cached_bbox_transform)",
+    ),
+    Patch(
+        name="features-as-written",
+        module="pygeoapi.api.itemtypes",
+        attribute="to_json",
+        replacement=features_as_written,
+        reason="a page's features, written as JSON by PostGIS in the form to_json writes, were "
+        "parsed into dicts only to be written again (about 1.2 ms of a 100-feature page); they "
+        "are written into the collection as they are (gis.api.feature_text), the same bytes",
     ),
     Patch(
         name="cql2-json-bbox",
