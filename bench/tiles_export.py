@@ -5,7 +5,8 @@
 Runs on a throw-away database of the managed cluster (or the server of KC_DATABASE_URL) and
 prints, for the same buildings in the same run:
   floor      only reading the geometries out of PostGIS (kc.building_state + WKB parsing)
-  kc         `kc tiles export` (glb and b3dm): buildings per second, MB per 1,000 buildings
+  kc         `kc tiles export` (glb and b3dm) on every core: buildings per second, MB per
+             1,000 buildings, peak memory (resident, the process and its workers together)
   py3dtiles  `py3dtiles export -D ... -t ... -c ...` on a plain table of the same extruded
              solids (triangles, built beforehand and not timed)
 """
@@ -15,10 +16,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -37,8 +40,10 @@ from gis.store.migrations import migrate
 from gis.store.reference import seed
 from gis.store.settings import load_settings
 from gis.store.staging import copy_rows
-from tiles.export import export_all, read_buildings
-from tiles.features import frame_for, solids
+from tiles.export import export_all
+from tiles.features import tile_mesh
+from tiles.placement import Frame
+from tiles.read import read_layout, read_rows
 
 POINT, AT = "PM18", dt.date(2017, 7, 31)
 
@@ -60,6 +65,50 @@ def rows(n: int) -> list[tuple]:
             (f"B{k:06d}", ewkb, 6.0 + (k % 10) * 3, False, 2 + k % 8, 170.0, None, "EPSG:3946", {})
         )
     return out
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and all its descendants every 20 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _tree_rss() -> int:
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                pid = int(stat.parent.name)
+                parents[pid] = int(fields[1])
+                rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, IndexError, ValueError):
+                continue
+        root = os.getpid()
+        total = 0
+        for pid, size in rss.items():
+            p = pid
+            while p > 1 and p != root:
+                p = parents.get(p, 0)
+            if p == root:
+                total += size
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self._tree_rss())
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = self._tree_rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def with_db(url: str, name: str) -> str:
@@ -100,7 +149,9 @@ def main() -> None:
 
         t = time.perf_counter()
         with conn.cursor() as cur:
-            b = read_buildings(cur, "lyon", AT)
+            cur.execute("SET LOCAL jit = off")
+            ids = read_layout(cur, "lyon", [AT]).version_id.tolist()
+            b = read_rows(cur, ids)
         conn.rollback()
         floor = time.perf_counter() - t
         assert len(b) == n
@@ -108,17 +159,22 @@ def main() -> None:
         figures = {}
         for fmt in ("glb", "b3dm"):
             out = work / f"kc-{fmt}"
-            t = time.perf_counter()
-            export_all(conn, out, point=POINT, city="lyon", fmt=fmt)
-            figures[fmt] = (time.perf_counter() - t, dir_mb(out / "lyon"))
+            with PeakMemory() as memory:
+                t = time.perf_counter()
+                export_all(conn, out, point=POINT, city="lyon", fmt=fmt, database_url=url)
+                secs = time.perf_counter() - t
+            figures[fmt] = (secs, dir_mb(out), memory.peak / 1e6)
 
         # py3dtiles: a plain table of the same solids (triangles as MultiPolygonZ, local metres).
-        shapes = solids(b, frame_for(b))
+        mesh = tile_mesh(b, Frame.at(4.8 + 0.06, 45.7 + 0.04))
+        order = np.argsort(mesh.feature[mesh.triangles[:, 0]], kind="stable")
+        ends = np.cumsum(np.bincount(mesh.feature[mesh.triangles[order, 0]], minlength=n))
         with conn, conn.cursor() as cur:
             cur.execute("CREATE TABLE bench_solids (id bigint, geom geometry(MultiPolygonZ))")
 
-            def wkb(mesh) -> str:
-                tri = mesh.positions[mesh.triangles]
+            def wkb(k: int) -> str:
+                start = ends[k - 1] if k else 0
+                tri = mesh.positions[mesh.triangles[order[start : ends[k]]]]
                 polys = [shapely.Polygon(t) for t in tri]
                 return shapely.to_wkb(shapely.MultiPolygon(polys), hex=True)
 
@@ -126,7 +182,7 @@ def main() -> None:
                 cur,
                 sql.Identifier("bench_solids"),
                 ("id", "geom"),
-                ((vid, wkb(m)) for vid, m in zip(b.version_id, shapes.meshes, strict=True)),
+                ((vid, wkb(k)) for k, vid in enumerate(b.version_id)),
             )
         conn.close()
         py3d_out = work / "py3dtiles"
@@ -158,11 +214,13 @@ def main() -> None:
         py3d = (time.perf_counter() - t, dir_mb(py3d_out))
 
         print(f"\n{n:,} buildings at {POINT} ({AT}), one city")
-        print(f"{'':<28}{'seconds':>10}{'buildings/s':>14}{'MB/1000 bldg':>14}")
+        print(f"cores: {os.cpu_count()}")
+        print(f"{'':<28}{'seconds':>10}{'buildings/s':>14}{'MB/1000 bldg':>14}{'peak MB':>10}")
         print(f"{'floor: read from PostGIS':<28}{floor:>10.2f}{n / floor:>14,.0f}{'-':>14}")
-        for fmt, (secs, mb) in figures.items():
+        for fmt, (secs, mb, peak) in figures.items():
             print(
-                f"{'kc tiles export ' + fmt:<28}{secs:>10.2f}{n / secs:>14,.0f}{mb / n * 1000:>14.3f}"
+                f"{'kc tiles export ' + fmt:<28}{secs:>10.2f}{n / secs:>14,.0f}"
+                f"{mb / n * 1000:>14.3f}{peak:>10.0f}"
             )
         secs, mb = py3d
         print(

@@ -92,7 +92,9 @@ def srgb_to_linear_rgba(hex_colour: str) -> tuple[int, int, int, int]:
 
 def colours(statuses: Sequence[str | None], palette: dict[str, str]) -> npt.NDArray[np.uint8]:
     """(n, 4) linear RGBA bytes per feature: its status colour, or ``UNTOUCHED``."""
-    out = np.empty((len(statuses), 4), dtype=np.uint8)
-    for i, status in enumerate(statuses):
-        out[i] = srgb_to_linear_rgba(palette[status] if status else UNTOUCHED)
-    return out
+    codes = [None, *sorted(palette)]
+    table = np.array(
+        [srgb_to_linear_rgba(palette[c] if c else UNTOUCHED) for c in codes], dtype=np.uint8
+    )
+    rank = {c: i for i, c in enumerate(codes)}
+    return table[np.fromiter((rank[s or None] for s in statuses), np.int64, len(statuses))]
