@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 import os
 import shutil
 import subprocess
@@ -40,31 +39,13 @@ from gis.store.migrations import migrate
 from gis.store.reference import seed
 from gis.store.settings import load_settings
 from gis.store.staging import copy_rows
+from tests.tiles.data import synthetic_city
 from tiles.export import export_all
 from tiles.features import tile_mesh
 from tiles.placement import Frame
 from tiles.read import read_layout, read_rows
 
 POINT, AT = "PM18", dt.date(2017, 7, 31)
-
-
-def rows(n: int) -> list[tuple]:
-    """n rotated rectangles of 10-25 m on a 30 m grid around Lyon Confluence, in EPSG:4326."""
-    side = math.ceil(math.sqrt(n))
-    i = np.arange(n)
-    x = 4.80 + (i % side) * 0.00038
-    y = 45.70 + (i // side) * 0.00027
-    w = (10 + (i % 7) * 2.0) * 0.0000129
-    h = (10 + (i % 5) * 3.0) * 0.000009
-    out = []
-    for k in range(n):
-        box = shapely.box(x[k], y[k], x[k] + w[k], y[k] + h[k])
-        geom = shapely.MultiPolygon([box])
-        ewkb = shapely.to_wkb(shapely.set_srid(geom, 4326), hex=True, include_srid=True)
-        out.append(
-            (f"B{k:06d}", ewkb, 6.0 + (k % 10) * 3, False, 2 + k % 8, 170.0, None, "EPSG:3946", {})
-        )
-    return out
 
 
 class PeakMemory:
@@ -141,7 +122,7 @@ def main() -> None:
         seed(conn)
         t = time.perf_counter()
         with conn:
-            stage_rows(conn.cursor(), rows(n))
+            stage_rows(conn.cursor(), synthetic_city(n))
             apply_staged(conn, "lyon", POINT, source="bench")
         print(
             f"loaded {n:,} buildings in {time.perf_counter() - t:.1f} s (not part of the figures)"

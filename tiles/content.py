@@ -51,6 +51,7 @@ def columns(city: str, b: Buildings, touches: dict[int, list[ProjectTouch]]) -> 
         "status": [colouring_status(t) for t in found],
         "project_codes": [",".join(sorted(x.code for x in t)) or None for t in found],
         "projects": [projects_json(t) for t in found],
+        "buildings": [1] * len(b),
     }
 
 

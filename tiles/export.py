@@ -30,6 +30,7 @@ from tiles import lod, tiling
 from tiles.content import CONTENT_DIR, Content
 from tiles.features import FeatureError
 from tiles.layout import Layout
+from tiles.metadata import colouring_status
 from tiles.placement import VERTICAL_REFERENCE
 from tiles.publish import INDEX, finish_run, start_run
 from tiles.read import (
@@ -78,6 +79,7 @@ class Options:
     store: Path
     url: str | None
     workers: int
+    lod: bool = True
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -110,6 +112,8 @@ def build_city(
         return [Published(city, p, at, 0, 0, None) for p, at in points]
     frame = layout.frame()
     tree = tiling.build(layout.centres(frame), layout.sizes(), opts.max_features)
+    if opts.lod:
+        _set_errors(tree, layout.centres(frame))
     touches = [read_touches(cur, city, at) for at in dates]
     temporal = len(points) > 1
     leaves = [
@@ -134,20 +138,28 @@ def build_city(
                 temporal=temporal,
             )
         )
+    centres = layout.centres(frame)
+    inner = _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temporal)
     per_point: list[dict[str, Content]] = [{} for _ in codes]
     whole: dict[str, Content] = {}
+    blocks: list[dict[str, Content]] = [{} for _ in codes]
+    blocks_whole: dict[str, Content] = {}
     try:
-        for results in run_tasks(tasks, conn, url=opts.url, workers=opts.workers):
+        for results in run_tasks(tasks + inner, conn, url=opts.url, workers=opts.workers):
+            if isinstance(results, lod.InnerResult):
+                into, into_whole, results = blocks, blocks_whole, [results]
+            else:
+                into, into_whole = per_point, whole
             for r in results:
                 for k, c in enumerate(r.per_point):
                     if c is not None:
-                        per_point[k][r.path] = c
+                        into[k][r.path] = c
                 if r.temporal is not None:
-                    whole[r.path] = r.temporal
+                    into_whole[r.path] = r.temporal
     except FeatureError as err:
         raise ExportError(f"{city}: {err}") from err
-    blocks = lod.Blocks(layout, tree, frame, opts.store, opts.fmt, codes)
-    error = max(tree.geometric_error, float(layout.sizes().max()))
+    # What is missed when nothing is drawn: the city's extent.
+    error = max(tree.geometric_error * lod.GRID, float(layout.sizes().max()))
     out = []
     for k, (code, at) in enumerate(points):
         valid = layout.at(k)
@@ -159,7 +171,7 @@ def build_city(
         tileset, count = assemble(
             tree,
             per_point[k].get,
-            blocks.for_point(k),
+            blocks[k].get,
             frame,
             fmt=opts.fmt,
             extras=extras,
@@ -179,7 +191,7 @@ def build_city(
         tileset, _ = assemble(
             tree,
             whole.get,
-            blocks.temporal(),
+            blocks_whole.get,
             frame,
             fmt=opts.fmt,
             extras=extras,
@@ -188,6 +200,62 @@ def build_city(
         )
         _write_json(folder / TEMPORAL / "tileset.json", tileset)
     return out
+
+
+def _set_errors(node: tiling.Node, centres) -> float:
+    """Each inner tile's geometric error: its LOD cell, and never less than its children's."""
+    if node.is_leaf:
+        return 0.0
+    below = max(_set_errors(child, centres) for child in node.children)
+    node.geometric_error = max(lod.cell_size(centres[node.below()]), below)
+    return node.geometric_error
+
+
+def _statuses(layout: Layout, touches, codes: list[str | None]):
+    """(points, n) index into ``codes`` of each version's colouring status at each point."""
+    import numpy as np
+
+    rank = {c: i for i, c in enumerate(codes)}
+    out = np.zeros((len(touches), len(layout)), dtype=np.int64)
+    for k, found in enumerate(touches):
+        valid = layout.at(k)
+        for i in np.flatnonzero(np.isin(layout.building_id, list(found)) & valid):
+            out[k, i] = rank[colouring_status(found[int(layout.building_id[i])])]
+    return out
+
+
+def _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temporal):
+    if not opts.lod:
+        return []
+    codes = [None, *sorted(opts.palette)]
+    status = _statuses(layout, touches, codes)
+    area, top = layout.area_m2(), layout.top
+    tasks = []
+    for node in tree.walk():
+        if node.is_leaf:
+            continue
+        below = node.below()
+        tasks.append(
+            lod.InnerTask(
+                path=node.path,
+                city=city,
+                origin=(frame.lon, frame.lat),
+                cell=node.geometric_error,
+                centres=centres[below],
+                area=area[below],
+                top=top[below],
+                member=layout.member[below],
+                status=status[:, below],
+                codes=codes,
+                points=[p for p, _ in points],
+                dates=[at for _, at in points],
+                palette=opts.palette,
+                fmt=opts.fmt,
+                store=str(opts.store),
+                temporal=temporal,
+            )
+        )
+    return tasks
 
 
 def _indices(layout: Layout, group) -> list[int]:

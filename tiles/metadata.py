@@ -46,6 +46,11 @@ PROPERTIES: tuple[Property, ...] = (
         "STRING",
         "JSON list of {code, status, thematic_field} of the projects touching it at the point",
     ),
+    Property(
+        "buildings",
+        "UINT32",
+        "How many buildings the feature stands for: 1, or more for a level-of-detail block",
+    ),
 )
 
 PROPERTY_NAMES = tuple(p.name for p in PROPERTIES)
@@ -63,6 +68,8 @@ class ProjectTouch:
 
 def projects_json(touches: Sequence[ProjectTouch]) -> str:
     """The ``projects`` value: stable order (by code), compact JSON."""
+    if not touches:
+        return "[]"
     items = [
         {"code": t.code, "status": t.status, "thematic_field": t.thematic_field}
         for t in sorted(touches, key=lambda t: t.code)

@@ -62,6 +62,7 @@ def columns(
         "storeys": b.storeys,
         "height_estimated": b.height_estimated,
         "base_elevation": b.base_elevation,
+        "buildings": [1] * len(b),
         "from_day": [(d - EPOCH).days for d in b.valid_from],
         "to_day": [None if d is None else (d - EPOCH).days for d in b.valid_to],
     }

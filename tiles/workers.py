@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,9 @@ class Task:
     store: str  # content folder
     temporal: bool  # also the content of the temporal tileset
 
+    def run(self, cur) -> list[LeafResult]:
+        return run_task(cur, self)
+
 
 @dataclass(frozen=True)
 class LeafResult:
@@ -55,7 +59,10 @@ class LeafResult:
 
 
 def _take(b: Buildings, idx: Sequence[int]) -> Buildings:
-    return Buildings(**{name: [getattr(b, name)[i] for i in idx] for name in Buildings.FIELDS})
+    if len(idx) == 1:
+        return Buildings(**{name: [getattr(b, name)[idx[0]]] for name in Buildings.FIELDS})
+    get = itemgetter(*idx)
+    return Buildings(**{name: list(get(getattr(b, name))) for name in Buildings.FIELDS})
 
 
 def run_task(cur, task: Task) -> list[LeafResult]:
@@ -116,21 +123,20 @@ def _connect(url: str) -> None:
     _CONN.set_session(readonly=True)
 
 
-def _run_in_worker(task: Task) -> list[LeafResult]:
+def _run_in_worker(task):
     with _CONN.cursor() as cur:
-        result = run_task(cur, task)
+        result = task.run(cur)
     _CONN.rollback()
     return result
 
 
-def run_tasks(
-    tasks: Sequence[Task], conn, *, url: str | None, workers: int
-) -> Iterator[list[LeafResult]]:
-    """The results of the tasks, in order: in this process, or on ``workers`` processes."""
+def run_tasks(tasks: Sequence, conn, *, url: str | None, workers: int) -> Iterator:
+    """The results of the tasks (``task.run(cursor)``), in order: in this process, or on
+    ``workers`` processes."""
     if workers <= 1 or url is None or len(tasks) <= 1:
         with conn.cursor() as cur:
             for task in tasks:
-                yield run_task(cur, task)
+                yield task.run(cur)
         conn.rollback()
         return
     context = multiprocessing.get_context("forkserver")
