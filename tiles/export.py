@@ -87,12 +87,12 @@ def _write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
 
 
-def _extras(city, layout: Layout, fmt: str, **more) -> dict:
+def _extras(city, layout: Layout, fmt: str, which=slice(None), **more) -> dict:
     return {
         "city": city,
         **more,
         "format": fmt,
-        "bounding_region": list(layout.region()),
+        "bounding_region": list(layout.region(which)),
         "vertical_reference": VERTICAL_REFERENCE,
     }
 
@@ -166,7 +166,7 @@ def build_city(
         if not valid.any():
             out.append(Published(city, code, at, 0, 0, None))
             continue
-        extras = _extras(city, layout, opts.fmt, point=code, date=at.isoformat())
+        extras = _extras(city, layout, opts.fmt, valid, point=code, date=at.isoformat())
         extras["feature_count"] = int(valid.sum())
         tileset, count = assemble(
             tree,

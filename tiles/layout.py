@@ -42,15 +42,16 @@ class Layout:
         east, north = self.box[:, 2].max(), self.box[:, 3].max()
         return Frame.at((west + east) / 2, (south + north) / 2, 0.0)
 
-    def region(self) -> tuple[float, float, float, float, float, float]:
-        """The 3D Tiles bounding region: radians and heights (m)."""
+    def region(self, which=slice(None)) -> tuple[float, float, float, float, float, float]:
+        """The 3D Tiles bounding region of all (or ``which``) versions: radians, heights (m)."""
+        box, bottom, top = self.box[which], self.bottom[which], self.top[which]
         return (
-            float(np.radians(self.box[:, 0].min())),
-            float(np.radians(self.box[:, 1].min())),
-            float(np.radians(self.box[:, 2].max())),
-            float(np.radians(self.box[:, 3].max())),
-            float(min(0.0, self.bottom.min())),
-            float(self.top.max()),
+            float(np.radians(box[:, 0].min())),
+            float(np.radians(box[:, 1].min())),
+            float(np.radians(box[:, 2].max())),
+            float(np.radians(box[:, 3].max())),
+            float(min(0.0, bottom.min())),
+            float(top.max()),
         )
 
     def centres(self, frame: Frame) -> FloatArray:
