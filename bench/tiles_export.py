@@ -1,6 +1,6 @@
 """Benchmark: 3D Tiles export of N synthetic buildings at one point, against two references.
 
-    .venv/bin/python bench/tiles_export.py [--buildings 100000]
+    .venv/bin/python bench/tiles_export.py [--buildings 100000] [--points 3]
 
 Runs on a throw-away database of the managed cluster (or the server of KC_DATABASE_URL) and
 prints, for the same buildings in the same run:
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -102,10 +103,91 @@ def dir_mb(path: Path) -> float:
     )
 
 
+def referenced_bytes(out: Path, hrefs: list[str]) -> tuple[int, int]:
+    """Bytes and number of the distinct content files the tilesets ``hrefs`` refer to."""
+    names: set[str] = set()
+    for href in hrefs:
+        stack = [json.loads((out / href).read_text())["root"]]
+        while stack:
+            tile = stack.pop()
+            if "content" in tile:
+                names.add(tile["content"]["uri"].rsplit("/", 1)[-1])
+            stack.extend(tile.get("children", []))
+    return sum((out / "content" / n).stat().st_size for n in names), len(names)
+
+
+def points_run(n: int) -> None:
+    """``--points 3``: n buildings at PM18, a tenth of them (one band of the city) changed at
+    PM24 and another tenth at PM30; ``kc tiles export --all``: wall time, peak memory, bytes of the temporal tileset and of
+    the three per-point tilesets (content shared between them counted once)."""
+    settings = load_settings()
+    server = settings.database_url or Cluster(settings).start().url()
+    name = "kc_bench_tiles_points"
+    admin = psycopg2.connect(server)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = with_db(server, name)
+    work = Path(tempfile.mkdtemp(prefix="kc-bench-tiles-"))
+    try:
+        conn = connect(url)
+        migrate(conn)
+        seed(conn)
+        t = time.perf_counter()
+        base = synthetic_city(n)
+        for k, point in enumerate(("PM18", "PM24", "PM30")):
+            rows = [
+                (r[0], r[1], r[2] + 3.0, *r[3:]) if k and i * 10 // n == k else r
+                for i, r in enumerate(base)
+            ]
+            with conn:
+                stage_rows(conn.cursor(), rows)
+                apply_staged(conn, "lyon", point, source="bench")
+            base = rows
+        print(f"loaded {n:,} buildings x 3 points in {time.perf_counter() - t:.1f} s (not timed)")
+        out = work / "kc"
+        with PeakMemory() as memory:
+            t = time.perf_counter()
+            results = export_all(conn, out, city="lyon", database_url=url)
+            secs = time.perf_counter() - t
+        index = json.loads((out / "index.json").read_text())
+        per_point = [e["href"] for e in index["tilesets"]]
+        temporal = [e["href"] for e in index["temporal"]]
+        pp_bytes, pp_files = referenced_bytes(out, per_point)
+        separate = sum(referenced_bytes(out, [h])[0] for h in per_point)
+        t_bytes, t_files = referenced_bytes(out, temporal)
+        built = [r for r in results if r.path]
+        print(f"\n{n:,} buildings x {len(built)} points, one city, {os.cpu_count()} cores")
+        print(f"wall time: {secs:.1f} s ({n * len(built) / secs:,.0f} building-points/s)")
+        print(f"peak memory (process and workers): {memory.peak / 1e6:,.0f} MB")
+        print(f"temporal tileset: {t_bytes / 1e6:,.1f} MB in {t_files:,} files")
+        print(
+            f"per-point tilesets: {pp_bytes / 1e6:,.1f} MB in {pp_files:,} files with shared "
+            f"content once ({separate / 1e6:,.1f} MB if each point had its own copy)"
+        )
+        print(f"export folder: {dir_mb(out):,.1f} MB")
+        conn.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        with admin.cursor() as cur:
+            cur.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        admin.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buildings", type=int, default=100_000)
-    n = parser.parse_args().buildings
+    parser.add_argument(
+        "--points", type=int, choices=(1, 3), default=1, help="3: the temporal run (no py3dtiles)"
+    )
+    args = parser.parse_args()
+    n = args.buildings
+    if args.points == 3:
+        points_run(n)
+        return
     settings = load_settings()
     server = settings.database_url or Cluster(settings).start().url()
     name = "kc_bench_tiles"

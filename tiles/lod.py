@@ -144,9 +144,9 @@ class InnerTask:
             )
             counts = np.bincount(m.of, minlength=len(m.side))
             status = _majority(m.of, self.status[k, keep], self.area[keep], len(m.side))
+            # No dates: a block is the same file at every point where its buildings are.
             cols = self._columns(m, counts, [self.codes[s] for s in status])
-            cols |= {"valid_from": [self.dates[k].isoformat()] * len(counts)}
-            cols |= {"valid_to": [self._after(k)] * len(counts)}
+            cols |= {"valid_from": [""] * len(counts), "valid_to": [None] * len(counts)}
             per_point.append(
                 stored(folder, boxes(m, frame), PROPERTIES, cols, self.palette, self.fmt)
             )
