@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -27,6 +28,7 @@ import psycopg2.extensions
 
 from gis.store.errors import KCError
 from tiles import lod, tiling
+from tiles import workers as pool
 from tiles.content import CONTENT_DIR, Content
 from tiles.features import FeatureError
 from tiles.layout import Layout
@@ -116,36 +118,20 @@ def build_city(
         _set_errors(tree, layout.centres(frame))
     touches = [read_touches(cur, city, at) for at in dates]
     temporal = len(points) > 1
-    leaves = [
-        (n.path, layout.version_id[n.features].tolist(), layout.member[n.features].tolist())
-        for n in tree.walk()
-        if n.is_leaf
-    ]
-    tasks = []
-    for group in tasks_of(leaves):
-        buildings = set(layout.building_id[[i for i in _indices(layout, group)]].tolist())
-        tasks.append(
-            Task(
-                city=city,
-                origin=(frame.lon, frame.lat),
-                leaves=group,
-                points=codes,
-                dates=dates,
-                touches=[{b: t[b] for b in buildings if b in t} for t in touches],
-                palette=opts.palette,
-                fmt=opts.fmt,
-                store=str(opts.store),
-                temporal=temporal,
-            )
-        )
     centres = layout.centres(frame)
-    inner = _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temporal)
+    # Tasks are made as the workers take them: memory holds a few, not the city's.
+    tasks = itertools.chain(
+        _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal),
+        _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temporal),
+    )
+    # One task's worth: starting processes would cost more than it saves.
+    workers = opts.workers if len(layout) > pool.TASK_FEATURES else 1
     per_point: list[dict[str, Content]] = [{} for _ in codes]
     whole: dict[str, Content] = {}
     blocks: list[dict[str, Content]] = [{} for _ in codes]
     blocks_whole: dict[str, Content] = {}
     try:
-        for results in run_tasks(tasks + inner, conn, url=opts.url, workers=opts.workers):
+        for results in run_tasks(tasks, conn, url=opts.url, workers=workers):
             if isinstance(results, lod.InnerResult):
                 into, into_whole, results = blocks, blocks_whole, [results]
             else:
@@ -224,38 +210,58 @@ def _statuses(layout: Layout, touches, codes: list[str | None]):
     return out
 
 
+def _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal):
+    """The tasks drawing the leaves, a few thousand buildings each (made one by one)."""
+    leaves = (
+        (n.path, layout.version_id[n.features].tolist(), layout.member[n.features].tolist())
+        for n in tree.walk()
+        if n.is_leaf
+    )
+    for group in tasks_of(leaves):
+        buildings = set(layout.building_id[_indices(layout, group)].tolist())
+        yield Task(
+            city=city,
+            origin=(frame.lon, frame.lat),
+            leaves=group,
+            points=[p for p, _ in points],
+            dates=[at for _, at in points],
+            touches=[{b: t[b] for b in buildings if b in t} for t in touches],
+            palette=opts.palette,
+            fmt=opts.fmt,
+            store=str(opts.store),
+            temporal=temporal,
+        )
+
+
 def _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temporal):
+    """The tasks drawing the levels of detail, one per inner tile (made one by one)."""
     if not opts.lod:
-        return []
+        return
     codes = [None, *sorted(opts.palette)]
     status = _statuses(layout, touches, codes)
     area, top = layout.area_m2(), layout.top
-    tasks = []
     for node in tree.walk():
         if node.is_leaf:
             continue
         below = node.below()
-        tasks.append(
-            lod.InnerTask(
-                path=node.path,
-                city=city,
-                origin=(frame.lon, frame.lat),
-                cell=node.geometric_error,
-                centres=centres[below],
-                area=area[below],
-                top=top[below],
-                member=layout.member[below],
-                status=status[:, below],
-                codes=codes,
-                points=[p for p, _ in points],
-                dates=[at for _, at in points],
-                palette=opts.palette,
-                fmt=opts.fmt,
-                store=str(opts.store),
-                temporal=temporal,
-            )
+        yield lod.InnerTask(
+            path=node.path,
+            city=city,
+            origin=(frame.lon, frame.lat),
+            cell=node.geometric_error,
+            centres=centres[below],
+            area=area[below],
+            top=top[below],
+            member=layout.member[below],
+            status=status[:, below],
+            codes=codes,
+            points=[p for p, _ in points],
+            dates=[at for _, at in points],
+            palette=opts.palette,
+            fmt=opts.fmt,
+            store=str(opts.store),
+            temporal=temporal,
         )
-    return tasks
 
 
 def _indices(layout: Layout, group) -> list[int]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from operator import itemgetter
@@ -130,10 +130,10 @@ def _run_in_worker(task):
     return result
 
 
-def run_tasks(tasks: Sequence, conn, *, url: str | None, workers: int) -> Iterator:
+def run_tasks(tasks: Iterable, conn, *, url: str | None, workers: int) -> Iterator:
     """The results of the tasks (``task.run(cursor)``), in order: in this process, or on
-    ``workers`` processes."""
-    if workers <= 1 or url is None or len(tasks) <= 1:
+    ``workers`` processes. Tasks are taken from ``tasks`` as workers become free."""
+    if workers <= 1 or url is None:
         with conn.cursor() as cur:
             for task in tasks:
                 yield task.run(cur)
@@ -142,7 +142,7 @@ def run_tasks(tasks: Sequence, conn, *, url: str | None, workers: int) -> Iterat
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["tiles.workers"])
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(tasks)),
+        max_workers=workers,
         mp_context=context,
         initializer=_connect,
         initargs=(url,),

@@ -276,7 +276,10 @@ def _published(out: Path) -> dict[str, bytes]:
     return found
 
 
-def test_same_data_gives_identical_bytes_with_one_or_more_processes(conn, db_url, tmp_path) -> None:
+def test_same_data_gives_identical_bytes_with_one_or_more_processes(
+    conn, db_url, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(workers_module, "TASK_FEATURES", 8)  # many tasks: the pool is used
     d = district("munich")
     load_rows(conn, "munich", "PM18", d.rows)
     load_rows(conn, "munich", "PM24", d.rows[:-5])
