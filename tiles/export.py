@@ -85,8 +85,12 @@ class Options:
 
 
 def _write_json(path: Path, data: dict) -> None:
+    """Write a new file (new inode) over ``path``: the run's files start as hard links to the
+    published run's, and writing into one in place would change the published file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+    tmp = path.with_name(f".tmp-{path.name}")
+    tmp.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _extras(city, layout: Layout, fmt: str, which=slice(None), **more) -> dict:

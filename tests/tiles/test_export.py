@@ -27,6 +27,7 @@ from tests.tiles.data import REPO, district, load_projects, load_rows
 from tiles import workers as workers_module
 from tiles.export import export_all
 from tiles.placement import Frame
+from tiles.publish import PublishError
 
 VALIDATOR = REPO / "tools" / "validate_gltf.mjs"
 
@@ -438,3 +439,29 @@ def test_unknown_point_or_city_is_a_message_and_exit_1(db_url, tmp_path, args, m
     )
     assert result.exit_code == 1 and message in result.output
     assert "Traceback" not in result.output and not any(tmp_path.iterdir())
+
+
+def test_an_export_folder_of_the_earlier_layout_is_converted(conn, tmp_path) -> None:
+    """One link per point (the earlier layout) becomes the run layout; a foreign folder
+    where a city's link belongs is refused, and nothing of the run is published."""
+    d = district("munich")
+    load_rows(conn, "munich", "PM18", d.rows)
+    old = tmp_path / "munich"
+    (old / ".PM18.PM18-0123").mkdir(parents=True)
+    (old / ".PM18.PM18-0123" / "tileset.json").write_text("{}")
+    (old / "PM18").symlink_to(".PM18.PM18-0123")
+    (tmp_path / "index.json").write_text('{"tilesets": []}')
+    [result] = export_all(conn, tmp_path, point="PM18", city="munich")
+    assert (tmp_path / "munich").is_symlink() and (tmp_path / "index.json").is_symlink()
+    assert json.loads((tmp_path / "index.json").read_text())["tilesets"][0]["feature_count"] == (
+        result.feature_count
+    )
+    assert validate(contents(tmp_path / "munich" / "PM18"))
+    before = _published(tmp_path)
+    load_rows(conn, "lyon", "PM18", district("lyon").rows)
+    (tmp_path / "lyon").mkdir()
+    (tmp_path / "lyon" / "notes.txt").write_text("mine")
+    with pytest.raises(PublishError, match="not one published by 'kc tiles export'"):
+        export_all(conn, tmp_path, point="PM18")
+    assert (tmp_path / "lyon" / "notes.txt").read_text() == "mine"
+    assert _published(tmp_path) == before
