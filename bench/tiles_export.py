@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import shutil
@@ -146,7 +147,10 @@ def points_run(n: int) -> None:
                 apply_staged(conn, "lyon", point, source="bench")
             base = rows
         print(f"loaded {n:,} buildings x 3 points in {time.perf_counter() - t:.1f} s (not timed)")
+        del base, rows
+        gc.collect()
         out = work / "kc"
+        before = PeakMemory._tree_rss()
         with PeakMemory() as memory:
             t = time.perf_counter()
             results = export_all(conn, out, city="lyon", database_url=url)
@@ -160,7 +164,10 @@ def points_run(n: int) -> None:
         built = [r for r in results if r.path]
         print(f"\n{n:,} buildings x {len(built)} points, one city, {os.cpu_count()} cores")
         print(f"wall time: {secs:.1f} s ({n * len(built) / secs:,.0f} building-points/s)")
-        print(f"peak memory (process and workers): {memory.peak / 1e6:,.0f} MB")
+        print(
+            f"peak memory (process and workers): {memory.peak / 1e6:,.0f} MB "
+            f"(the process held {before / 1e6:,.0f} MB before the export)"
+        )
         print(f"temporal tileset: {t_bytes / 1e6:,.1f} MB in {t_files:,} files")
         print(
             f"per-point tilesets: {pp_bytes / 1e6:,.1f} MB in {pp_files:,} files with shared "

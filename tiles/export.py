@@ -117,12 +117,12 @@ def build_city(
     if not len(layout):
         return [Published(city, p, at, 0, 0, None) for p, at in points]
     frame = layout.frame()
-    tree = tiling.build(layout.centres(frame), layout.sizes(), opts.max_features)
+    centres = layout.centres(frame)
+    tree = tiling.build(centres, layout.sizes(), opts.max_features)
     if opts.lod:
-        _set_errors(tree, layout.centres(frame))
+        _set_errors(tree, centres)
     touches = [read_touches(cur, city, at) for at in dates]
     temporal = len(points) > 1
-    centres = layout.centres(frame)
     # Tasks are made as the workers take them: memory holds a few, not the city's.
     tasks = itertools.chain(
         _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal),
