@@ -16,6 +16,8 @@ from flask import Flask, Response, abort, request, send_from_directory
 
 from gis.api import assets, caching, errors, parameters, writes
 from gis.api.config import read_tilesets, tileset_links
+from gis.api.form import routes as form
+from gis.api.form.routes import BLUEPRINT as BLUEPRINT_FORM
 from gis.api.languages import pick_language, translate
 from gis.api.patches import apply_patches
 from gis.api.viewer import routes as viewer
@@ -61,6 +63,9 @@ def create_app() -> Flask:
     if settings.writer_database_url:
         # Before caching: its after_request (weak data tags, gzip) runs before the features' tags.
         _serve_writes(APP, settings.writer_database_url)
+        if BLUEPRINT_FORM not in APP.blueprints:
+            secure = (settings.public_url or "").startswith("https://")
+            form.register(APP, APP.kc_writer, settings.home, secure=secure)
     caching.register(
         APP, caching.version_reader(_reader_engine(CONFIG)), _server_id(CONFIG, OPENAPI)
     )

@@ -11,6 +11,7 @@ import psycopg2
 
 from gis.api import assets, pages
 from gis.api import config as cfg
+from gis.api.form.routes import form_secret
 from gis.api.openapi import write_openapi
 from gis.api.patches import check as check_pygeoapi
 from gis.api.roles import (
@@ -139,6 +140,8 @@ def prepare(
     )
     cfg.write(rendered, files.config)
     write_openapi(cfg.with_password(rendered, files.password), files.openapi, writes=writes)
+    if writes:
+        form_secret(settings.home)  # here, once, before gunicorn's workers read it
     return files
 
 
