@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,14 +67,20 @@ def reader_url(settings: Settings) -> tuple[str, str | None]:
             f"No database: the local cluster in {settings.home} was never started. "
             "Run 'kc db start' and 'kc db migrate' (make demo does both)."
         )
+    return _managed_login(
+        settings, reader_password(settings.home), ensure_login_role, LOGIN_ROLE
+    ), None
+
+
+def _managed_login(settings: Settings, password: str, ensure: Callable, role: str) -> str:
+    """The URL of login ``role`` on the managed cluster, after ``ensure`` made it so."""
     url = database_url(settings)  # the user's database, or the demo's
-    password = reader_password(settings.home)
     admin = connect(url)
     try:
-        ensure_login_role(admin, password)
+        ensure(admin, password)
     finally:
         admin.close()
-    return with_credentials(url, LOGIN_ROLE, password), None
+    return with_credentials(url, role, password)
 
 
 def writer_url(settings: Settings) -> str | None:
@@ -87,14 +94,8 @@ def writer_url(settings: Settings) -> str | None:
         if writer and settings.demo:
             writer = with_database(writer, database_name(database_url(settings)))
         return writer
-    url = database_url(settings)
     password = writer_password(settings.home)
-    admin = connect(url)
-    try:
-        ensure_writer_role(admin, password)
-    finally:
-        admin.close()
-    return with_credentials(url, WRITER_LOGIN_ROLE, password)
+    return _managed_login(settings, password, ensure_writer_role, WRITER_LOGIN_ROLE)
 
 
 def prepare(

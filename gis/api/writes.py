@@ -46,7 +46,7 @@ from flask import Flask, Response, request
 
 from gis.api.errors import error_response
 from gis.store import feature_writes as fw
-from gis.store.accounts import Account, authenticate
+from gis.store.accounts import FAILURE_WINDOW, Account, login, too_many_failures
 from gis.store.errors import KCError, UnknownReference
 from gis.store.problems import ProblemList
 from gis.store.report_answers import (
@@ -300,8 +300,14 @@ def _account(conn: psycopg2.extensions.connection) -> Account:
             headers={"WWW-Authenticate": REALM},
         )
     with conn.cursor() as cur:
-        account = authenticate(cur, *credentials)
+        if too_many_failures(cur, credentials[0]):
+            minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+            raise Refused(HTTPStatus.TOO_MANY_REQUESTS,
+                          f"too many wrong passwords for this account: try again in {minutes} "
+                          "minutes", headers={"Retry-After": str(60 * minutes)})  # fmt: skip
+        account = login(cur, *credentials)
     if account is None:
+        conn.commit()  # the failure counts, though the request is refused
         raise Refused(
             HTTPStatus.UNAUTHORIZED,
             "unknown account or wrong password",

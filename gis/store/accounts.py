@@ -8,6 +8,7 @@ the functions that hash or check it, and no message quotes it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -146,3 +147,28 @@ def authenticate(cur: psycopg2.extensions.cursor, name: str, password: str) -> A
     if not password_matches(row[0] if row else None, password) or row is None:
         return None
     return Account(name, row[1], tuple(row[2]))
+
+
+#: Wrong passwords for one account name within ``FAILURE_WINDOW`` before attempts are refused.
+MAX_FAILURES = 5
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+
+
+def too_many_failures(cur: psycopg2.extensions.cursor, name: str) -> bool:
+    """Whether ``name`` had ``MAX_FAILURES`` wrong passwords within the window (migration 0044)."""
+    cur.execute(
+        "SELECT count(*) FROM kc_auth.login_failure WHERE account = %s AND failed_at > now() - %s",
+        (name, FAILURE_WINDOW),
+    )
+    return cur.fetchone()[0] >= MAX_FAILURES
+
+
+def login(cur: psycopg2.extensions.cursor, name: str, password: str) -> Account | None:
+    """:func:`authenticate`, recording a failure (committed with the caller's transaction) or
+    clearing the failures on success. Check :func:`too_many_failures` first."""
+    account = authenticate(cur, name, password)
+    if account is None:
+        cur.execute("INSERT INTO kc_auth.login_failure (account) VALUES (%s)", (name,))
+    else:
+        cur.execute("DELETE FROM kc_auth.login_failure WHERE account = %s", (name,))
+    return account

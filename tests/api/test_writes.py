@@ -410,3 +410,13 @@ def test_passwords_never_in_logs_or_responses(site: Site) -> None:
         assert password not in log
         assert base64.b64encode(password.encode()).decode()[:16] not in log
     assert "argon2" not in log
+
+
+def test_wrong_passwords_five_times_slow_the_api_down(site: Site) -> None:
+    url = f"{site.base}/collections/reports/items"
+    for _ in range(5):
+        wrong = requests.post(url, json=feature({}), headers=auth("victor", "guess-123456"),
+                              timeout=60)  # fmt: skip
+        assert wrong.status_code == 401
+    slowed = requests.post(url, json=feature({}), headers=auth("victor"), timeout=60)
+    assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) >= 60

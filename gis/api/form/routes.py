@@ -22,15 +22,13 @@ from gis.api.form.words import LANGUAGES, WORDS, say
 from gis.api.roles import reader_password
 from gis.api.writes import Writer
 from gis.store import feature_writes as fw
-from gis.store.accounts import Account, authenticate, list_accounts
+from gis.store.accounts import FAILURE_WINDOW, Account, list_accounts, too_many_failures
+from gis.store.accounts import login as login_as
 from gis.store.problems import ProblemList
 from gis.store.report_answers import LANGS, TEXT_SECTIONS, check_answers, read_context
 
 BLUEPRINT = "kc_form"
 SECRET_FILE = "form-session.json"  # noqa: S105 - a file name
-#: Wrong passwords for one account within WINDOW before further attempts wait.
-MAX_FAILURES = 5
-WINDOW = dt.timedelta(minutes=15)
 SESSION_HOURS = 8
 
 
@@ -73,14 +71,6 @@ def _current_account(cur) -> Account | None:
     return found[0] if found else None
 
 
-def _failures(cur, name: str) -> int:
-    cur.execute(
-        "SELECT count(*) FROM kc_auth.login_failure WHERE account = %s AND failed_at > now() - %s",
-        (name, WINDOW),
-    )
-    return cur.fetchone()[0]
-
-
 def _form_values(form, project: str) -> dict[str, object]:
     """The posted answers as the workbook's column keys."""
     values: dict[str, object] = {"project_code": project}
@@ -121,17 +111,15 @@ def register(app: Flask, writer: Writer, home: Path, secure: bool) -> None:
         name = (request.form.get("account") or "").strip().lower()
         password = request.form.get("password") or ""
         with writer.transaction() as conn, conn.cursor() as cur:
-            if _failures(cur, name) >= MAX_FAILURES:
-                minutes = int(WINDOW.total_seconds() // 60)
+            if too_many_failures(cur, name):
+                minutes = int(FAILURE_WINDOW.total_seconds() // 60)
                 page, _ = _render("kc_form_login.html", error=say("slowed", _lang()).format(
                     minutes=minutes))  # fmt: skip
                 return page, HTTPStatus.TOO_MANY_REQUESTS, {"Retry-After": str(60 * minutes)}
-            account = authenticate(cur, name, password)
+            account = login_as(cur, name, password)
             if account is None:
-                cur.execute("INSERT INTO kc_auth.login_failure (account) VALUES (%s)", (name,))
                 return _render("kc_form_login.html", HTTPStatus.UNAUTHORIZED,
                                error=say("wrong", _lang()))  # fmt: skip
-            cur.execute("DELETE FROM kc_auth.login_failure WHERE account = %s", (name,))
         lang = session.get("lang")
         session.clear()  # a new session at login: nothing carried over but the language
         session.permanent = True
