@@ -71,6 +71,18 @@ def _current_account(cur) -> Account | None:
     return found[0] if found else None
 
 
+LABELS = {
+    "implementation_status": "SELECT code, label FROM kc.implementation_status ORDER BY sort_order",
+    "challenge": "SELECT code, label FROM kc.challenge WHERE controlled ORDER BY code",
+}
+
+
+def _labels(cur, table: str) -> list[tuple[str, dict]]:
+    """The codes of a vocabulary with their labels (en, de, fr), for the form's choices."""
+    cur.execute(LABELS[table])
+    return cur.fetchall()
+
+
 def _form_values(form, project: str) -> dict[str, object]:
     """The posted answers as the workbook's column keys."""
     values: dict[str, object] = {"project_code": project}
@@ -170,8 +182,8 @@ def register(app: Flask, writer: Writer, home: Path, secure: bool) -> None:
             ctx = read_context(cur)
             current_id = fw.lock_believed_report(cur, project_id, point)
             page = {"account": account, "project": project, "point": point, "title": title,
-                    "city": city, "statuses": ctx.status.codes,
-                    "challenges": ctx.challenge.codes}  # fmt: skip
+                    "city": city, "statuses": _labels(cur, "implementation_status"),
+                    "challenges": _labels(cur, "challenge")}  # fmt: skip
             if request.method == "GET":
                 values = fw.read_report(cur, current_id).values if current_id else {}
                 return _render("kc_form_report.html", values=values, base=current_id or "",
