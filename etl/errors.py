@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
@@ -18,20 +17,12 @@ import psycopg2.extensions
 
 from gis.store.db import connect
 from gis.store.errors import KCError
+from gis.store.problems import Problem
+
+__all__ = ["SHOWN", "LoadProblems", "Problem", "load_transaction", "render_table"]
 
 #: How many problems the message shows; the rest are counted.
 SHOWN = 50
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in an input: where (file, row or feature, field), what was found and expected."""
-
-    file: str
-    where: str
-    field: str
-    found: str
-    expected: str
 
 
 class LoadProblems(KCError):

@@ -23,11 +23,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from etl.problems import Problems
+from gis.store.report_answers import LANGS
 from gis.store.report_sections import REPORT_SECTIONS
 
 SHEET = "Common Reporting"
 
-LANGS = ("de", "fr")
 TEXT_SECTIONS = REPORT_SECTIONS
 CHALLENGE_COLUMNS = tuple(f"challenge_{i}" for i in range(1, 5))
 

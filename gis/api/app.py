@@ -14,8 +14,10 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_from_directory
 
-from gis.api import assets, caching, errors, parameters
+from gis.api import assets, caching, errors, parameters, writes
 from gis.api.config import read_tilesets, tileset_links
+from gis.api.form import routes as form
+from gis.api.form.routes import BLUEPRINT as BLUEPRINT_FORM
 from gis.api.languages import pick_language, translate
 from gis.api.patches import apply_patches
 from gis.api.viewer import routes as viewer
@@ -36,7 +38,7 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Type, Range",
-    "Access-Control-Expose-Headers": "Content-Language, Content-Crs, Content-Length, Link",
+    "Access-Control-Expose-Headers": "Content-Language, Content-Crs, Content-Length, Link, ETag, Location",
 }
 LANDING_REL = "tiles3d"
 #: Items and single items: GeoJSON, whatever pygeoapi's generic JSON type says.
@@ -57,11 +59,17 @@ def create_app() -> Flask:
     errors.register(APP)
     # pygeoapi keeps a JSON document as the text it serves; the checks need it parsed.
     parameters.register(APP, json.loads(OPENAPI) if isinstance(OPENAPI, str) else OPENAPI)
+    settings = load_settings()
+    if settings.writer_database_url:
+        # Before caching: its after_request (weak data tags, gzip) runs before the features' tags.
+        _serve_writes(APP, settings.writer_database_url)
+        if BLUEPRINT_FORM not in APP.blueprints:
+            secure = (settings.public_url or "").startswith("https://")
+            form.register(APP, APP.kc_writer, settings.home, secure=secure)
     caching.register(
         APP, caching.version_reader(_reader_engine(CONFIG)), _server_id(CONFIG, OPENAPI)
     )
 
-    settings = load_settings()
     tiles_dir = settings.tiles_dir
     landing_links = tileset_links(read_tilesets(tiles_dir), CONFIG["server"]["url"], LANDING_REL)
 
@@ -103,6 +111,17 @@ def create_app() -> Flask:
         return response
 
     return APP
+
+
+def _serve_writes(app: Flask, url: str) -> None:
+    """OGC API - Features Part 4 on projects and reports, declared in /conformance."""
+    from pygeoapi.api import itemtypes
+
+    if not hasattr(app, "kc_writer"):
+        app.kc_writer = writes.Writer(url)
+        writes.register(app, app.kc_writer)
+    classes = itemtypes.CONFORMANCE_CLASSES_FEATURES
+    classes.extend(c for c in writes.CONFORMANCE if c not in classes)
 
 
 def _reader_engine(config: dict):

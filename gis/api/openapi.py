@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from gis.api.history import declare_history_parameters
+from gis.api.writes import declare_writes
 from gis.store.errors import ConfigError
 from gis.store.files import write_json_atomic
 from gis.store.settings import CONFIG_DIR
@@ -200,11 +201,12 @@ def declare_media_types(responses: dict) -> None:
             content.setdefault("application/ld+json", {"schema": {"type": "object"}})
 
 
-def write_openapi(config: dict, out: Path) -> dict:
+def write_openapi(config: dict, out: Path, *, writes: bool = False) -> dict:
     """Generate the document for the rendered configuration and write it as JSON.
 
     ``config`` must hold the real database password (``config.with_password``): pygeoapi opens
-    every collection's provider to list its properties.
+    every collection's provider to list its properties. ``writes``: the server takes writes
+    to projects and reports (``gis.api.writes``), declared then and only then.
     """
     from pygeoapi.openapi import get_oas
 
@@ -222,5 +224,7 @@ def write_openapi(config: dict, out: Path) -> dict:
             if provider.get("type") == "feature"
         },
     )
+    if writes:
+        document = declare_writes(document)
     write_json_atomic(out, document, indent=1)
     return document

@@ -23,6 +23,10 @@ from gis.store.errors import ConfigError
 READER_GROUP = "kc_reader"
 LOGIN_ROLE = "kc_api"
 SECRET_FILE = "api-reader.json"  # noqa: S105 - a file name
+#: The group role that writes projects and reports (migration 0043) and the server's login in it.
+WRITER_GROUP = "kc_writer"
+WRITER_LOGIN_ROLE = "kc_api_writer"
+WRITER_SECRET_FILE = "api-writer.json"  # noqa: S105 - a file name
 #: Session settings of the server's login role. A runaway query (a harvester's deep page, a
 #: filter that scans everything) is cancelled instead of holding a connection and the CPU; a
 #: transaction left open by a killed worker does not hold locks. Every transaction is read-only.
@@ -31,11 +35,13 @@ LOGIN_SETTINGS = {
     "statement_timeout": "30s",
     "idle_in_transaction_session_timeout": "60s",
 }
+#: The writer's: the same limits, and it may write (what kc_writer's grants allow).
+WRITER_SETTINGS = {**LOGIN_SETTINGS, "default_transaction_read_only": "off"}
 
 
-def reader_password(home: Path) -> str:
+def reader_password(home: Path, secret_file: str = SECRET_FILE, user: str = LOGIN_ROLE) -> str:
     """The login role's password from KC_HOME, generated (mode 600) the first time."""
-    path = home / SECRET_FILE
+    path = home / secret_file
     if path.exists():
         try:
             return json.loads(path.read_text())["password"]
@@ -48,26 +54,37 @@ def reader_password(home: Path) -> str:
     password = "kc-" + secrets.token_urlsafe(24)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        json.dump({"user": LOGIN_ROLE, "password": password}, fh)
+        json.dump({"user": user, "password": password}, fh)
     return password
 
 
+def writer_password(home: Path) -> str:
+    """The writer login role's password from KC_HOME, generated (mode 600) the first time."""
+    return reader_password(home, WRITER_SECRET_FILE, WRITER_LOGIN_ROLE)
+
+
 def ensure_login_role(
-    conn: psycopg2.extensions.connection, password: str, *, role: str = LOGIN_ROLE
+    conn: psycopg2.extensions.connection,
+    password: str,
+    *,
+    role: str = LOGIN_ROLE,
+    group: str = READER_GROUP,
+    settings: dict[str, str] | None = None,
 ) -> None:
-    """Create or update ``role``: may log in, read-only, member of ``kc_reader``, time-limited.
+    """Create or update ``role``: may log in, member of ``group`` (``kc_reader``: read-only;
+    ``kc_writer``: see migration 0043), with ``settings`` (default LOGIN_SETTINGS).
 
     Temporary tables are refused too: PostgreSQL grants TEMPORARY on every database to PUBLIC,
     so it is revoked from PUBLIC on this database and granted back to the role running this
     (the loaders' role, which stages with temp tables).
     """
-    name = role
-    role, group = sql.Identifier(name), sql.Identifier(READER_GROUP)
+    name, group_name = role, group
+    role, group = sql.Identifier(name), sql.Identifier(group_name)
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (READER_GROUP,))
+        cur.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (group_name,))
         if cur.fetchone() is None:
             raise ConfigError(
-                f"role {READER_GROUP} does not exist: the schema is not migrated. "
+                f"role {group_name} does not exist: the schema is not migrated. "
                 "Run 'kc db migrate' first."
             )
         cur.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (name,))
@@ -79,11 +96,22 @@ def ensure_login_role(
             (password,),
         )
         cur.execute(sql.SQL("GRANT {} TO {}").format(group, role))
-        for setting, value in LOGIN_SETTINGS.items():
+        for setting, value in (settings or LOGIN_SETTINGS).items():
             cur.execute(
                 sql.SQL("ALTER ROLE {} SET {} = %s").format(role, sql.Identifier(setting)), (value,)
             )
         revoke_temporary(cur)
+        if group_name == WRITER_GROUP:  # it versions projects through temp tables
+            cur.execute("SELECT current_database()")
+            database = sql.Identifier(cur.fetchone()[0])
+            cur.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(database, group))
+
+
+def ensure_writer_role(
+    conn: psycopg2.extensions.connection, password: str, *, role: str = WRITER_LOGIN_ROLE
+) -> None:
+    """Create or update the server's writer login ``role`` (member of ``kc_writer``)."""
+    ensure_login_role(conn, password, role=role, group=WRITER_GROUP, settings=WRITER_SETTINGS)
 
 
 def revoke_temporary(cur: psycopg2.extensions.cursor) -> None:

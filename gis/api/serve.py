@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,9 +12,18 @@ import psycopg2
 
 from gis.api import assets, pages
 from gis.api import config as cfg
+from gis.api.form.routes import form_secret
 from gis.api.openapi import write_openapi
 from gis.api.patches import check as check_pygeoapi
-from gis.api.roles import LOGIN_ROLE, ensure_login_role, reader_password, with_credentials
+from gis.api.roles import (
+    LOGIN_ROLE,
+    WRITER_LOGIN_ROLE,
+    ensure_login_role,
+    ensure_writer_role,
+    reader_password,
+    with_credentials,
+    writer_password,
+)
 from gis.store.cluster import Cluster
 from gis.store.db import connect, database_name, database_url, redact, with_database
 from gis.store.errors import ConfigError
@@ -57,17 +67,40 @@ def reader_url(settings: Settings) -> tuple[str, str | None]:
             f"No database: the local cluster in {settings.home} was never started. "
             "Run 'kc db start' and 'kc db migrate' (make demo does both)."
         )
+    return _managed_login(
+        settings, reader_password(settings.home), ensure_login_role, LOGIN_ROLE
+    ), None
+
+
+def _managed_login(settings: Settings, password: str, ensure: Callable, role: str) -> str:
+    """The URL of login ``role`` on the managed cluster, after ``ensure`` made it so."""
     url = database_url(settings)  # the user's database, or the demo's
-    password = reader_password(settings.home)
     admin = connect(url)
     try:
-        ensure_login_role(admin, password)
+        ensure(admin, password)
     finally:
         admin.close()
-    return with_credentials(url, LOGIN_ROLE, password), None
+    return with_credentials(url, role, password)
 
 
-def prepare(settings: Settings, url: str, *, host: str, port: int) -> ServerFiles:
+def writer_url(settings: Settings) -> str | None:
+    """The URL the server writes projects and reports with (None: it only reads).
+
+    Managed cluster: the ``kc_api_writer`` login role in ``kc_writer`` (created or updated
+    here, password in ``$KC_HOME/api-writer.json``). KC_DATABASE_URL: KC_WRITER_DATABASE_URL.
+    """
+    if settings.uses_external_database:
+        writer = settings.writer_database_url
+        if writer and settings.demo:
+            writer = with_database(writer, database_name(database_url(settings)))
+        return writer
+    password = writer_password(settings.home)
+    return _managed_login(settings, password, ensure_writer_role, WRITER_LOGIN_ROLE)
+
+
+def prepare(
+    settings: Settings, url: str, *, host: str, port: int, writes: bool = False
+) -> ServerFiles:
     """Render the configuration and the OpenAPI document for the database at ``url``.
 
     ``host`` and ``port`` are where gunicorn listens (``kc serve --host/--port`` may override the
@@ -107,15 +140,23 @@ def prepare(settings: Settings, url: str, *, host: str, port: int) -> ServerFile
         base_url=base_url,
     )
     cfg.write(rendered, files.config)
-    write_openapi(cfg.with_password(rendered, files.password), files.openapi)
+    write_openapi(cfg.with_password(rendered, files.password), files.openapi, writes=writes)
+    if writes:
+        form_secret(settings.home)  # here, once, before gunicorn's workers read it
     return files
 
 
-def environment(files: ServerFiles, base: dict[str, str]) -> dict[str, str]:
+def environment(
+    files: ServerFiles, base: dict[str, str], writer: str | None = None
+) -> dict[str, str]:
     """gunicorn's environment: ``base`` (the caller's) plus where the workers find their files.
 
-    The password of the read-only role travels in the environment, never in a file or a log.
+    The passwords of the read-only and the writer roles travel in the environment, never in a
+    file or a log. Without ``writer`` the workers only read (whatever ``base`` says).
     """
+    base = {k: v for k, v in base.items() if k != "KC_WRITER_DATABASE_URL"}
+    if writer:
+        base["KC_WRITER_DATABASE_URL"] = writer
     return {
         **base,
         "PYGEOAPI_CONFIG": str(files.config),

@@ -44,6 +44,7 @@ def _register() -> None:
     from gis.cli.sample import sample
     from gis.cli.serve import serve
     from gis.cli.tiles import tiles
+    from gis.cli.users import users
 
     main.add_command(books)
     main.add_command(db)
@@ -55,6 +56,7 @@ def _register() -> None:
     main.add_command(sample)
     main.add_command(serve)
     main.add_command(tiles)
+    main.add_command(users)
 
 
 _register()

@@ -162,7 +162,7 @@ def history(settings: Settings, kind: str, feature: str, city: str) -> None:
 
     Every validity row ever recorded: the version, its validity [from, to), when it was
     recorded and until when it was believed (superseded by a later load or a correction), and
-    the load that recorded it. Example: kc history buildings BATIMENT0000000240623745 --city lyon
+    the load that recorded it and who (an account, for a write on the web). Example: kc history buildings BATIMENT0000000240623745 --city lyon
     """
     conn = connect(database_url(settings))
     try:
@@ -177,7 +177,7 @@ def history(settings: Settings, kind: str, feature: str, city: str) -> None:
 
 def history_table(rows: list[ValidityRow]) -> list[str]:
     """The rows as aligned text, the one still believed marked."""
-    header = ("version", "valid from", "valid to", "recorded at", "superseded at", "load")
+    header = ("version", "valid from", "valid to", "recorded at", "superseded at", "load", "by")
     body = [
         (
             str(r.version_id),
@@ -186,6 +186,7 @@ def history_table(rows: list[ValidityRow]) -> list[str]:
             _time(r.recorded_at),
             _time(r.superseded_at) if r.superseded_at else "(believed)",
             f"{r.point or '-'}{' correction' if r.correction else ''}",
+            r.written_by or "kc load",
         )
         for r in rows
     ]

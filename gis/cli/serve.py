@@ -67,7 +67,8 @@ def run(
     for problem in [warning, *assets.missing(settings.cesium_dir)]:
         if problem:
             click.secho(f"Warning: {problem}", fg="yellow", err=True)
-    files = server.prepare(settings, url, host=host, port=port)
+    writer = server.writer_url(settings)
+    files = server.prepare(settings, url, host=host, port=port, writes=writer is not None)
     if prepared is not None:
         prepared()
     base = files.base_url
@@ -79,9 +80,10 @@ def run(
     click.echo(f"Web viewer:        {base}/viewer/")
     click.echo(f"Project Books:     {base}/books/")
     role = "a read-only role" if warning is None else "KC_DATABASE_URL's role (see the warning)"
-    click.echo(f"gunicorn, {workers} workers, reading as {role}; Ctrl-C stops it.")
+    writes = "writes projects and reports as kc_writer" if writer else "no writes"
+    click.echo(f"gunicorn, {workers} workers, reading as {role}, {writes}; Ctrl-C stops it.")
     sys.stdout.flush()
     command = server.gunicorn_command(host, port, workers)
     if before_exec is not None:
         before_exec()
-    os.execve(command[0], command, server.environment(files, dict(os.environ)))  # noqa: S606 - gunicorn replaces us
+    os.execve(command[0], command, server.environment(files, dict(os.environ), writer))  # noqa: S606 - gunicorn replaces us

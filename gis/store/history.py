@@ -121,6 +121,7 @@ class ValidityRow:
     point: str | None  #: the load's measurement point
     correction: bool  #: recorded by a correction (a second load of a point)
     source: str | None
+    written_by: str | None = None  #: the account that wrote it on the web (None: kc load)
 
 
 def feature_history(
@@ -145,7 +146,7 @@ def feature_history(
         cur.execute(
             sql.SQL(
                 "SELECT r.version_id, r.valid_from, r.valid_to, r.recorded_at, r.superseded_at, "
-                "l.point_code, coalesce(l.is_correction, false), l.source "
+                "l.point_code, coalesce(l.is_correction, false), l.source, l.written_by "
                 "FROM kc.{identity} i JOIN kc.{validity} r ON r.{key} = i.{key} "
                 "LEFT JOIN kc.load_run l ON l.load_id = r.load_id WHERE {where} "
                 "ORDER BY r.valid_from, r.recorded_at, r.row_id"

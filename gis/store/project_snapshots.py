@@ -9,6 +9,8 @@ project's footprint (so load buildings before projects for a point).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import psycopg2.extensions
 from psycopg2 import sql
 
@@ -59,8 +61,14 @@ def apply_staged(
     *,
     source: str,
     source_sha256: str | None = None,
+    only: Sequence[str] | None = None,
+    written_by: str | None = None,
 ) -> SnapshotSummary:
-    """Apply the staged projects as the snapshot of ``city`` at ``point`` (caller's transaction)."""
+    """Apply the staged projects as the snapshot of ``city`` at ``point`` (caller's transaction).
+
+    ``only`` (project codes, which must exist or be staged): a snapshot of those projects alone,
+    see :func:`gis.store.versioning.apply_snapshot`; ``written_by``: the account that wrote it.
+    """
     cur = conn.cursor()
     t = snapshot_date(cur, city, point)
     ids = {"stage": STAGE.table, "hashed": sql.Identifier(HASHED)}
@@ -124,8 +132,20 @@ def apply_staged(
         ).format(content_hash=sql.SQL(CONTENT_HASH), **ids),
         {"city": city, "t": t},
     )
+    only_ids = None
+    if only is not None:
+        cur.execute("SELECT project_id FROM kc.project WHERE code = ANY (%s)", (list(only),))
+        only_ids = [pid for (pid,) in cur.fetchall()]
     applied = apply_snapshot(
-        conn, PROJECTS, city, point, HASHED, source=source, source_sha256=source_sha256
+        conn,
+        PROJECTS,
+        city,
+        point,
+        HASHED,
+        source=source,
+        source_sha256=source_sha256,
+        only=only_ids,
+        written_by=written_by,
     )
     _record_touches(cur, applied.segments)
     return applied.summary

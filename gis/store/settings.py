@@ -8,6 +8,10 @@
                      ``kc_reader``) that ``kc serve`` reads with; unset, it reads with
                      KC_DATABASE_URL's role and warns. The managed cluster needs none: ``kc serve``
                      creates the login role ``kc_api`` (password in ``$KC_HOME/api-reader.json``)
+``KC_WRITER_DATABASE_URL``  the login role (member of ``kc_writer``) the server writes projects
+                     and reports with (OGC API - Features Part 4, the reporting form); unset with
+                     KC_DATABASE_URL, the server only reads. The managed cluster needs none:
+                     ``kc serve`` creates ``kc_api_writer`` (password in ``$KC_HOME/api-writer.json``)
 ``KC_DB_PORT``       port of the managed cluster (default: a free port chosen at first start,
                      then kept)
 ``KC_PG_BINDIR``     folder of PostgreSQL's ``initdb`` and ``pg_ctl`` (default: the newest
@@ -88,6 +92,7 @@ class Settings:
     books_dir: Path
     database_url: str | None = None
     reader_database_url: str | None = None
+    writer_database_url: str | None = None
     db_port: int | None = None
     pg_bindir: Path | None = None
     server_host: str = "127.0.0.1"
@@ -135,6 +140,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         books_dir=_path(env.get("KC_BOOKS_DIR")) or home / "books",
         database_url=env.get("KC_DATABASE_URL") or None,
         reader_database_url=env.get("KC_READER_DATABASE_URL") or None,
+        writer_database_url=env.get("KC_WRITER_DATABASE_URL") or None,
         db_port=_port("KC_DB_PORT", env.get("KC_DB_PORT")),
         pg_bindir=_path(env.get("KC_PG_BINDIR")),
         server_host=env.get("KC_HOST") or "127.0.0.1",

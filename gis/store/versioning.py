@@ -178,19 +178,28 @@ def apply_snapshot(
     *,
     source: str,
     source_sha256: str | None = None,
+    only: Sequence[int] | None = None,
+    written_by: str | None = None,
 ) -> AppliedSnapshot:
     """Apply the snapshot held in temp table ``staging`` inside the caller's transaction.
 
     ``staging`` has one row per feature: the identity key (``kind.key``), ``content_hash`` and the
     content columns. The identities must exist and belong to ``city``. The steps below each do one
     set-based statement or two; the work tables live until the transaction ends.
+
+    ``only`` makes it a snapshot of those features (keys) alone: the others are left as they are,
+    and one of them missing from ``staging`` is ended at the point (a write of one feature through
+    the web). ``written_by`` is the account that wrote it (recorded in the load run).
     """
     cur = conn.cursor()
     t = snapshot_date(cur, city, point)
     db = _statements(cur, kind, staging)
     _refuse_other_cities(db, kind, city)
-    u, correction, later = _loaded_around(cur, kind, city, t)
-    window = {"t": t, "u": u, "city": city}
+    if only is None:
+        u, correction, later = _loaded_around(cur, kind, city, t)
+    else:
+        u, correction, later = _own_around(db, t, list(only))
+    window = {"t": t, "u": u, "city": city, "only": list(only) if only is not None else None}
     for table in WORK_TABLES:
         cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
     _select_current(db, window)
@@ -210,7 +219,9 @@ def apply_snapshot(
     if summary.changes == 0 and correction:
         # The same snapshot again: every feature unchanged, no segments, nothing to record.
         return AppliedSnapshot(summary, segments)
-    load_id = _record_run(cur, summary, source=source, source_sha256=source_sha256)
+    load_id = _record_run(
+        cur, summary, source=source, source_sha256=source_sha256, written_by=written_by
+    )
     _allocate_version_ids(db)
     _insert_versions(db)
     _supersede(db)
@@ -244,7 +255,7 @@ def _loaded_around(
         "SELECT min(m.valid_at) FILTER (WHERE m.valid_at > %(t)s), "
         "       coalesce(bool_or(m.valid_at = %(t)s), false) "
         "FROM kc.load_run l JOIN kc.measurement_point m ON m.code = l.point_code "
-        "WHERE l.kind = %(kind)s AND l.city_code = %(city)s",
+        "WHERE l.kind = %(kind)s AND l.city_code = %(city)s AND l.written_by IS NULL",
         params,
     )
     u, correction = cur.fetchone()
@@ -253,11 +264,27 @@ def _loaded_around(
         cur.execute(
             "SELECT m.code FROM kc.measurement_point m WHERE m.valid_at > %(t)s AND EXISTS "
             "(SELECT 1 FROM kc.load_run l WHERE l.point_code = m.code AND l.kind = %(kind)s "
-            "AND l.city_code = %(city)s) ORDER BY m.valid_at",
+            "AND l.city_code = %(city)s AND l.written_by IS NULL) ORDER BY m.valid_at",
             params,
         )
         later = tuple(code for (code,) in cur.fetchall())
     return u, bool(correction), later
+
+
+def _own_around(
+    db: _Statements, t: dt.date, only: list[int]
+) -> tuple[dt.date | None, bool, tuple[str, ...]]:
+    """For a snapshot of some features alone: ``u`` is the start of their next believed version
+    after ``t`` (None: none), so a write at a point holds until the feature's own next change,
+    not the city's next load; whether one of them has a version starting at ``t``."""
+    db.run(
+        "SELECT min(valid_from) FILTER (WHERE valid_from > %(t)s), "
+        "coalesce(bool_or(valid_from = %(t)s), false) FROM {validity} "
+        "WHERE {key} = ANY (%(only)s::bigint[]) AND superseded_at IS NULL",
+        {"t": t, "only": only},
+    )
+    u, correction = db.cur.fetchone()
+    return u, bool(correction), ()
 
 
 def _select_current(db: _Statements, window: Mapping[str, object]) -> None:
@@ -273,6 +300,7 @@ def _select_current(db: _Statements, window: Mapping[str, object]) -> None:
              JOIN {version} v ON v.version_id = r.version_id
              JOIN {identity} i ON i.{key} = r.{key}
             WHERE i.city_code = %(city)s AND r.superseded_at IS NULL
+              AND (%(only)s::bigint[] IS NULL OR r.{key} = ANY (%(only)s::bigint[]))
               AND daterange(r.valid_from, r.valid_to) && daterange(%(t)s::date - 1, %(u)s, '[]')""",
         window,
     )
@@ -360,12 +388,14 @@ def _record_run(
     *,
     source: str,
     source_sha256: str | None,
+    written_by: str | None = None,
 ) -> int:
     """Insert the ``kc.load_run`` row the new validity rows point to; returns its id."""
     counts = {k: getattr(summary, k) for k in ("new", "changed", "unchanged", "ended")}
     cur.execute(
         "INSERT INTO kc.load_run (kind, city_code, point_code, source, source_sha256, "
-        "is_correction, summary) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING load_id",
+        "is_correction, summary, written_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+        "RETURNING load_id",
         (
             summary.kind,
             summary.city,
@@ -374,6 +404,7 @@ def _record_run(
             source_sha256,
             summary.correction,
             json.dumps(counts),
+            written_by,
         ),
     )
     return cur.fetchone()[0]

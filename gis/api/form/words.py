@@ -1,0 +1,115 @@
+"""The form's interface in English, German and French (the answers' languages are separate)."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "de", "fr")
+
+WORDS: dict[str, dict[str, str]] = {
+    "title": {"en": "Common Reporting", "de": "Common Reporting", "fr": "Common Reporting"},
+    "login": {"en": "Log in", "de": "Anmelden", "fr": "Se connecter"},
+    "logout": {"en": "Log out", "de": "Abmelden", "fr": "Se déconnecter"},
+    "account": {"en": "Account", "de": "Konto", "fr": "Compte"},
+    "password": {"en": "Password", "de": "Passwort", "fr": "Mot de passe"},
+    "wrong": {
+        "en": "Unknown account or wrong password.",
+        "de": "Unbekanntes Konto oder falsches Passwort.",
+        "fr": "Compte inconnu ou mot de passe erroné.",
+    },
+    "slowed": {
+        "en": "Too many wrong passwords for this account: try again in {minutes} minutes.",
+        "de": "Zu viele falsche Passwörter für dieses Konto: in {minutes} Minuten erneut versuchen.",
+        "fr": "Trop de mots de passe erronés pour ce compte : réessayer dans {minutes} minutes.",
+    },
+    "projects": {"en": "Your projects", "de": "Ihre Projekte", "fr": "Vos projets"},
+    "report_at": {"en": "Report at", "de": "Bericht zu", "fr": "Rapport au"},
+    "save": {"en": "Save", "de": "Speichern", "fr": "Enregistrer"},
+    "saved": {
+        "en": "Saved. The earlier answers are kept in the history.",
+        "de": "Gespeichert. Die früheren Antworten bleiben im Verlauf erhalten.",
+        "fr": "Enregistré. Les réponses précédentes restent dans l'historique.",
+    },
+    "unchanged": {"en": "Nothing changed.", "de": "Nichts geändert.", "fr": "Rien n'a changé."},
+    "problems": {
+        "en": "Nothing was saved; please correct:",
+        "de": "Nichts wurde gespeichert; bitte korrigieren:",
+        "fr": "Rien n'a été enregistré ; veuillez corriger :",
+    },
+    "stale": {
+        "en": "Someone else saved this report after you opened it. Nothing of yours was saved; "
+        "your answers are still in the form. What changed in between:",
+        "de": "Jemand anderes hat diesen Bericht gespeichert, nachdem Sie ihn geöffnet haben. "
+        "Nichts von Ihnen wurde gespeichert; Ihre Antworten stehen noch im Formular. "
+        "Was sich inzwischen geändert hat:",
+        "fr": "Quelqu'un d'autre a enregistré ce rapport après que vous l'avez ouvert. Rien de "
+        "votre saisie n'a été enregistré ; vos réponses sont toujours dans le formulaire. "
+        "Ce qui a changé entre-temps :",
+    },
+    "field": {"en": "Field", "de": "Feld", "fr": "Champ"},
+    "then": {"en": "When you opened it", "de": "Beim Öffnen", "fr": "À l'ouverture"},
+    "now": {"en": "Now", "de": "Jetzt", "fr": "Maintenant"},
+    "status": {"en": "Implementation status", "de": "Umsetzungsstand", "fr": "État d'avancement"},
+    "progress": {"en": "Progress (%)", "de": "Fortschritt (%)", "fr": "Avancement (%)"},
+    "reported_on": {
+        "en": "Date of the answer",
+        "de": "Datum der Antwort",
+        "fr": "Date de la réponse",
+    },
+    "challenges": {"en": "Challenges", "de": "Herausforderungen", "fr": "Défis"},
+    "free_tags": {
+        "en": "Other challenges (comma-separated)",
+        "de": "Weitere Herausforderungen (durch Kommas getrennt)",
+        "fr": "Autres défis (séparés par des virgules)",
+    },
+    "objectives": {"en": "Objectives", "de": "Ziele", "fr": "Objectifs"},
+    "partners": {"en": "Partners", "de": "Partner", "fr": "Partenaires"},
+    "drivers": {
+        "en": "Process drivers",
+        "de": "Treiber des Prozesses",
+        "fr": "Moteurs du processus",
+    },
+    "barriers": {
+        "en": "Process barriers",
+        "de": "Hemmnisse im Prozess",
+        "fr": "Freins du processus",
+    },
+    "corrective_actions": {
+        "en": "Corrective actions",
+        "de": "Korrekturmaßnahmen",
+        "fr": "Actions correctives",
+    },
+    "risks": {
+        "en": "Risks and challenges",
+        "de": "Risiken und Herausforderungen",
+        "fr": "Risques et défis",
+    },
+    "lessons_learned": {
+        "en": "Lessons learned and recommendations",
+        "de": "Erkenntnisse und Empfehlungen",
+        "fr": "Enseignements et recommandations",
+    },
+    "general": {
+        "en": "General information",
+        "de": "Allgemeine Angaben",
+        "fr": "Informations générales",
+    },
+    "lang_en": {"en": "English", "de": "Englisch", "fr": "Anglais"},
+    "lang_de": {"en": "German", "de": "Deutsch", "fr": "Allemand"},
+    "lang_fr": {"en": "French", "de": "Französisch", "fr": "Français"},
+    "forbidden": {
+        "en": "Your account may not write the reports of this city.",
+        "de": "Ihr Konto darf die Berichte dieser Stadt nicht schreiben.",
+        "fr": "Votre compte ne peut pas écrire les rapports de cette ville.",
+    },
+    "csrf": {
+        "en": "The form was not sent by this site's page (missing or wrong token): nothing was saved.",
+        "de": "Das Formular kam nicht von der Seite dieser Website (Token fehlt oder falsch): "
+        "nichts wurde gespeichert.",
+        "fr": "Le formulaire ne vient pas d'une page de ce site (jeton absent ou erroné) : rien "
+        "n'a été enregistré.",
+    },
+}
+
+
+def say(key: str, lang: str) -> str:
+    words = WORDS[key]
+    return words.get(lang) or words["en"]
