@@ -116,16 +116,19 @@ def signed_volume(polygons: list[Polygon]) -> float:
     return total
 
 
-def classify(polygons: list[Polygon]) -> list[str]:
-    """Surface types of a solid's faces from their normals (roof, wall, ground).
+def outward(polygons: list[Polygon]) -> list[Polygon]:
+    """The faces of a solid facing outward: all reversed when its signed volume is negative (a
+    shell written inside out), so normals, roofs and grounds come out right."""
+    if signed_volume(polygons) >= 0:
+        return polygons
+    return [[ring[::-1].copy() for ring in poly] for poly in polygons]
 
-    The shell is oriented outward first (its signed volume made positive), so a solid written
-    inside-out does not turn roofs into grounds.
-    """
-    sign = -1.0 if signed_volume(polygons) < 0 else 1.0
+
+def classify(polygons: list[Polygon]) -> list[str]:
+    """Surface types of an outward-facing solid's faces from their normals (roof, wall, ground)."""
     kinds = []
     for poly in polygons:
-        n = sign * newell_normal(poly[0])
+        n = newell_normal(poly[0])
         length = float(np.linalg.norm(n))
         nz = n[2] / length if length else 0.0
         kinds.append("roof" if nz > WALL_NZ else "ground" if nz < -GROUND_NZ else "wall")
@@ -133,7 +136,9 @@ def classify(polygons: list[Polygon]) -> list[str]:
 
 
 def surfaces_from_solid(polygons: list[Polygon]) -> list[Surface]:
-    """A solid without thematic surfaces as one derived surface per type (roof, wall, ground)."""
+    """A solid without thematic surfaces as one derived surface per type (roof, wall, ground),
+    faces turned outward first."""
+    polygons = outward(polygons)
     kinds = classify(polygons)
     out = []
     for kind in ("roof", "wall", "ground"):

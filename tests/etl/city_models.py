@@ -58,20 +58,31 @@ def cityjson_counts(path: Path) -> dict[str, int]:
     }
 
 
+def shell_volume(rings: list[np.ndarray]) -> float:
+    """|Volume| enclosed by closed rings (x y z, last = first): the divergence theorem over fan
+    triangles, exact for a closed shell of planar faces whatever their orientation convention.
+
+    A shell with gaps (one of Vienna's parts has 6 unmatched edges) encloses no well-defined
+    volume: the sum then depends on the origin, so it is taken at the shell's lowest box corner,
+    the same point whatever order the rings come in."""
+    origin = np.concatenate(rings).min(axis=0)
+    total = 0.0
+    for ring in rings:
+        p = ring[:-1] - origin
+        a, b, c = p[0], p[1:-1], p[2:]
+        total += float(np.einsum("ij,ij->i", np.cross(b, c), np.broadcast_to(a, b.shape)).sum())
+    return abs(total) / 6
+
+
 def solid_volumes(path: Path) -> dict[str, float]:
-    """Volume of every lod2Solid of a CityGML 2.0 file (by part id), from its own polygons:
-    the divergence theorem over fan triangles (exact for closed, planar-faced shells)."""
+    """Volume of every lod2Solid of a CityGML 2.0 file (by part id), from its own coordinates."""
     root = etree.parse(str(require(path))).getroot()
     out = {}
     for part in root.iter(f"{BLDG2}BuildingPart"):
-        total = 0.0
-        for solid in part.iter(f"{BLDG2}lod2Solid"):
-            for pos in solid.iter(f"{GML}posList"):
-                p = np.array(pos.text.split(), float).reshape(-1, 3)[:-1]
-                a, b, c = p[0], p[1:-1], p[2:]
-                total += (
-                    float(np.einsum("ij,ij->i", np.cross(b, c), np.broadcast_to(a, b.shape)).sum())
-                    / 6
-                )
-        out[part.get(f"{GML}id")] = abs(total)
+        rings = [
+            np.array(pos.text.split(), float).reshape(-1, 3)
+            for solid in part.iter(f"{BLDG2}lod2Solid")
+            for pos in solid.iter(f"{GML}posList")
+        ]
+        out[part.get(f"{GML}id")] = shell_volume(rings)
     return out
