@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,10 +41,11 @@ from tiles.metadata import (
     colours,
     projects_json,
 )
-from tiles.placement import VERTICAL_REFERENCE, Frame
+from tiles.placement import TRUE_HEIGHTS, VERTICAL_REFERENCE, Frame
 from tiles.publish import publish, unpublish
 
 FORMATS = ("glb", "b3dm")
+HEIGHTS = ("ground", "true")
 INDEX = "index.json"
 
 
@@ -91,15 +92,19 @@ def read_cities(cur, city: str | None) -> list[str]:
 #: digests the same expressions).
 BUILDING_COLUMNS = """version_id, building_id, source_id, valid_from, valid_to, height,
     height_estimated, storeys, base_elevation, ST_AsBinary(footprint),
-    CASE WHEN geom_3d IS NULL THEN NULL ELSE
+    CASE WHEN geom_3d IS NULL OR surface_types IS NOT NULL THEN NULL ELSE
          (SELECT ST_AsBinary(ST_Collect(ST_MakePolygon(ST_ExteriorRing(d.geom)) ORDER BY d.path))
-            FROM ST_Dump(geom_3d) d) END"""
+            FROM ST_Dump(geom_3d) d) END,
+    lod, CASE WHEN surface_types IS NOT NULL THEN ST_AsBinary(geom_3d) END, surface_types,
+    ellipsoid_offset, coalesce(source_attributes->>'roofType',
+        (SELECT string_agg(DISTINCT p->>'roofType', ',')
+           FROM jsonb_array_elements(source_attributes->'parts') p))"""
 #: What it reads of the projects touching them (``read_touches``, ``read_fingerprints``).
 TOUCH_COLUMNS = "p.code, p.status, p.thematic_field, s.sort_order, p.building_ids"
 TOUCH_FROM = "kc.project_state(%(at)s) p JOIN kc.implementation_status s ON s.code = p.status"
 
 
-def read_buildings(cur, city: str, at: dt.date) -> Buildings:
+def read_buildings(cur, city: str, at: dt.date, heights: str = "ground") -> Buildings:
     """The building versions of ``city`` valid at ``at``, ordered by version id."""
     cur.execute(
         f"SELECT {BUILDING_COLUMNS} FROM kc.building_state(%(at)s) "  # noqa: S608 - constants
@@ -107,7 +112,8 @@ def read_buildings(cur, city: str, at: dt.date) -> Buildings:
         {"at": at, "city": city},
     )
     rows = cur.fetchall()
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(11)]
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(16)]
+    surfaces = [None if g is None else shapely.from_wkb(bytes(g)) for g in cols[12]]
     return Buildings(
         version_id=list(cols[0]),
         building_id=list(cols[1]),
@@ -119,7 +125,16 @@ def read_buildings(cur, city: str, at: dt.date) -> Buildings:
         storeys=list(cols[7]),
         base_elevation=list(cols[8]),
         footprint=list(shapely.from_wkb([bytes(g) for g in cols[9]])) if rows else [],
-        geom_3d=[None if g is None else shapely.from_wkb(bytes(g)) for g in cols[10]],
+        geom_3d=[
+            typed if g is None else shapely.from_wkb(bytes(g))
+            for g, typed in zip(cols[10], surfaces, strict=True)
+        ],
+        lod=list(cols[11]),
+        surfaces=surfaces,
+        surface_types=list(cols[13]),
+        ellipsoid_offset=list(cols[14]),
+        roof_type=list(cols[15]),
+        heights=heights,
     )
 
 
@@ -185,6 +200,8 @@ def columns(city: str, b: Buildings, touches: dict[int, list[ProjectTouch]]) -> 
         "status": [colouring_status(t) for t in found],
         "project_codes": [",".join(sorted(x.code for x in t)) or None for t in found],
         "projects": [projects_json(t) for t in found],
+        "lod": b.lod or [0] * len(b),
+        "roof_type": b.roof_type or [None] * len(b),
     }
 
 
@@ -207,7 +224,7 @@ def tile_contents(
     meshes = []
     for local, i in enumerate(ids):
         m = shapes.meshes[i]
-        meshes.append(type(m)(m.positions, m.normals, m.triangles, np.full_like(m.feature, local)))
+        meshes.append(replace(m, feature=np.full_like(m.feature, local)))
     mesh = merge(meshes)
     sub = {name: [values[i] for i in ids] for name, values in cols.items()}
     rgba = colours(sub["status"], palette)
@@ -280,7 +297,7 @@ def build_tileset(
         "format": fmt,
         "feature_count": len(b),
         "bounding_region": list(shapes.region),
-        "vertical_reference": VERTICAL_REFERENCE,
+        "vertical_reference": VERTICAL_REFERENCE if b.heights == "ground" else TRUE_HEIGHTS,
     }
     return tileset.to_dict(), list(files.values())
 
@@ -355,9 +372,11 @@ class _Exported:
         return self.published.tile_count
 
 
-def _export_one(cur, city, point, at, target, palette, fmt, max_features) -> _Exported:
+def _export_one(
+    cur, city, point, at, target, palette, fmt, max_features, heights="ground"
+) -> _Exported:
     """Read, build and publish the tileset of ``city`` at ``point``."""
-    b = read_buildings(cur, city, at)
+    b = read_buildings(cur, city, at, heights)
     touches = read_touches(cur, city, at)
     tileset, files = build_tileset(city, point, at, b, touches, palette, fmt, max_features)
     version = tileset["asset"]["tilesetVersion"]
@@ -375,14 +394,19 @@ def export_all(
     max_features: int = tiling.DEFAULT_MAX_FEATURES,
     progress: Callable[[Published], None] | None = None,
     reuse: bool = True,
+    heights: str = "ground",
 ) -> list[Published]:
     """Export and publish the tilesets of every (or one) city and point; rewrite the index.
 
     With ``reuse``, a tileset whose input (rows read, options, exporter code) is the one it was
     built from is kept as published instead of being built again (same bytes either way).
+    ``heights``: "ground" (every ground at ellipsoid height 0) or "true" (city models at their
+    WGS 84 ellipsoidal height, for viewers with terrain; see ``tiles.placement``).
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if heights not in HEIGHTS:
+        raise ExportError(f"unknown heights {heights!r}; expected one of {', '.join(HEIGHTS)}")
     results = []
     code_digest = _code_digest()
     with conn.cursor() as cur:
@@ -401,7 +425,17 @@ def export_all(
                 else:
                     fingerprint = hashlib.sha256(
                         repr(
-                            (code_digest, code, point_code, at, fmt, max_features, palette, read)
+                            (
+                                code_digest,
+                                code,
+                                point_code,
+                                at,
+                                fmt,
+                                max_features,
+                                palette,
+                                read,
+                                heights,
+                            )
                         ).encode()
                     ).hexdigest()
                     kept = _kept(target, fingerprint) if reuse else None
@@ -411,7 +445,7 @@ def export_all(
                         )
                     else:
                         result = _export_one(
-                            cur, code, point_code, at, target, palette, fmt, max_features
+                            cur, code, point_code, at, target, palette, fmt, max_features, heights
                         )
                         write_json_atomic(
                             _source_path(target),

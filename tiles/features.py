@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -11,6 +11,7 @@ import shapely
 
 from tiles.geometry import GeometryError, Mesh, prism, solid, surface_mesh, surface_polygons
 from tiles.placement import Frame
+from tiles.surfaces import typed_mesh
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -34,6 +35,19 @@ class Buildings:
     base_elevation: list[float | None]
     footprint: list[shapely.Geometry]  # lon/lat (EPSG:4326)
     geom_3d: list[shapely.Geometry | None]  # lon/lat/z polygons, or None
+    # City-model versions (empty lists: none; see kc.building_version):
+    lod: list[int] = field(default_factory=list)
+    surfaces: list[shapely.Geometry | None] = field(default_factory=list)  # typed, holes kept
+    surface_types: list[list[str] | None] = field(default_factory=list)
+    ellipsoid_offset: list[float | None] = field(default_factory=list)
+    roof_type: list[str | None] = field(default_factory=list)
+    #: "ground" (every building's ground at ellipsoid height 0) or "true" (city models at their
+    #: ellipsoidal height: z + ellipsoid_offset)
+    heights: str = "ground"
+
+    def typed(self, i: int) -> bool:
+        """Whether version ``i`` is drawn from its typed surfaces (a city model)."""
+        return bool(self.surface_types) and self.surface_types[i] is not None
 
     def __len__(self) -> int:
         return len(self.version_id)
@@ -68,6 +82,17 @@ def _three_d(i: int, b: Buildings, frame: Frame) -> tuple[Mesh, FloatArray]:
             geo.append(np.column_stack([r[:, 0], r[:, 1], r[:, 2] - ground]))
         local.append(lr)
     return surface_mesh(local, i), np.concatenate(geo)
+
+
+def _typed(i: int, b: Buildings, frame: Frame) -> tuple[Mesh, FloatArray]:
+    """A city model's surfaces: lowest point at height 0, or at their ellipsoidal height."""
+    geom = b.surfaces[i]
+    offset = b.ellipsoid_offset[i]
+    if b.heights == "true" and offset is not None:
+        dz = offset
+    else:
+        dz = -float(shapely.get_coordinates(geom, include_z=True)[:, 2].min())
+    return typed_mesh(geom, b.surface_types[i], frame, dz, i)
 
 
 def solids(b: Buildings, frame: Frame) -> Solids:
@@ -106,7 +131,10 @@ def solids(b: Buildings, frame: Frame) -> Solids:
     for i in range(n):
         if b.geom_3d[i] is not None:
             try:
-                meshes[i], geo = _three_d(i, b, frame)
+                if b.typed(i):
+                    meshes[i], geo = _typed(i, b, frame)
+                else:
+                    meshes[i], geo = _three_d(i, b, frame)
             except GeometryError as err:
                 raise FeatureError(
                     f"building {b.source_id[i]} (version {b.version_id[i]}): geom_3d: {err}"

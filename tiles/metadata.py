@@ -46,6 +46,8 @@ PROPERTIES: tuple[Property, ...] = (
         "STRING",
         "JSON list of {code, status, thematic_field} of the projects touching it at the point",
     ),
+    Property("lod", "UINT32", "Level of detail drawn: 0 extruded footprint, 1 block, 2 roofs"),
+    Property("roof_type", "STRING", "Roof type of the source model (its code list)", ""),
 )
 
 PROPERTY_NAMES = tuple(p.name for p in PROPERTIES)

@@ -36,6 +36,14 @@ def tiles() -> None:
     show_default=True,
     help="Most buildings in one tile.",
 )
+@click.option(
+    "--heights",
+    type=click.Choice(["false", "true"]),
+    default="false",
+    show_default=True,
+    help="true: city models (CityGML/CityJSON) at their true WGS 84 ellipsoidal height, for "
+    "viewers with terrain; false: every building's ground at height 0 (viewers without terrain).",
+)
 @pass_settings
 def export(
     settings: Settings,
@@ -45,6 +53,7 @@ def export(
     out: Path | None,
     fmt: str,
     max_features: int,
+    heights: str,
 ) -> None:
     """Write OUT/<city>/<point>/tileset.json for the buildings valid at each point.
 
@@ -65,6 +74,7 @@ def export(
             fmt=fmt,
             max_features=max_features,
             progress=_report,
+            heights="true" if heights == "true" else "ground",
         )
     finally:
         conn.close()
