@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_from_directory
 
-from gis.api import assets, caching, errors, parameters
+from gis.api import assets, caching, errors, models, parameters
 from gis.api.config import read_tilesets, tileset_links
 from gis.api.languages import pick_language, translate
 from gis.api.patches import apply_patches
@@ -57,9 +57,10 @@ def create_app() -> Flask:
     errors.register(APP)
     # pygeoapi keeps a JSON document as the text it serves; the checks need it parsed.
     parameters.register(APP, json.loads(OPENAPI) if isinstance(OPENAPI, str) else OPENAPI)
-    caching.register(
-        APP, caching.version_reader(_reader_engine(CONFIG)), _server_id(CONFIG, OPENAPI)
-    )
+    engine = _reader_engine(CONFIG)
+    caching.register(APP, caching.version_reader(engine), _server_id(CONFIG, OPENAPI))
+    if "building_model" not in APP.view_functions:
+        models.register(APP, engine)
 
     settings = load_settings()
     tiles_dir = settings.tiles_dir

@@ -21,6 +21,7 @@ SELECT r.version_id AS id,
        v.storeys,
        v.base_elevation,
        v.source_crs,
+       v.lod,
        r.recorded_at,
        v.footprint AS geom
   FROM kc.building_validity r
