@@ -71,7 +71,9 @@ MIN_RING = 4  # three distinct positions and the closing one
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """The local name of a tag ('{ns}name' or 'name'); '' for comments and processing
+    instructions (a plain string split: QName objects cost more than the parse)."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def version_of(namespace: str) -> str | None:
@@ -359,9 +361,8 @@ class CityGMLStream:
             tag = elem.tag
             if not isinstance(tag, str):
                 continue
-            qname = etree.QName(tag)
-            if qname.localname == "Building" and not _inside_building(elem):
-                self.version = self.version or version_of(qname.namespace or "")
+            if _local(tag) == "Building" and not _inside_building(elem):
+                self.version = self.version or version_of(etree.QName(tag).namespace or "")
                 yield building(elem)
                 elem.clear(keep_tail=False)
             parent = elem.getparent()

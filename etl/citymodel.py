@@ -81,14 +81,15 @@ class CityBuilding:
 
 
 def newell_normal(ring: Ring) -> FloatArray:
-    """Newell's normal of a ring (length = twice the area): robust for non-planar rings."""
-    p = ring[:-1] if len(ring) > 1 and np.array_equal(ring[0], ring[-1]) else ring
-    q = np.roll(p, -1, axis=0)
+    """Newell's normal of a closed ring (length = twice the area): robust for non-planar rings.
+
+    Written with slices of the closed ring (no roll, no copy): it runs for every polygon read."""
+    p, q = ring[:-1], ring[1:]
     return np.array(
         [
-            np.sum((p[:, 1] - q[:, 1]) * (p[:, 2] + q[:, 2])),
-            np.sum((p[:, 2] - q[:, 2]) * (p[:, 0] + q[:, 0])),
-            np.sum((p[:, 0] - q[:, 0]) * (p[:, 1] + q[:, 1])),
+            ((p[:, 1] - q[:, 1]) * (p[:, 2] + q[:, 2])).sum(),
+            ((p[:, 2] - q[:, 2]) * (p[:, 0] + q[:, 0])).sum(),
+            ((p[:, 0] - q[:, 0]) * (p[:, 1] + q[:, 1])).sum(),
         ]
     )
 

@@ -10,7 +10,6 @@ The snapshot is then applied set-based exactly as for footprints
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from etl.citymodel import CityBuilding, Part, footprint, z_range
+from etl.citymodel import CityBuilding, Part, all_polygons, footprint, z_range
 from etl.crs import area_of, to_wgs84
 from etl.errors import load_transaction
 from etl.geometry import as_multipolygons, ewkb_hex, repair_invalid
@@ -34,9 +33,11 @@ from etl.vocabulary import check_city, check_point
 from gis.store import building_snapshots as store
 from gis.store.versioning import SnapshotSummary
 
-#: Buildings per COPY batch: large enough for vectorised reprojection, small enough that memory
-#: stays flat (measured in bench/load_citygml.py).
+#: Buildings per COPY batch, and at most this many vertices (a Lyon LoD2 block has 10,000 or
+#: more): large enough for vectorised reprojection, small enough that memory stays flat whatever
+#: the file's size (measured in bench/load_citygml.py).
 BATCH = 500
+BATCH_VERTICES = 100_000
 
 
 @dataclass(frozen=True)
@@ -282,9 +283,23 @@ def _ellipsoid_offsets(
     return datum.offset_m + n, model
 
 
-def _batches(items: Iterable[CityBuilding], size: int) -> Iterator[list[CityBuilding]]:
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
+def _vertices(building: CityBuilding) -> int:
+    return sum(len(r) for poly in all_polygons(building) for r in poly)
+
+
+def _batches(
+    items: Iterable[CityBuilding], size: int, max_vertices: int = BATCH_VERTICES
+) -> Iterator[list[CityBuilding]]:
+    """Buildings in batches of at most ``size`` buildings and about ``max_vertices`` vertices."""
+    batch: list[CityBuilding] = []
+    vertices = 0
+    for building in items:
+        batch.append(building)
+        vertices += _vertices(building)
+        if len(batch) >= size or vertices >= max_vertices:
+            yield batch
+            batch, vertices = [], 0
+    if batch:
         yield batch
 
 

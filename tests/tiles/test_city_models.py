@@ -165,6 +165,12 @@ def test_cesium_draws_lyon_and_vienna_roofs_with_every_building_and_its_metadata
         "wiener-null",
     )
     assert vienna.exit_code == 0, vienna.output
+    load_projects(
+        conn,
+        "vienna",
+        "PM18",
+        [("VI-REF-9", "holistic_refurbishment", "in_implementation", ["schoenbrunn2"])],
+    )
     export_all(conn, out, point="PM18")
     cur = conn.cursor()
     cur.execute(
@@ -176,12 +182,12 @@ def test_cesium_draws_lyon_and_vienna_roofs_with_every_building_and_its_metadata
     db = {(r[0], r[1]): r[2:] for r in cur.fetchall()}
     cur.execute(
         "SELECT city_code, source_id, ST_X(ST_Centroid(footprint)), ST_Y(ST_Centroid(footprint)) "
-        "FROM kc.building_state('2017-07-31') WHERE source_id IN (%s, 'karlmarxhof3')",
+        "FROM kc.building_state('2017-07-31') WHERE source_id IN (%s, 'schoenbrunn2')",
         (lod2_ids[4],),
     )
     targets = {r[0]: (r[2], r[3]) for r in cur.fetchall()}
     names = ["version_id", "source_id", "lod", "roof_type", "status"]
-    views = {"lyon": (0.6, -0.55, 160.0), "vienna": (0.9, -0.42, 260.0)}
+    views = {"lyon": (0.6, -0.55, 160.0), "vienna": (2.6, -0.5, 260.0)}
     profile = tempfile.mkdtemp(prefix="kc-chromium-")
     results = {}
     try:
@@ -248,3 +254,6 @@ def test_cesium_draws_lyon_and_vienna_roofs_with_every_building_and_its_metadata
     assert sum(f["lod"] == 2 for f in results["lyon"]["features"]) == 20
     assert {f["lod"] for f in results["vienna"]["features"]} == {2}
     assert any(f["status"] == "in_implementation" for f in results["lyon"]["features"])
+    assert {
+        f["status"] for f in results["vienna"]["features"] if f["source_id"] == "schoenbrunn2"
+    } == {"in_implementation"}
