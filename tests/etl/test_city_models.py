@@ -199,3 +199,16 @@ def test_gzip_and_content_sniffing(tmp_path) -> None:
     renamed = tmp_path / "model.txt"
     shutil.copy(ZURICH_LOD2, renamed)
     assert sniff(renamed) == "cityjson"
+
+
+def test_lod1_when_that_is_all_there_is(tmp_path) -> None:
+    """The CityGML 3.0 house with its solids as lod1Solid: read as LoD1, typed by normals."""
+    lod1 = tmp_path / "house_lod1.gml"
+    lod1.write_text(HOUSE_3.read_text(encoding="utf-8").replace("lod2Solid", "lod1Solid"))
+    _, [b] = read(lod1)
+    assert b.lod == 1 and {p.lod for p in b.parts} == {1}
+    assert {s.kind for p in b.parts for s in p.surfaces} == {"roof", "wall", "ground"}
+    nothing = tmp_path / "house_lod3.gml"
+    nothing.write_text(HOUSE_3.read_text(encoding="utf-8").replace("lod2Solid", "lod3Solid"))
+    _, [b] = read(nothing)
+    assert b.parts == []  # the loader reports it: no LoD1 or LoD2 geometry

@@ -283,3 +283,15 @@ def test_footprints_lie_within_half_a_metre_of_the_source(db_url, name) -> None:
         assert xy.buffer(0.5).contains(source[sid]), sid
         assert source[sid].buffer(0.5).contains(xy), sid
         assert xy.area == pytest.approx(source[sid].area, rel=0.01)
+
+
+def test_a_building_without_lod1_or_lod2_is_a_problem(db_url, tmp_path) -> None:
+    lod3 = tmp_path / "house_lod3.gml"
+    lod3.write_text(HOUSE_3.read_text(encoding="utf-8").replace("lod2Solid", "lod3Solid"))
+    before = fingerprint(db_url)
+    result = kc(db_url, "load", "buildings", lod3, "--city", "munich", "--at", "PM18")
+    assert result.exit_code == 1
+    out = " ".join(result.output.split())
+    for part in ("house_lod3.gml", "building DEBY_HOUSE_3", "no LoD1 or LoD2 geometry"):
+        assert part in out, (part, result.output)
+    assert fingerprint(db_url) == before
