@@ -127,7 +127,17 @@ class _Reader:
         queue = [oid]
         while queue:
             current = queue.pop(0)
-            part = self.part(current, objects[current])
+            try:
+                part = self.part(current, objects[current])
+            except (KeyError, TypeError, ValueError, IndexError) as err:
+                self.problems.append(
+                    (
+                        f"{current} geometry",
+                        f"malformed ({type(err).__name__}: {err})",
+                        "a geometry as the CityJSON specification writes it",
+                    )
+                )
+                part = None
             if part is not None:
                 parts.append(part)
             for child in objects[current].get("children", []):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from lxml import etree
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -371,7 +372,7 @@ class _Loading:
                             problems.add("(file)", "CRS", ref.horizontal, self.ref.horizontal)
                         self.ref = ref
                     self._batch(batch, ref, _format(stream), problems)
-            except (ValueError, SyntaxError) as err:  # lxml XMLSyntaxError, json errors
+            except (etree.XMLSyntaxError, json.JSONDecodeError) as err:  # a truncated file …
                 problems.add("(file)", "(file)", " ".join(str(err).split()), f"a valid {kind} file")
             if len(stream.srs_names) > 1 and ref is not None:
                 problems.add("(file)", "srsName", ", ".join(stream.srs_names), "one CRS")

@@ -3,6 +3,8 @@ volumes and footprints checked against independent computations (lxml, SFCGAL)."
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import psycopg2
 import pytest
@@ -295,3 +297,24 @@ def test_a_building_without_lod1_or_lod2_is_a_problem(db_url, tmp_path) -> None:
     for part in ("house_lod3.gml", "building DEBY_HOUSE_3", "no LoD1 or LoD2 geometry"):
         assert part in out, (part, result.output)
     assert fingerprint(db_url) == before
+
+
+def test_a_truncated_model_is_a_problem(db_url, tmp_path) -> None:
+    cut = tmp_path / "house_cut.gml"
+    cut.write_bytes(HOUSE_1.read_bytes()[:-400])
+    result = kc(db_url, "load", "buildings", cut, "--city", "munich", "--at", "PM18")
+    assert result.exit_code == 1 and "a valid citygml file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_malformed_cityjson_geometry_is_a_problem(db_url, tmp_path) -> None:
+    doc = json.loads(require(ZURICH_LOD2).read_text(encoding="utf-8"))
+    oid, obj = next((k, v) for k, v in doc["CityObjects"].items() if v.get("geometry"))
+    del obj["geometry"][0]["boundaries"]
+    bad = tmp_path / "zurich_bad.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    add_zurich(db_url)
+    result = kc(db_url, "load", "buildings", bad, *ZURICH_ARGS)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    out = " ".join(result.output.split())
+    assert "zurich_bad.json" in out and oid[:20] in out and "malformed (KeyError" in out
