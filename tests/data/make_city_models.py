@@ -15,7 +15,7 @@ X0, Y0, Z0 = 679265.0, 5335225.0, 520.0
 HERE = Path(__file__).parent
 
 
-def faces(x0: float, x1: float, gable_west: bool, gable_east: bool) -> dict[str, list]:
+def faces(x0: float, x1: float) -> dict[str, list]:
     """Outward-facing rings of the house between x0 and x1 (local metres), by surface type."""
     g = [(x0, 0, 0), (x0, 8, 0), (x1, 8, 0), (x1, 0, 0)]  # facing down
     south = [(x0, 0, 0), (x1, 0, 0), (x1, 0, 6), (x0, 0, 6)]
@@ -24,7 +24,6 @@ def faces(x0: float, x1: float, gable_west: bool, gable_east: bool) -> dict[str,
     west = [(x0, 8, 0), (x0, 0, 0), (x0, 0, 6), (x0, 4, 9), (x0, 8, 6)]
     roof_s = [(x0, 0, 6), (x1, 0, 6), (x1, 4, 9), (x0, 4, 9)]
     roof_n = [(x1, 8, 6), (x0, 8, 6), (x0, 4, 9), (x1, 4, 9)]
-    del gable_west, gable_east
     return {
         "GroundSurface": [g],
         "WallSurface": [south, north, east, west],
@@ -45,7 +44,7 @@ def pos_elements(ring) -> str:
 def citygml1() -> str:
     surfaces = []
     n = 0
-    for kind, rings in faces(0, 10, True, True).items():
+    for kind, rings in faces(0, 10).items():
         for ring in rings:
             n += 1
             coords = (
@@ -88,7 +87,7 @@ def citygml3() -> str:
     parts = []
     for k, (x0, x1) in enumerate([(0, 5), (5, 10)], start=1):
         members = []
-        for rings in faces(x0, x1, k == 1, k == 2).values():
+        for rings in faces(x0, x1).values():
             for ring in rings:
                 members.append(
                     f"""              <gml:surfaceMember><gml:Polygon><gml:exterior><gml:LinearRing>
