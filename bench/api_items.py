@@ -16,14 +16,17 @@ workers and threads) with one extra collection, and measures in the same run:
    a single item, of a deep page (``offset`` 50,000 to 100,000 of 105,952, ``limit=100``) and,
    ours only, of a deep page by its keyset cursor (``after=``);
 2. throughput of the bbox requests with 1, 8 and 32 concurrent clients;
-3. a full harvest with ``limit=100`` following the next links (stock: stopped after
-   ``--stock-cap`` seconds), and ``ogr2ogr -f GPKG … OAPIF:… -oo PAGE_SIZE=1000``.
+3. full harvests (``bench/api_harvest.py``): ``limit=100`` following the next links (with the
+   first pages' latency against the last pages'), ``ogr2ogr -f GPKG … OAPIF:… -oo
+   PAGE_SIZE=1000`` and ``ogr2ogr`` with GDAL's default page size (stock: stopped after
+   ``--stock-cap`` seconds).
 
 Before anything is timed the three are checked to answer the same (ids, properties, geometries).
 The machine's load average is printed: on a shared machine compare the ratios, not the times.
 
 Usage: KC_HOME=.kc .venv/bin/python bench/api_items.py [--buildings 100000] [--requests 300]
-       [--keep] (keep the database for another run, then --reuse)
+       [--sections latency,throughput,harvest] [--keep] (keep the database for another run,
+       then --reuse)
 """
 
 from __future__ import annotations
@@ -45,12 +48,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg2
-import pyogrio
 import requests
 import yaml
 from psycopg2 import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from api_harvest import ogr2ogr, walk
 
 from gis.api import serve as server
 from gis.api.roles import ensure_login_role, with_credentials
@@ -200,13 +205,25 @@ class Client:
         self.local = threading.local()
 
     def get(self, path: str, params: dict | None = None) -> dict:
+        return self.response(path, params).json()
+
+    def read(self, path: str, params: dict | None = None) -> int:
+        """The body's length, unparsed (only a FeatureCollection is taken): a client that
+        leaves the shared cores to the server (parsing 50 kB of JSON in Python costs about as
+        much CPU as our server spends on the page)."""
+        body = self.response(path, params).content
+        if not body.startswith(b'{"type":"FeatureCollection"') or not body.endswith(b"}"):
+            raise AssertionError(f"not a FeatureCollection: {body[:200]!r}")
+        return len(body)
+
+    def response(self, path: str, params: dict | None) -> requests.Response:
         session = getattr(self.local, "session", None)
         if session is None:
             session = self.local.session = requests.Session()
         url = path if path.startswith("http") else self.base + path
         response = session.get(url, params=params, timeout=120)
         response.raise_for_status()
-        return response.json()
+        return response
 
 
 def bbox_params(item) -> dict:
@@ -251,35 +268,11 @@ def same_feature(ours: dict, stock: dict) -> bool:
     )
 
 
-def harvest(client: Client, path: str, params: dict, cap: float | None) -> tuple[int, set, float]:
-    """Follow next links from ``path``: (features, distinct ids, seconds); stops after ``cap``."""
-    started = time.perf_counter()
-    url: str | None = path
-    count, ids = 0, set()
-    while url:
-        body = client.get(url, params)
-        params = None
-        count += len(body["features"])
-        ids.update(f["id"] for f in body["features"])
-        url = next((x["href"] for x in body["links"] if x["rel"] == "next"), None)
-        if cap is not None and time.perf_counter() - started > cap:
-            break
-    return count, ids, time.perf_counter() - started
-
-
-def ogr2ogr(base: str, layer: str, out: Path, cap: float | None) -> tuple[float, int | None]:
-    """Seconds and features of ``ogr2ogr -f GPKG`` from the OAPIF layer (None: stopped at cap)."""
-    started = time.perf_counter()
-    command = ["ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{base}", layer, "-oo", "PAGE_SIZE=1000"]
-    try:
-        subprocess.run(command, check=True, capture_output=True, timeout=cap)
-    except subprocess.TimeoutExpired:
-        return time.perf_counter() - started, None
-    return time.perf_counter() - started, pyogrio.read_info(out, layer=layer)["features"]
-
-
 # -- the run ------------------------------------------------------------------------------------
-def main() -> None:
+SECTIONS = ("latency", "throughput", "harvest")
+
+
+def main(sections: tuple[str, ...] = SECTIONS) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buildings", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
@@ -287,7 +280,8 @@ def main() -> None:
     parser.add_argument("--database", default="kc_bench_items")
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--threads", type=int, default=server.THREADS)
-    parser.add_argument("--stock-cap", type=float, default=60.0, help="seconds (harvests)")
+    parser.add_argument("--stock-cap", type=float, default=120.0, help="seconds (harvests)")
+    parser.add_argument("--sections", default=",".join(sections), help="of " + ",".join(SECTIONS))
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept database")
     args = parser.parse_args()
@@ -438,6 +432,19 @@ def run(args, base: str, reader: str, versions: int, home: Path) -> None:
         f"{args.threads} threads (gthread). {args.requests} requests each; bbox ~230 x 330 m, "
         f"{returned:.0f} features per answer on average."
     )
+    sections = args.sections.split(",")
+    if "latency" in sections:
+        latency(calls, inputs)
+    if "throughput" in sections:
+        throughput(client, work)
+    if "harvest" in sections:
+        harvests(client, base, versions, home, args.stock_cap)
+    load = os.getloadavg()
+    print(f"\nLoad average at the end {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}.")
+    raw.close()
+
+
+def latency(calls: dict, inputs: dict) -> None:
     print("\n1. Latency, one client (ms)              p50      p95      stock/ours at p50")
     for kind, by_name in calls.items():
         p50s = {}
@@ -448,33 +455,66 @@ def run(args, base: str, reader: str, versions: int, home: Path) -> None:
             ratio = f"{p50s['stock'] / p50s['ours']:5.1f}x" if name == "stock" else ""
             print(f"   {kind:<14} {name:<10} {p50:8.1f} {p95:8.1f}      {ratio}")
 
-    print("\n2. Throughput, bbox+datetime (req/s)     1 client   8 clients   32 clients")
-    rates: dict[str, list[float]] = {}
-    for name in ("ours", "stock"):
-        rates[name] = [timed(calls["bbox+datetime"][name], work, n)[1] for n in (1, 8, 32)]
-        print(f"   {name:<36} " + "  ".join(f"{r:9.1f}" for r in rates[name]))
-    ratios = (o / s for o, s in zip(rates["ours"], rates["stock"], strict=True))
-    print(f"   {'ours/stock':<36} " + "  ".join(f"{r:8.1f}x" for r in ratios))
 
-    print("\n3. Harvests of the whole collection")
-    count, ids, seconds = harvest(client, "/collections/buildings/items", {"limit": 100}, None)
-    assert count == len(ids) == versions, (count, len(ids), versions)
-    print(f"   ours,  limit=100 by next links:   {versions:,} features in {seconds:6.1f} s")
-    count, ids, seconds = harvest(
-        client, "/collections/buildings_plain/items", {"limit": 100}, args.stock_cap
+def throughput(client: Client, work: list) -> None:
+    """Clients parsing every answer, then clients reading it unparsed (``Client.read``): the
+    clients run on the server's two cores, and the second leaves more of them to the server."""
+    print("\n2. Throughput, bbox+datetime (req/s)     1 client   8 clients   32 clients")
+    paths = {"ours": "/collections/buildings/items", "stock": "/collections/buildings_plain/items"}
+    params = {"ours": bbox_params, "stock": stock_bbox_params}
+    for how in ("parsed", "read"):
+        rates: dict[str, list[float]] = {}
+        for name in ("ours", "stock"):
+            fetch = client.get if how == "parsed" else client.read
+
+            def call(w, fetch=fetch, name=name):
+                return fetch(paths[name], params[name](w))
+
+            rates[name] = [timed(call, work, n)[1] for n in (1, 8, 32)]
+            print(
+                f"   {name + ', ' + how + ' answers':<36} "
+                + "  ".join(f"{r:9.1f}" for r in rates[name])
+            )
+        ratios = (o / s for o, s in zip(rates["ours"], rates["stock"], strict=True))
+        print(f"   {'ours/stock':<36} " + "  ".join(f"{r:8.1f}x" for r in ratios))
+    print("   (every answer 200, a FeatureCollection: a failure stops the run, so 0 errors)")
+
+
+def harvests(client: Client, base: str, versions: int, home: Path, cap: float) -> None:
+    print(
+        f"\n3. Harvests of the whole collection ({versions:,} versions; stock stopped at {cap:.0f} s)"
     )
-    done = "all" if count == versions else f"stopped at {count:,} of {versions:,}"
-    print(f"   stock, limit=100 by next links:   {done} in {seconds:6.1f} s")
     for name, layer in (("ours", "buildings"), ("stock", "buildings_plain")):
-        out = home / f"{layer}.gpkg"
-        seconds, features = ogr2ogr(base, layer, out, None if name == "ours" else args.stock_cap)
-        what = f"{features:,} features" if features is not None else "not done (stopped)"
-        print(f"   {name + ',':<6} ogr2ogr -oo PAGE_SIZE=1000:    {what} in {seconds:6.1f} s")
+        done = walk(
+            client.get,
+            f"/collections/{layer}/items",
+            {"limit": 100},
+            None if name == "ours" else cap,
+        )
+        first, last = done.ends()
+        what = "all" if done.done else f"stopped at {done.features:,}"
+        print(
+            f"   {name + ',':<6} limit=100 by next links:    {what} in {done.seconds:6.1f} s "
+            f"(first pages {first:.1f} ms, last pages {last:.1f} ms)"
+        )
         if name == "ours":
-            assert features == versions
-    load = os.getloadavg()
-    print(f"\nLoad average at the end {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}.")
-    raw.close()
+            assert done.done and done.features == done.ids == versions, done
+    for page_size in (1000, None):
+        for name, layer in (("ours", "buildings"), ("stock", "buildings_plain")):
+            out = home / f"{layer}-{page_size}.gpkg"
+            copy = ogr2ogr(base, layer, out, page_size, None if name == "ours" else cap)
+            what = (
+                f"{copy.features:,} features"
+                if copy.features is not None
+                else f"stopped after {copy.pages:,} pages"
+            )
+            size = f"PAGE_SIZE={page_size}" if page_size else "default page size"
+            print(
+                f"   {name + ',':<6} ogr2ogr {size + ':':<19} {what} in {copy.seconds:6.1f} s "
+                f"({copy.pages:,} requests)"
+            )
+            if name == "ours":
+                assert copy.features == versions, copy
 
 
 if __name__ == "__main__":

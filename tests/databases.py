@@ -38,3 +38,14 @@ def fresh_database(server_url: str, template: str | None) -> Iterator[str]:
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
         admin.close()
+
+
+def query(url: str, statement, args: tuple | dict = ()) -> list[tuple]:
+    """The rows of one statement on the database at ``url`` (its own connection, closed)."""
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(statement, args)
+            return cur.fetchall()
+    finally:
+        conn.close()

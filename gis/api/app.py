@@ -107,20 +107,25 @@ def create_app() -> Flask:
 
 
 def _reader_engine(config: dict):
-    """The SQLAlchemy engine of the read-only role the collections are served with."""
+    """The SQLAlchemy engine of the read-only role the collections are served with (the
+    provider's pool of connections in autocommit)."""
     from pygeoapi.provider.sql import get_engine
+
+    from gis.api.provider import read_engine
 
     for resource in config["resources"].values():
         for provider in resource.get("providers", []):
             data = provider.get("data")
             if isinstance(data, dict) and data.get("dbname"):
-                return get_engine(
-                    "postgresql+psycopg2",
-                    data["host"],
-                    data["port"],
-                    data["dbname"],
-                    data["user"],
-                    data["password"],
+                return read_engine(
+                    get_engine(
+                        "postgresql+psycopg2",
+                        data["host"],
+                        data["port"],
+                        data["dbname"],
+                        data["user"],
+                        data["password"],
+                    ).url
                 )
     raise RuntimeError("the pygeoapi configuration has no PostgreSQL collection")
 

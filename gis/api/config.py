@@ -114,7 +114,9 @@ def compute_extents(
                         "ELSE max({vt}) END FROM {view}"
                     ).format(
                         vf=sql.Identifier(provider["valid_from_field"]),
-                        vt=sql.Identifier(provider["valid_to_field"]),
+                        vt=sql.Identifier(
+                            provider.get("valid_to_field") or provider["valid_from_field"]
+                        ),
                         view=view,
                     )
                 )

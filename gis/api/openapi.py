@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from gis.api.history import declare_history_parameters
 from gis.store.errors import ConfigError
 from gis.store.files import write_json_atomic
 from gis.store.settings import CONFIG_DIR
@@ -69,8 +70,8 @@ def make_self_contained(document: dict, components: dict) -> dict:
 
 #: Query parameters of every items operation that pygeoapi 0.21 leaves out of the document
 #: although the server implements them (OGC API - Features Part 3 filtering, declared in
-#: /conformance; ``resulttype=hits`` for a count without features), and ``after`` (keyset paging,
-#: ``gis.api.provider``).
+#: /conformance; ``resulttype=hits`` for a count without features), ``after`` and ``before``
+#: (keyset paging, ``gis.api.provider``).
 ITEMS_PARAMETERS = (
     {
         "name": "filter",
@@ -109,11 +110,31 @@ ITEMS_PARAMETERS = (
         "deep pages cost no more than the first. offset, when given too, counts from there.",
         "schema": {"type": "string"},
     },
+    {
+        "name": "before",
+        "in": "query",
+        "required": False,
+        "description": "Keyset paging backwards: the last limit features whose id comes before "
+        "this one, in id order (pages ordered by id, without after, offset or another sortby). "
+        "The prev link of a keyset page uses it.",
+        "schema": {"type": "string"},
+    },
 )
+#: gunicorn refuses a request line longer than 4094 bytes before the application sees it.
+URI_TOO_LONG = {
+    "description": "URI Too Long: the request line is longer than the server accepts (4094 "
+    "bytes); send fewer or shorter parameters."
+}
 #: A catch-all that would make any unknown parameter part of the contract (Part 1 requires a 400).
 FREE_FORM = "#/components/parameters/vendorSpecificParameters"
 #: Paths pygeoapi documents although no process is configured.
 UNSERVED_PREFIXES = ("/jobs", "/processes")
+#: What gunicorn answers, before the application sees it, to a request line longer than its
+#: ``limit_request_line`` (4094 bytes): any operation with query parameters can get it.
+URI_TOO_LONG = {
+    "description": "URI Too Long: the request line (method, path and query) is longer than "
+    "the 4094 bytes the server reads."
+}
 
 
 def only_what_is_served(document: dict) -> dict:
@@ -121,8 +142,8 @@ def only_what_is_served(document: dict) -> dict:
 
     The request checks (``gis.api.parameters``) refuse whatever the document does not declare,
     so the document must be exact: no free-form parameters, no ``OPTIONS`` operations (CORS
-    preflight is answered for every path), no job or process paths, and the filter parameters
-    every items operation takes.
+    preflight is answered for every path), no job or process paths, the filter parameters
+    every items operation takes, and the 414 of an overlong query.
     """
     paths = {}
     for template, item in document.get("paths", {}).items():
@@ -134,7 +155,8 @@ def only_what_is_served(document: dict) -> dict:
             parameters = [p for p in get.get("parameters", []) if p.get("$ref") != FREE_FORM]
             if template.endswith("/items"):
                 parameters += [dict(p) for p in ITEMS_PARAMETERS]
-            item["get"] = {**get, "parameters": parameters}
+            responses = {**get.get("responses", {}), "414": dict(URI_TOO_LONG)}
+            item["get"] = {**get, "parameters": parameters, "responses": responses}
         paths[template] = item
     result = {**document, "paths": paths}
     components = result.get("components", {}).get("parameters", {})
@@ -191,5 +213,14 @@ def write_openapi(config: dict, out: Path) -> dict:
     components = yaml.safe_load(COMPONENTS.read_text(encoding="utf-8"))
     document = make_self_contained(json.loads(json.dumps(document, default=str)), components)
     document = only_what_is_served(document)
+    document = declare_history_parameters(
+        document,
+        {
+            name: provider
+            for name, resource in config.get("resources", {}).items()
+            for provider in resource.get("providers", [])
+            if provider.get("type") == "feature"
+        },
+    )
     write_json_atomic(out, document, indent=1)
     return document

@@ -127,8 +127,8 @@ def environment(files: ServerFiles, base: dict[str, str]) -> dict[str, str]:
 
 
 #: Threads per gunicorn worker: a request mostly waits on PostGIS, and with threads a worker
-#: serves others meanwhile (gthread); measured in bench/api_items.py.
-THREADS = 4
+#: serves others meanwhile (gthread); measured in bench/api_items.py (see default_workers).
+THREADS = 8
 
 
 def gunicorn_command(host: str, port: int, workers: int, threads: int = THREADS) -> list[str]:

@@ -25,7 +25,9 @@ EXPECTED = (
     "../2018-01-31)"
 )
 
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+#: A date; GDAL 3.6's OAPIF driver writes one with a bare "T" (a -where on valid_from becomes
+#: datetime=../2017-07-31T): read as that date rather than refused.
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt]?$")
 _DATETIME = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$"
 )

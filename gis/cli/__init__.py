@@ -38,6 +38,7 @@ def _register() -> None:
     from gis.cli.books import books
     from gis.cli.db import db
     from gis.cli.demo import demo
+    from gis.cli.history import diff, history
     from gis.cli.load import load
     from gis.cli.reporting import reporting
     from gis.cli.sample import sample
@@ -47,6 +48,8 @@ def _register() -> None:
     main.add_command(books)
     main.add_command(db)
     main.add_command(demo)
+    main.add_command(diff)
+    main.add_command(history)
     main.add_command(load)
     main.add_command(reporting)
     main.add_command(sample)

@@ -3,8 +3,22 @@
 -- A report describes its project as of its measurement point, until the project's next report:
 -- validity [point date, next report's point date). Geometry: the project's footprint version
 -- valid at the point (NULL when no footprint was loaded for it).
-DROP VIEW IF EXISTS kc.api_reports CASCADE;
-CREATE VIEW kc.api_reports AS
+--
+-- Each is a function of known_at (NULL: as believed now) so that `known_at` (a transaction time)
+-- answers from the rows believed then, in the inner lookups too (the next report, the footprint
+-- of the time); the views are the functions at NULL. SECURITY DEFINER: the web server's role
+-- reads only kc.api_*, the functions read the tables as their owner. The collections are small
+-- (one row per project and point), so the functions need no inlining.
+DROP FUNCTION IF EXISTS kc.api_reports_known(timestamptz) CASCADE;
+CREATE FUNCTION kc.api_reports_known(known_at timestamptz)
+RETURNS TABLE (
+    id bigint, feature_id text, project text, city text, thematic_field text, title kc.i18n_text,
+    point text, valid_from date, valid_to date, status text, status_label kc.i18n_text,
+    progress double precision, objectives kc.i18n_text, partners kc.i18n_text,
+    drivers kc.i18n_text, barriers kc.i18n_text, corrective_actions kc.i18n_text,
+    risks kc.i18n_text, lessons_learned kc.i18n_text, reported_on date, challenges text[],
+    recorded_at timestamptz, geom geometry
+) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 SELECT r.report_id AS id,
        p.code AS feature_id,
        p.code AS project,
@@ -25,22 +39,39 @@ SELECT r.report_id AS id,
        r.recorded_at,
        (SELECT v.footprint FROM kc.project_validity pv
           JOIN kc.project_version v ON v.version_id = pv.version_id
-         WHERE pv.project_id = r.project_id AND pv.superseded_at IS NULL
+         WHERE pv.project_id = r.project_id
+           AND kc.believed(pv.recorded_at, pv.superseded_at, known_at)
            AND pv.valid_from <= m.valid_at AND (pv.valid_to IS NULL OR pv.valid_to > m.valid_at)
        )::geometry(Geometry, 4326) AS geom
   FROM kc.report r
   JOIN kc.project p ON p.project_id = r.project_id
   JOIN kc.measurement_point m ON m.code = r.point_code
   JOIN kc.implementation_status s ON s.code = r.status
- WHERE r.superseded_at IS NULL;
+ WHERE kc.believed(r.recorded_at, r.superseded_at, known_at)
+$$;
+
+CREATE VIEW kc.api_reports AS
+SELECT id, feature_id, project, city, thematic_field, title, point, valid_from, valid_to, status,
+       status_label, progress, objectives, partners, drivers, barriers, corrective_actions, risks,
+       lessons_learned, reported_on, challenges, recorded_at,
+       geom::geometry(Geometry, 4326) AS geom
+  FROM kc.api_reports_known(NULL);
 COMMENT ON VIEW kc.api_reports IS 'OGC API: Common Reporting, one report per project and measurement point';
 GRANT SELECT ON kc.api_reports TO kc_reader;
 
 -- A project footprint version with the report of its time: the latest report whose measurement
 -- point falls inside the version's validity (a version that spans several points shows the most
 -- recent one; report_point says which).
-DROP VIEW IF EXISTS kc.api_projects CASCADE;
-CREATE VIEW kc.api_projects AS
+DROP FUNCTION IF EXISTS kc.api_projects_known(timestamptz) CASCADE;
+CREATE FUNCTION kc.api_projects_known(known_at timestamptz)
+RETURNS TABLE (
+    id bigint, feature_id text, project text, city text, thematic_field text, title kc.i18n_text,
+    valid_from date, valid_to date, status text, status_label kc.i18n_text,
+    buildings_touched integer, buildings text[], report_point text, progress double precision,
+    objectives kc.i18n_text, drivers kc.i18n_text, barriers kc.i18n_text,
+    corrective_actions kc.i18n_text, risks kc.i18n_text, lessons_learned kc.i18n_text,
+    recorded_at timestamptz, geom geometry
+) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 SELECT pv.version_id AS id,
        p.code AS feature_id,
        p.code AS project,
@@ -71,12 +102,21 @@ SELECT pv.version_id AS id,
              r.drivers, r.barriers, r.corrective_actions, r.risks, r.lessons_learned
         FROM kc.report r
         JOIN kc.measurement_point m ON m.code = r.point_code
-       WHERE r.project_id = pv.project_id AND r.superseded_at IS NULL
+       WHERE r.project_id = pv.project_id
+         AND kc.believed(r.recorded_at, r.superseded_at, known_at)
          AND m.valid_at >= pv.valid_from AND (pv.valid_to IS NULL OR m.valid_at < pv.valid_to)
        ORDER BY m.valid_at DESC
        LIMIT 1
   ) rep ON true
- WHERE pv.superseded_at IS NULL;
+ WHERE kc.believed(pv.recorded_at, pv.superseded_at, known_at)
+$$;
+
+CREATE VIEW kc.api_projects AS
+SELECT id, feature_id, project, city, thematic_field, title, valid_from, valid_to, status,
+       status_label, buildings_touched, buildings, report_point, progress, objectives, drivers,
+       barriers, corrective_actions, risks, lessons_learned, recorded_at,
+       geom::geometry(Geometry, 4326) AS geom
+  FROM kc.api_projects_known(NULL);
 COMMENT ON VIEW kc.api_projects IS 'OGC API: project footprint versions with the report of their time';
 GRANT SELECT ON kc.api_projects TO kc_reader;
 

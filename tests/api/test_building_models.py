@@ -85,6 +85,38 @@ def test_every_version_says_its_lod(served) -> None:
     assert sorted(set(got.values())) == [0, 2] and sum(v == 2 for v in got.values()) == 20
 
 
+def test_known_at_says_the_lod_as_known_then(served) -> None:
+    """``known_at`` reads kc.api_buildings_known: the same ``lod`` as the current state once the
+    model is recorded, and only footprints (lod 0) before it was."""
+    base, url = served
+    [(footprints_at, model_at)] = sql(
+        url,
+        "SELECT min(recorded_at) FILTER (WHERE v.lod = 0), min(recorded_at) FILTER (WHERE v.lod = 2)"
+        " FROM kc.building_validity r JOIN kc.building_version v USING (version_id)",
+    )
+    assert footprints_at < model_at
+
+    def lods(known_at) -> dict[int, int]:
+        got = {}
+        link = f"{base}/collections/buildings/items"
+        params = {"limit": 1000, "f": "json", "known_at": known_at.isoformat()}
+        while link:
+            response = requests.get(link, params=params, timeout=60)
+            assert response.status_code == 200, response.text
+            page = response.json()
+            got.update({f["id"]: f["properties"]["lod"] for f in page["features"]})
+            link, params = (
+                next((lk["href"] for lk in page["links"] if lk["rel"] == "next"), None),
+                None,
+            )
+        return got
+
+    expected = dict(sql(url, "SELECT version_id, lod FROM kc.building_version"))
+    assert lods(model_at) == expected
+    before = lods(footprints_at)
+    assert before and set(before.values()) == {0}
+
+
 def test_a_building_model_is_cityjson_with_its_parts_roofs_and_source_coordinates(
     served, tmp_path
 ) -> None:

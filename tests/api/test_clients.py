@@ -38,6 +38,18 @@ SERVED = {
     "reports": "SELECT report_id FROM kc.report WHERE superseded_at IS NULL",
     "buildings": "SELECT version_id FROM kc.building_validity WHERE superseded_at IS NULL",
     "challenges": "SELECT code FROM kc.challenge",
+    # The change feeds: every current version starts once (new or changed: 2 x its id), and
+    # a version that ends with no successor starting then is an ended one (2 x its id + 1).
+    "building_changes": "SELECT 2 * version_id FROM kc.building_validity WHERE superseded_at "
+    "IS NULL UNION ALL SELECT 2 * r.version_id + 1 FROM kc.building_validity r "
+    "WHERE r.superseded_at IS NULL AND r.valid_to IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+    "kc.building_validity n WHERE n.building_id = r.building_id AND n.valid_from = r.valid_to "
+    "AND n.superseded_at IS NULL)",
+    "project_changes": "SELECT 2 * version_id FROM kc.project_validity WHERE superseded_at "
+    "IS NULL UNION ALL SELECT 2 * r.version_id + 1 FROM kc.project_validity r "
+    "WHERE r.superseded_at IS NULL AND r.valid_to IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+    "kc.project_validity n WHERE n.project_id = r.project_id AND n.valid_from = r.valid_to "
+    "AND n.superseded_at IS NULL)",
 }
 
 

@@ -1,8 +1,9 @@
 """Paging (issue 15): keyset next links, deep offsets, one round trip per feature and page.
 
 Over HTTP against the Lyon data: a walk by next links returns every version exactly once, as
-SQL does, with ``numberMatched`` exact on its first and last page; ``after`` is refused where
-it cannot apply; the values are the JSON pygeoapi wrote before (floats keep their ``.0``); the
+SQL does, with ``numberMatched`` exact on its first and last page; ``prev`` links
+(``before=``) walk the same pages back; ``after`` and ``before`` are refused where they cannot
+apply; the values are the JSON pygeoapi wrote before (floats keep their ``.0``); the
 ``crs`` transform is pyproj's. At the provider, on synthetic buildings of a database of its
 own: a keyset walk stays exact while snapshots are loaded during it, where offset paging skips.
 """
@@ -19,7 +20,7 @@ import pytest
 import requests
 
 from gis.api.config import CRS84
-from gis.api.provider import AFTER, PAGING, Paging, ValidTimeProvider
+from gis.api.provider import AFTER, BEFORE, PAGING, Paging, ValidTimeProvider
 from gis.store.building_snapshots import apply_staged, stage_rows
 from gis.store.db import connect
 from tests.api.providers import make_provider
@@ -53,9 +54,13 @@ def walk(api, collection: str = "buildings", **params) -> tuple[list, list[dict]
     return found, pages
 
 
-def next_query(body: dict) -> dict[str, list[str]]:
-    href = next(link["href"] for link in body["links"] if link["rel"] == "next")
+def next_query(body: dict, rel: str = "next") -> dict[str, list[str]]:
+    href = next(link["href"] for link in body["links"] if link["rel"] == rel)
     return parse_qs(urlsplit(href).query)
+
+
+def link(body: dict, rel: str) -> str | None:
+    return next((x["href"] for x in body["links"] if x["rel"] == rel), None)
 
 
 # -- over HTTP, the Lyon data --------------------------------------------------------------------
@@ -75,6 +80,42 @@ def test_keyset_links_walk_every_version_once(api, lyon_db) -> None:
         assert query["limit"] == ["500"] and query["skipGeometry"] == ["true"]
     assert pages[0]["numberMatched"] == pages[-1]["numberMatched"] == len(expected)
     assert all("numberMatched" not in body for body in pages[1:-1])
+
+
+def test_prev_links_walk_the_same_pages_back(api, lyon_db) -> None:
+    """From the last page, ``prev`` links (``before=<first id>``) give every page of the walk
+    again, last to first, each in id order; the first has no ``prev``, each one's ``next`` is
+    the page after it."""
+    found, pages = walk(api, limit=400, skipGeometry="true", datetime=BETWEEN)
+    assert len(pages) > 3 and link(pages[0], "prev") is None
+    back, body = [], pages[-1]
+    while (href := link(body, "prev")) is not None:
+        assert next_query(body, "prev")[BEFORE] == [str(body["features"][0]["id"])]
+        response = requests.get(href, timeout=60)
+        assert response.status_code == 200, response.text
+        previous, body = body, response.json()
+        assert next_query(body)[AFTER] == [str(body["features"][-1]["id"])]
+        assert (
+            requests.get(link(body, "next"), timeout=60).json()["features"]
+            == (previous["features"])
+        )
+        back.insert(0, body)
+    assert [[f["id"] for f in b["features"]] for b in back] == [
+        [f["id"] for f in b["features"]] for b in pages[:-1]
+    ]
+    assert [f["id"] for b in [*back, pages[-1]] for f in b["features"]] == found
+
+
+def test_a_page_before_the_first_match_has_no_prev(api, lyon_db) -> None:
+    ids = [r[0] for r in sql(lyon_db, "SELECT id FROM kc.api_buildings ORDER BY id")]
+    start = get_items(api, before=ids[3], limit=10)
+    assert [f["id"] for f in start["features"]] == ids[:3]
+    assert link(start, "prev") is None and next_query(start)[AFTER] == [str(ids[2])]
+    nothing = get_items(api, before=ids[0], limit=10)
+    assert nothing["features"] == [] and nothing["numberMatched"] == len(ids)
+    end = get_items(api, before=ids[-1] + 1000, limit=5)
+    assert [f["id"] for f in end["features"]] == ids[-5:]
+    assert link(end, "next") is None and next_query(end, "prev")[BEFORE] == [str(ids[-5])]
 
 
 INSTANT = "valid_from <= '{0}' AND (valid_to IS NULL OR valid_to > '{0}')"
@@ -161,6 +202,10 @@ def test_deep_offsets_and_after_with_offset(api, lyon_db) -> None:
         ({"after": "1", "sortby": "-height"}, "after"),
         ({"after": ""}, "after"),
         ({"after": "abc"}, "invalid input syntax"),
+        ({"before": "5", "after": "1"}, "before"),
+        ({"before": "5", "offset": "2"}, "before"),
+        ({"before": "5", "sortby": "-height"}, "before"),
+        ({"before": ""}, "before"),
     ],
 )
 def test_after_where_it_cannot_apply_is_a_400(api, params, says) -> None:

@@ -279,14 +279,27 @@ LONG = "\n".join(
 
 def test_fixture_books_read_like_a_report(conn, pdf_ready, tmp_path: Path) -> None:
     load_fixture(conn)
-    with conn, conn.cursor() as cur:
+    with conn, conn.cursor() as cur:  # a correction of the report: history is append-only
         cur.execute(
-            "UPDATE kc.report r SET lessons_learned = %s FROM kc.project p "
+            "UPDATE kc.report r SET superseded_at = now() FROM kc.project p "
             "WHERE p.project_id = r.project_id AND p.code = 'LYO-REF-1' AND r.point_code = 'PM30' "
-            "AND r.superseded_at IS NULL",
-            (json.dumps({"en": LONG}),),
+            "AND r.superseded_at IS NULL RETURNING r.report_id"
         )
-        assert cur.rowcount == 1
+        [(old,)] = cur.fetchall()
+        cur.execute(
+            "INSERT INTO kc.report (project_id, point_code, status, progress, objectives, "
+            "partners, drivers, barriers, corrective_actions, risks, lessons_learned, reported_on, "
+            "content_hash) SELECT project_id, point_code, status, progress, objectives, partners, "
+            "drivers, barriers, corrective_actions, risks, %s, reported_on, content_hash "
+            "FROM kc.report WHERE report_id = %s RETURNING report_id",
+            (json.dumps({"en": LONG}), old),
+        )
+        [(new,)] = cur.fetchall()
+        cur.execute(
+            "INSERT INTO kc.report_challenge (report_id, challenge_code) "
+            "SELECT %s, challenge_code FROM kc.report_challenge WHERE report_id = %s",
+            (new, old),
+        )
     out = tmp_path / "books"
     with conn:
         build_books(conn, out, points=["PM24", "PM30"], langs=["en", "de"])

@@ -363,7 +363,8 @@ def test_killed_export_leaves_the_previous_tileset(conn, db_url, tmp_path) -> No
 
 def test_true_3d_geometry_is_written_instead_of_the_extrusion(conn, tmp_path) -> None:
     """A version with geom_3d (here a pyramid roof on a box) keeps its shape in the tiles."""
-    from tests.store.snapshots import load as load_plain
+    from gis.store.building_snapshots import apply_staged, stage_rows
+    from tests.store.snapshots import row
 
     x0, y0, x1, y1 = 4.8200, 45.7350, 4.8201, 45.7351
     cx, cy, base, eaves, apex = (x0 + x1) / 2, (y0 + y1) / 2, 170.0, 176.0, 181.0
@@ -373,13 +374,20 @@ def test_true_3d_geometry_is_written_instead_of_the_extrusion(conn, tmp_path) ->
         faces.append([(ax, ay, base), (bx, by, base), (bx, by, eaves), (ax, ay, eaves)])
         faces.append([(ax, ay, eaves), (bx, by, eaves), (cx, cy, apex)])
     wkt = ",".join("((" + ",".join(f"{x} {y} {z}" for x, y, z in [*f, f[0]]) + "))" for f in faces)
-    load_plain(conn, "lyon", "PM18", {"B1": 11.0})  # the footprint row of the same building
-    with conn, conn.cursor() as cur:
-        cur.execute(
-            "UPDATE kc.building_version SET geom_3d = ST_GeomFromText(%s, 4326), "
-            "base_elevation = %s",
-            (f"MULTIPOLYGON Z ({wkt})", base),
-        )
+    # The footprint row of the same building, with the solid (history is append-only: the
+    # version is loaded with its geom_3d, not given one afterwards).
+    footprint, height, estimated, storeys, _, _, crs, attributes = row("B1", 11.0)[1:]
+    with conn:
+        stage_rows(
+            conn.cursor(),
+            [
+                (
+                    "B1", footprint, height, estimated, storeys, base,
+                    f"SRID=4326;MULTIPOLYGON Z ({wkt})", crs, attributes,
+                )
+            ],
+        )  # fmt: skip
+        apply_staged(conn, "lyon", "PM18", source="test-PM18")
     export_all(conn, tmp_path, point="PM18", city="lyon")
     folder = tmp_path / "lyon" / "PM18"
     assert [r["messages"] for r in validate(contents(folder)) if r["errors"]] == []

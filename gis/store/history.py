@@ -1,0 +1,163 @@
+"""A feature's history and the changes between two measurement points, read from the store.
+
+The same SQL as the OGC API's change feeds and version links (``sql/functions/50_history.sql``):
+``kc diff`` and ``kc history`` show what a harvester or an analyst sees over HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+import psycopg2.extensions
+from psycopg2 import sql
+
+from gis.store.errors import KCError, UnknownReference
+from gis.store.vocabulary import require_city, require_point
+
+#: The kinds of versioned features: their change function, validity table and identity.
+KINDS = {
+    "buildings": ("building_changes", "building_validity", "building", "building_id"),
+    "projects": ("project_changes", "project_validity", "project", "project_id"),
+}
+CHANGES = ("new", "changed", "ended")
+
+
+class HistoryError(KCError, ValueError):
+    """A history question that cannot be answered as asked (unknown feature, points reversed)."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The changes of one kind of feature of one city in ``(since, until]``."""
+
+    kind: str
+    city: str
+    since: str
+    until: str
+    known_at: dt.datetime | None
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]  #: in ``columns`` order; ``geom`` as WKB
+
+    def counts(self) -> dict[str, int]:
+        """How many features are new, changed and ended (every kind of change, possibly 0)."""
+        index = self.columns.index("change")
+        found = Counter(row[index] for row in self.rows)
+        return {change: found.get(change, 0) for change in CHANGES}
+
+    def corrections(self) -> int:
+        index = self.columns.index("correction")
+        return sum(1 for row in self.rows if row[index])
+
+
+def _kind(kind: str) -> tuple[str, str, str, str]:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise HistoryError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}") from None
+
+
+def read_changes(
+    conn: psycopg2.extensions.connection,
+    kind: str,
+    city: str,
+    since: str,
+    until: str,
+    known_at: dt.datetime | None = None,
+) -> Changes:
+    """Every change of ``kind`` in ``city`` at the points after ``since`` up to ``until``.
+
+    As the change feed of the API for ``datetime=<day after since>/<until>`` (and ``known_at``).
+    """
+    function = _kind(kind)[0]
+    with conn.cursor() as cur:
+        try:
+            require_city(cur, city)
+            first, last = require_point(cur, since), require_point(cur, until)
+        except UnknownReference as err:
+            raise HistoryError(str(err)) from err
+        if last <= first:
+            raise HistoryError(
+                f"{until} ({last}) does not come after {since} ({first}): give the earlier "
+                "point first, e.g. kc diff --city lyon PM18 PM24"
+            )
+        cur.execute(
+            sql.SQL(
+                "SELECT *, ST_AsBinary(geom) AS wkb FROM kc.{}(%s, %s, %s, %s) "
+                "ORDER BY point_date, feature_id"
+            ).format(sql.Identifier(function)),
+            (first + dt.timedelta(days=1), last, known_at, city),
+        )
+        names = [d.name for d in cur.description]
+        rows = cur.fetchall()
+    keep = [i for i, name in enumerate(names) if name != "geom"]
+    columns = tuple("geom" if names[i] == "wkb" else names[i] for i in keep)
+    return Changes(
+        kind=kind,
+        city=city,
+        since=since,
+        until=until,
+        known_at=known_at,
+        columns=columns,
+        rows=tuple(tuple(_plain(row[i]) for i in keep) for row in rows),
+    )
+
+
+def _plain(value):
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
+@dataclass(frozen=True)
+class ValidityRow:
+    """One validity row of a feature: a version over ``[valid_from, valid_to)``, recorded at
+    ``recorded_at`` and believed until ``superseded_at`` (None: still believed)."""
+
+    version_id: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    recorded_at: dt.datetime
+    superseded_at: dt.datetime | None
+    point: str | None  #: the load's measurement point
+    correction: bool  #: recorded by a correction (a second load of a point)
+    source: str | None
+
+
+def feature_history(
+    conn: psycopg2.extensions.connection, kind: str, city: str, feature: str
+) -> list[ValidityRow]:
+    """Every validity row ever recorded for one feature, in valid-time then recording order.
+
+    ``feature``: a building's source id (or ``city/source id``), a project's code.
+    """
+    _, validity, identity, key = _kind(kind)
+    with conn.cursor() as cur:
+        try:
+            require_city(cur, city)
+        except UnknownReference as err:
+            raise HistoryError(str(err)) from err
+        if kind == "buildings":
+            own = feature.removeprefix(f"{city}/")
+            where = sql.SQL("i.city_code = %s AND i.source_id = %s")
+        else:
+            own = feature
+            where = sql.SQL("i.city_code = %s AND i.code = %s")
+        cur.execute(
+            sql.SQL(
+                "SELECT r.version_id, r.valid_from, r.valid_to, r.recorded_at, r.superseded_at, "
+                "l.point_code, coalesce(l.is_correction, false), l.source "
+                "FROM kc.{identity} i JOIN kc.{validity} r ON r.{key} = i.{key} "
+                "LEFT JOIN kc.load_run l ON l.load_id = r.load_id WHERE {where} "
+                "ORDER BY r.valid_from, r.recorded_at, r.row_id"
+            ).format(
+                identity=sql.Identifier(identity),
+                validity=sql.Identifier(validity),
+                key=sql.Identifier(key),
+                where=where,
+            ),
+            (city, own),
+        )
+        rows = [ValidityRow(*row) for row in cur.fetchall()]
+    if not rows:
+        raise HistoryError(f"no {kind[:-1]} {feature!r} in {city!r}")
+    return rows

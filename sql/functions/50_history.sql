@@ -1,0 +1,193 @@
+-- Feature history for users (issue 12): the change feed and the version links, set-based, so
+-- that the OGC API, `kc diff` and `kc history` read one and the same thing.
+--
+-- Every function takes known_at (a transaction time; NULL: as believed now) and reads only the
+-- rows believed then (kc.believed). SECURITY DEFINER: the web server's role may read only the
+-- kc.api_* views, these read the tables as their owner and only ever read.
+
+-- A text as a URI query component (RFC 3986 unreserved characters and '/' kept).
+DROP FUNCTION IF EXISTS kc.uri_component(text) CASCADE;
+CREATE FUNCTION kc.uri_component(value text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN value ~ '^[A-Za-z0-9_.~/-]*$' THEN value ELSE (
+           SELECT coalesce(string_agg(
+               CASE WHEN c ~ '^[A-Za-z0-9_.~/-]$' THEN c
+                    ELSE upper(regexp_replace(encode(convert_to(c, 'UTF8'), 'hex'), '(..)', '%\1', 'g'))
+               END, '' ORDER BY n), '')
+             FROM regexp_split_to_table(value, '') WITH ORDINALITY AS t(c, n)) END
+$$;
+
+-- The validity rows of one kind of feature ('buildings' or 'projects'), under one shape:
+-- ident is the feature's key. Inlined into its callers; the other kind's branch is cut off by
+-- its constant condition before it reads anything.
+DROP FUNCTION IF EXISTS kc.validity_of(text) CASCADE;
+CREATE FUNCTION kc.validity_of(kind text)
+RETURNS TABLE (row_id bigint, ident bigint, version_id bigint, valid_from date, valid_to date,
+               recorded_at timestamptz, superseded_at timestamptz, load_id bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT r.row_id, r.building_id, r.version_id, r.valid_from, r.valid_to, r.recorded_at,
+           r.superseded_at, r.load_id
+      FROM kc.building_validity r WHERE kind = 'buildings'
+    UNION ALL
+    SELECT r.row_id, r.project_id, r.version_id, r.valid_from, r.valid_to, r.recorded_at,
+           r.superseded_at, r.load_id
+      FROM kc.project_validity r WHERE kind = 'projects'
+$$;
+
+-- The RFC 5829 links of one version as a JSON array: version-history (the feature's versions in
+-- valid-time order, as features), predecessor-version, successor-version, latest-version.
+-- items_url: the collection's items URL; query: what every link repeats ('known_at=…'), or ''.
+DROP FUNCTION IF EXISTS kc.version_links(text, text, bigint, bigint, bigint, text) CASCADE;
+CREATE FUNCTION kc.version_links(items_url text, feature text, predecessor bigint,
+                                 successor bigint, latest bigint, query text DEFAULT '')
+RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT '[' || concat_ws(',',
+        '{"rel":"version-history","type":"application/geo+json","title":"The versions of this '
+            || 'feature, in valid-time order","href":' || to_json(items_url || '?feature_id='
+            || kc.uri_component(feature) || '&sortby=valid_from'
+            || CASE WHEN query <> '' THEN '&' || query ELSE '' END)::text || '}',
+        '{"rel":"predecessor-version","type":"application/geo+json","title":"The version before '
+            || 'this one","href":' || to_json(items_url || '/' || predecessor
+            || CASE WHEN query <> '' THEN '?' || query ELSE '' END)::text || '}',
+        '{"rel":"successor-version","type":"application/geo+json","title":"The version after '
+            || 'this one","href":' || to_json(items_url || '/' || successor
+            || CASE WHEN query <> '' THEN '?' || query ELSE '' END)::text || '}',
+        '{"rel":"latest-version","type":"application/geo+json","title":"The latest version of '
+            || 'this feature","href":' || to_json(items_url || '/' || latest
+            || CASE WHEN query <> '' THEN '?' || query ELSE '' END)::text || '}'
+    ) || ']'
+$$;
+
+-- The changes of one kind of feature at each date in [from_date, to_date] (NULL: open) where a
+-- version starts or ends, as believed at known_at: one row per feature and date with the
+-- version that starts (new_version) and the one that ends (old_version):
+--   new      a version starts and none ended there (old_version NULL);
+--   changed  a version ends and the next starts there;
+--   ended    a version ends and none follows (new_version NULL).
+-- correction: the row that makes the change was recorded by a correction (a second load of a
+-- point); superseded_version is then the version believed at that date before it.
+DROP FUNCTION IF EXISTS kc.version_changes(text, date, date, timestamptz) CASCADE;
+CREATE FUNCTION kc.version_changes(kind text, from_date date, to_date date,
+                                   known_at timestamptz DEFAULT NULL)
+RETURNS TABLE (ident bigint, at date, point text, change text, new_version bigint,
+               old_version bigint, recorded_at timestamptz, correction boolean,
+               superseded_version bigint)
+LANGUAGE sql STABLE AS $$
+WITH starts AS (
+    SELECT r.* FROM kc.validity_of(kind) r
+     WHERE r.valid_from >= coalesce(from_date, '-infinity') AND r.valid_from <= coalesce(to_date, 'infinity')
+       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+), ends AS (
+    SELECT r.* FROM kc.validity_of(kind) r
+     WHERE r.valid_to >= coalesce(from_date, '-infinity') AND r.valid_to <= coalesce(to_date, 'infinity')
+       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+), pairs AS (
+    SELECT coalesce(s.ident, e.ident) AS ident, coalesce(s.valid_from, e.valid_to) AS at,
+           s.version_id AS new_version, e.version_id AS old_version,
+           CASE WHEN s.row_id IS NULL THEN e.load_id ELSE s.load_id END AS load_id,
+           CASE WHEN s.row_id IS NULL THEN e.recorded_at ELSE s.recorded_at END AS recorded_at
+      FROM starts s
+      FULL JOIN ends e ON e.ident = s.ident AND e.valid_to = s.valid_from
+)
+SELECT p.ident, p.at,
+       (SELECT m.code FROM kc.measurement_point m WHERE m.valid_at = p.at ORDER BY m.code LIMIT 1),
+       CASE WHEN p.new_version IS NULL THEN 'ended'
+            WHEN p.old_version IS NULL THEN 'new' ELSE 'changed' END,
+       p.new_version, p.old_version, p.recorded_at, coalesce(l.is_correction, false),
+       CASE WHEN l.is_correction THEN (
+           SELECT x.version_id FROM kc.validity_of(kind) x
+            WHERE x.ident = p.ident AND x.superseded_at = p.recorded_at
+              AND x.valid_from <= p.at AND (x.valid_to IS NULL OR x.valid_to > p.at)
+              AND x.version_id IS DISTINCT FROM p.new_version
+            ORDER BY x.row_id DESC LIMIT 1)
+       END
+  FROM pairs p
+  LEFT JOIN kc.load_run l ON l.load_id = p.load_id
+$$;
+COMMENT ON FUNCTION kc.version_changes IS
+    'new, changed, ended versions of buildings or projects at each date in [from, to], as known at known_at';
+
+-- The change feed of buildings (kc.version_changes with what a harvester keeps of each):
+-- version_id is the version the change leads to (for ended: the last version, a tombstone with
+-- its last geometry and properties), changed_properties names what differs from the previous.
+-- id: unique per change (2 x the version it leads to, + 1 for an ended one).
+DROP FUNCTION IF EXISTS kc.building_changes(date, date, timestamptz, text) CASCADE;
+CREATE FUNCTION kc.building_changes(from_date date, to_date date,
+                                    known_at timestamptz DEFAULT NULL, in_city text DEFAULT NULL)
+RETURNS TABLE (
+    id bigint, change text, feature_id text, city text, source_id text, point text,
+    point_date date, version_id bigint, previous_version_id bigint, changed_properties text[],
+    correction boolean, superseded_version_id bigint, height double precision,
+    height_estimated boolean, storeys integer, base_elevation double precision, source_crs text,
+    recorded_at timestamptz, geom geometry
+) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+SELECT v.version_id * 2 + (c.change = 'ended')::integer, c.change,
+       b.city_code || '/' || b.source_id, b.city_code, b.source_id, c.point, c.at,
+       v.version_id, c.old_version,
+       CASE WHEN c.change = 'changed' THEN ARRAY(
+           SELECT d.name FROM (VALUES
+               (1, 'geometry', ST_AsEWKB(ST_SnapToGrid(o.footprint, 1e-9))
+                               IS DISTINCT FROM ST_AsEWKB(ST_SnapToGrid(v.footprint, 1e-9))),
+               (2, 'height', o.height IS DISTINCT FROM v.height),
+               (3, 'height_estimated', o.height_estimated IS DISTINCT FROM v.height_estimated),
+               (4, 'storeys', o.storeys IS DISTINCT FROM v.storeys),
+               (5, 'base_elevation', o.base_elevation IS DISTINCT FROM v.base_elevation),
+               (6, 'geom_3d', ST_AsEWKB(ST_SnapToGrid(o.geom_3d, 1e-9))
+                              IS DISTINCT FROM ST_AsEWKB(ST_SnapToGrid(v.geom_3d, 1e-9))),
+               (7, 'source_crs', o.source_crs IS DISTINCT FROM v.source_crs),
+               (8, 'source_attributes', o.source_attributes IS DISTINCT FROM v.source_attributes)
+           ) AS d(n, name, differs) WHERE d.differs ORDER BY d.n)
+       ELSE '{}'::text[] END,
+       c.correction, c.superseded_version,
+       v.height, v.height_estimated, v.storeys, v.base_elevation, v.source_crs, c.recorded_at,
+       v.footprint
+  FROM kc.version_changes('buildings', from_date, to_date, known_at) c
+  JOIN kc.building b ON b.building_id = c.ident
+  JOIN kc.building_version v ON v.version_id = coalesce(c.new_version, c.old_version)
+  LEFT JOIN kc.building_version o ON o.version_id = c.old_version
+ WHERE in_city IS NULL OR b.city_code = in_city
+$$;
+COMMENT ON FUNCTION kc.building_changes IS
+    'Change feed of buildings: new, changed, ended at each date in [from, to], as known at known_at';
+
+-- The change feed of projects, as kc.building_changes (feature_id: the project code;
+-- changed_properties also names "buildings" when the buildings it touches differ).
+DROP FUNCTION IF EXISTS kc.project_changes(date, date, timestamptz, text) CASCADE;
+CREATE FUNCTION kc.project_changes(from_date date, to_date date,
+                                   known_at timestamptz DEFAULT NULL, in_city text DEFAULT NULL)
+RETURNS TABLE (
+    id bigint, change text, feature_id text, city text, thematic_field text, title jsonb,
+    point text, point_date date, version_id bigint, previous_version_id bigint,
+    changed_properties text[], correction boolean, superseded_version_id bigint, status text,
+    buildings text[], recorded_at timestamptz, geom geometry
+) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+SELECT v.version_id * 2 + (c.change = 'ended')::integer, c.change,
+       j.code, j.city_code, j.thematic_field, j.title::jsonb, c.point, c.at,
+       v.version_id, c.old_version,
+       CASE WHEN c.change = 'changed' THEN ARRAY(
+           SELECT d.name FROM (VALUES
+               (1, 'geometry', ST_AsEWKB(ST_SnapToGrid(o.footprint, 1e-9))
+                               IS DISTINCT FROM ST_AsEWKB(ST_SnapToGrid(v.footprint, 1e-9))),
+               (2, 'status', o.status IS DISTINCT FROM v.status),
+               (3, 'attributes', o.attributes IS DISTINCT FROM v.attributes),
+               (4, 'source_crs', o.source_crs IS DISTINCT FROM v.source_crs),
+               (5, 'buildings', ARRAY(SELECT t.building_id FROM kc.project_touch t
+                                       WHERE t.version_id = o.version_id ORDER BY 1)
+                                IS DISTINCT FROM
+                                ARRAY(SELECT t.building_id FROM kc.project_touch t
+                                       WHERE t.version_id = v.version_id ORDER BY 1))
+           ) AS d(n, name, differs) WHERE d.differs ORDER BY d.n)
+       ELSE '{}'::text[] END,
+       c.correction, c.superseded_version, v.status,
+       ARRAY(SELECT b.city_code || '/' || b.source_id FROM kc.project_touch t
+               JOIN kc.building b ON b.building_id = t.building_id
+              WHERE t.version_id = v.version_id ORDER BY 1),
+       c.recorded_at, v.footprint
+  FROM kc.version_changes('projects', from_date, to_date, known_at) c
+  JOIN kc.project j ON j.project_id = c.ident
+  JOIN kc.project_version v ON v.version_id = coalesce(c.new_version, c.old_version)
+  LEFT JOIN kc.project_version o ON o.version_id = c.old_version
+ WHERE in_city IS NULL OR j.city_code = in_city
+$$;
+COMMENT ON FUNCTION kc.project_changes IS
+    'Change feed of projects: new, changed, ended at each date in [from, to], as known at known_at';
