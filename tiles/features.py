@@ -1,15 +1,23 @@
-"""The buildings of one tileset as columns, and their solids in the tileset's local frame."""
+"""The buildings of one tile as columns, and their mesh in the tileset's local frame."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
-from tiles.geometry import GeometryError, Mesh, prism, solid, surface_mesh, surface_polygons
+from tiles.geometry import (
+    GeometryError,
+    Mesh,
+    extrude,
+    merge,
+    prisms,
+    surface_mesh,
+    surface_polygons,
+)
 from tiles.placement import Frame
 from tiles.surfaces import typed_mesh
 
@@ -35,57 +43,63 @@ class Buildings:
     base_elevation: list[float | None]
     footprint: list[shapely.Geometry]  # lon/lat (EPSG:4326)
     geom_3d: list[shapely.Geometry | None]  # lon/lat/z polygons, or None
-    # City-model versions (empty lists: none; see kc.building_version):
-    lod: list[int] = field(default_factory=list)
-    surfaces: list[shapely.Geometry | None] = field(default_factory=list)  # typed, holes kept
-    surface_types: list[list[str] | None] = field(default_factory=list)
-    ellipsoid_offset: list[float | None] = field(default_factory=list)
-    roof_type: list[str | None] = field(default_factory=list)
+    # City models (see kc.building_version); surfaces: geom_3d with holes, None for others
+    lod: list[int]
+    surfaces: list[shapely.Geometry | None]
+    surface_types: list[list[str] | None]
+    ellipsoid_offset: list[float | None]
+    roof_type: list[str | None]
     #: "ground" (every building's ground at ellipsoid height 0) or "true" (city models at their
-    #: ellipsoidal height: z + ellipsoid_offset)
+    #: ellipsoidal height: z + ellipsoid_offset; ``tiles.placement``)
     heights: str = "ground"
 
     def typed(self, i: int) -> bool:
         """Whether version ``i`` is drawn from its typed surfaces (a city model)."""
-        return bool(self.surface_types) and self.surface_types[i] is not None
+        return self.surface_types[i] is not None
 
     def __len__(self) -> int:
         return len(self.version_id)
 
+    FIELDS = (
+        "version_id",
+        "building_id",
+        "source_id",
+        "valid_from",
+        "valid_to",
+        "height",
+        "height_estimated",
+        "storeys",
+        "base_elevation",
+        "footprint",
+        "geom_3d",
+        "lod",
+        "surfaces",
+        "surface_types",
+        "ellipsoid_offset",
+        "roof_type",
+    )
 
-@dataclass(frozen=True)
-class Solids:
-    """Each building's mesh in the local frame, its footprint centre, size and extent."""
 
-    meshes: list[Mesh]
-    centres: FloatArray  # (n, 2) local east, north
-    sizes: FloatArray  # (n,) longest edge of the building's box (m)
-    region: tuple[float, float, float, float, float, float]  # radians + heights (m)
+def _error(b: Buildings, i: int, part: str, err: Exception) -> FeatureError:
+    return FeatureError(f"building {b.source_id[i]} (version {b.version_id[i]}): {part}: {err}")
 
 
-def frame_for(buildings: Buildings) -> Frame:
-    """The local frame at the centre of the buildings' extent (ground level)."""
-    west, south, east, north = shapely.total_bounds(np.array(buildings.footprint, dtype=object))
-    return Frame.at((west + east) / 2, (south + north) / 2, 0.0)
+def surface_solid(b: Buildings, i: int, frame: Frame) -> Mesh:
+    """The mesh of building ``i`` from its true 3D geometry (``geom_3d``), feature index ``i``.
 
-
-def _three_d(i: int, b: Buildings, frame: Frame) -> tuple[Mesh, FloatArray]:
+    The per-building hook: a building with a 3D geometry is drawn by this function instead of
+    being extruded with the others in :func:`tile_mesh`.
+    """
     rings = surface_polygons(b.geom_3d[i])
     allz = np.concatenate([r[:, 2] for poly in rings for r in poly])
     ground = b.base_elevation[i] if b.base_elevation[i] is not None else float(allz.min())
-    local = []
-    geo = []
-    for poly in rings:
-        lr = []
-        for r in poly:
-            lr.append(frame.to_local(r[:, 0], r[:, 1], r[:, 2] - ground))
-            geo.append(np.column_stack([r[:, 0], r[:, 1], r[:, 2] - ground]))
-        local.append(lr)
-    return surface_mesh(local, i), np.concatenate(geo)
+    local = [[frame.to_local(r[:, 0], r[:, 1], r[:, 2] - ground) for r in poly] for poly in rings]
+    return surface_mesh(local, i)
 
 
-def _typed(i: int, b: Buildings, frame: Frame) -> tuple[Mesh, FloatArray]:
-    """A city model's surfaces: lowest point at height 0, or at their ellipsoidal height."""
+def typed_solid(b: Buildings, i: int, frame: Frame) -> Mesh:
+    """A city model's typed surfaces, shaded per type (``tiles.surfaces``), feature index ``i``:
+    lowest point at height 0, or at its ellipsoidal height (``heights`` "true", datum known)."""
     geom = b.surfaces[i]
     offset = b.ellipsoid_offset[i]
     if b.heights == "true" and offset is not None:
@@ -95,60 +109,34 @@ def _typed(i: int, b: Buildings, frame: Frame) -> tuple[Mesh, FloatArray]:
     return typed_mesh(geom, b.surface_types[i], frame, dz, i)
 
 
-def solids(b: Buildings, frame: Frame) -> Solids:
-    """Meshes of all buildings: extruded footprints, or their true 3D geometry when they have one.
+def tile_mesh(b: Buildings, frame: Frame) -> Mesh:
+    """One mesh of all buildings ``b`` in the local frame; each vertex's feature = its index in b.
 
-    The footprint vertices of all buildings go through pyproj in two calls (ground and roof), so
-    the cost per building is the triangulation only.
+    Footprints are extruded together (:func:`tiles.geometry.prisms` over flat arrays, one
+    pyproj call for all ground vertices, roofs = ground + height along the ellipsoid normal,
+    which is exact for ellipsoidal heights); buildings with a 3D geometry go through
+    :func:`typed_solid` (city models) or :func:`surface_solid` one by one.
     """
-    n = len(b)
-    prisms: list = [None] * n
-    for i in range(n):
-        if b.geom_3d[i] is not None:
-            continue
+    flat = np.array([g is None for g in b.geom_3d], dtype=bool)
+    index = np.flatnonzero(flat)
+    meshes = []
+    if len(index):
         try:
-            prisms[i] = prism(b.footprint[i])
+            shape = prisms([b.footprint[i] for i in index])
         except GeometryError as err:
-            raise FeatureError(
-                f"building {b.source_id[i]} (version {b.version_id[i]}): footprint: {err}"
-            ) from err
-    flat = [i for i in range(n) if prisms[i] is not None]
-    counts = np.array([len(prisms[i].lonlat) for i in flat], dtype=np.int64)
-    lonlat = np.concatenate([prisms[i].lonlat for i in flat]) if flat else np.zeros((0, 2))
-    heights = np.repeat(np.array([b.height[i] for i in flat], dtype=np.float64), counts)
-    base = frame.to_local(lonlat[:, 0], lonlat[:, 1], np.zeros(len(lonlat)))
-    top = frame.to_local(lonlat[:, 0], lonlat[:, 1], heights)
-    up = frame.up(lonlat[:, 0], lonlat[:, 1])
-    meshes: list[Mesh] = [Mesh.empty()] * n
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    for k, i in enumerate(flat):
-        s, e = starts[k], starts[k + 1]
-        meshes[i] = solid(prisms[i], base[s:e], top[s:e], up[s:e], i)
-    geo_parts = [
-        np.column_stack([lonlat, np.zeros(len(lonlat))]),
-        np.column_stack([lonlat, heights]),
-    ]
-    for i in range(n):
-        if b.geom_3d[i] is not None:
-            try:
-                if b.typed(i):
-                    meshes[i], geo = _typed(i, b, frame)
-                else:
-                    meshes[i], geo = _three_d(i, b, frame)
-            except GeometryError as err:
-                raise FeatureError(
-                    f"building {b.source_id[i]} (version {b.version_id[i]}): geom_3d: {err}"
-                ) from err
-            geo_parts.append(geo)
-    lo = np.array([m.positions.min(axis=0) for m in meshes])
-    hi = np.array([m.positions.max(axis=0) for m in meshes])
-    geo = np.concatenate(geo_parts)
-    region = (
-        float(np.radians(geo[:, 0].min())),
-        float(np.radians(geo[:, 1].min())),
-        float(np.radians(geo[:, 0].max())),
-        float(np.radians(geo[:, 1].max())),
-        float(geo[:, 2].min()),
-        float(geo[:, 2].max()),
-    )
-    return Solids(meshes, (lo[:, :2] + hi[:, :2]) / 2, (hi - lo).max(axis=1), region)
+            i = int(index[err.index]) if err.index is not None else int(index[0])
+            raise _error(b, i, "footprint", err) from err
+        lon, lat = shape.lonlat[:, 0], shape.lonlat[:, 1]
+        heights = np.asarray(b.height, dtype=np.float64)[index][shape.owner]
+        base = frame.to_local(lon, lat, np.zeros(len(lon)))
+        up = frame.up(lon, lat)
+        top = base + up * heights[:, None]
+        mesh = extrude(shape, base, top, up)
+        meshes.append(Mesh(mesh.positions, mesh.normals, mesh.triangles, index[mesh.feature]))
+    for i in np.flatnonzero(~flat):
+        try:
+            draw = typed_solid if b.typed(int(i)) else surface_solid
+            meshes.append(draw(b, int(i), frame))
+        except GeometryError as err:
+            raise _error(b, int(i), "geom_3d", err) from err
+    return merge(meshes)

@@ -25,7 +25,14 @@ IndexArray = npt.NDArray[np.int64]
 
 
 class GeometryError(ValueError):
-    """A geometry cannot be turned into a solid (degenerate, empty, not polygonal)."""
+    """A geometry cannot be turned into a solid (degenerate, empty, not polygonal).
+
+    ``index``: which of the geometries given to a batch function it is about (or None).
+    """
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 @dataclass(frozen=True)
@@ -40,78 +47,162 @@ class Prism:
     walls: IndexArray
 
 
-def _ring(coords: FloatArray) -> FloatArray:
-    """A ring's 2D coordinates without the closing point and without consecutive duplicates."""
-    xy = np.asarray(coords, dtype=np.float64)[:, :2]
-    if len(xy) > 1 and np.array_equal(xy[0], xy[-1]):
-        xy = xy[:-1]
-    keep = np.ones(len(xy), dtype=bool)
-    keep[1:] = np.any(xy[1:] != xy[:-1], axis=1)
-    return xy[keep]
+@dataclass(frozen=True)
+class Prisms:
+    """Prism topologies of many footprints at once, in flat arrays (one tile's buildings)."""
+
+    #: Footprint vertices of every footprint, (n, 2) longitude, latitude, rings without closing point.
+    lonlat: FloatArray
+    #: Which footprint each vertex belongs to, (n,).
+    owner: IndexArray
+    #: Roof triangles (k, 3) into ``lonlat``, counter-clockwise seen from above.
+    roof: IndexArray
+    #: Wall edges (e, 2) into ``lonlat``: the solid lies left of ``a -> b`` seen from above.
+    walls: IndexArray
 
 
-def _signed_area(xy: FloatArray) -> float:
-    x, y = xy[:, 0], xy[:, 1]
-    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+def planar(lonlat: FloatArray, origin: tuple[float, float] | FloatArray) -> FloatArray:
+    """Local metres on the tangent plane at ``origin`` (only used to decide triangles).
 
-
-def planar(lonlat: FloatArray, origin: tuple[float, float]) -> FloatArray:
-    """Local metres on the tangent plane at ``origin`` (only used to decide triangles)."""
-    lon0, lat0 = origin
+    ``origin`` is one (lon, lat) or one per point ((n, 2)).
+    """
+    origin = np.asarray(origin, dtype=np.float64)
     k = np.pi / 180.0 * 6_371_000.0
     out = np.empty_like(lonlat)
-    out[:, 0] = (lonlat[:, 0] - lon0) * k * np.cos(np.radians(lat0))
-    out[:, 1] = (lonlat[:, 1] - lat0) * k
+    out[:, 0] = (lonlat[:, 0] - origin[..., 0]) * k * np.cos(np.radians(origin[..., 1]))
+    out[:, 1] = (lonlat[:, 1] - origin[..., 1]) * k
     return out
 
 
-def _polygon_prism(polygon: shapely.Polygon) -> tuple[FloatArray, IndexArray, IndexArray]:
-    rings = [_ring(np.asarray(polygon.exterior.coords))]
-    rings += [_ring(np.asarray(r.coords)) for r in polygon.interiors]
-    if len(rings[0]) < 3:
-        raise GeometryError("a polygon ring has fewer than 3 distinct vertices")
-    rings = [r for r in rings if len(r) >= 3]
+def _starts(counts: IndexArray) -> IndexArray:
+    """Where each block of a flat array starts, given the blocks' lengths."""
+    out = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=out[1:])
+    return out
+
+
+def _polygon_parts(footprints) -> tuple[np.ndarray, IndexArray]:
+    """Every polygon of the footprints and the index of the footprint it belongs to."""
+    geoms = np.asarray(footprints, dtype=object)
+    empty = shapely.is_empty(geoms)
+    if empty.any():
+        raise GeometryError("empty footprint", int(np.argmax(empty)))
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    kinds = shapely.get_type_id(parts)
+    if np.any(kinds != 3):  # 3: Polygon
+        bad = int(np.argmax(kinds != 3))
+        raise GeometryError(
+            f"footprint part is a {parts[bad].geom_type}, expected Polygon", int(owner[bad])
+        )
+    return parts, owner.astype(np.int64)
+
+
+def prisms(footprints) -> Prisms:
+    """The prism topologies of many (multi)polygon footprints in longitude/latitude, holes included.
+
+    Vectorised over all vertices of all footprints (shapely's flat coordinate arrays); only
+    non-convex polygons and polygons with holes go through earcut, one call each. Convex
+    single-ring polygons (most buildings) get a fan. A :class:`GeometryError` carries the index
+    of the footprint it is about (``err.index``).
+    """
+    parts, part_owner = _polygon_parts(footprints)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)  # exterior first
+    xy, vertex_ring = shapely.get_coordinates(rings, return_index=True)
+    ring_count = np.bincount(vertex_ring, minlength=len(rings))
+    first_of_ring = _starts(ring_count)
+    # Without the closing point and without consecutive duplicates.
+    keep = np.ones(len(xy), dtype=bool)
+    keep[first_of_ring + ring_count - 1] = False
+    same = np.zeros(len(xy), dtype=bool)
+    same[1:] = np.all(xy[1:] == xy[:-1], axis=1) & (vertex_ring[1:] == vertex_ring[:-1])
+    keep &= ~same
+    xy, vertex_ring = xy[keep], vertex_ring[keep]
+    count = np.bincount(vertex_ring, minlength=len(rings))
+    exterior = np.zeros(len(rings), dtype=bool)
+    exterior[np.unique(ring_part, return_index=True)[1]] = True
+    short = count < 3
+    if np.any(short & exterior):
+        bad = int(np.argmax(short & exterior))
+        raise GeometryError(
+            "a polygon ring has fewer than 3 distinct vertices", int(part_owner[ring_part[bad]])
+        )
+    if short.any():  # degenerate holes are left out
+        good = ~short[vertex_ring]
+        xy, vertex_ring = xy[good], vertex_ring[good]
+        rings_kept = np.flatnonzero(~short)
+        ring_part, exterior = ring_part[rings_kept], exterior[rings_kept]
+        vertex_ring = np.searchsorted(rings_kept, vertex_ring)
+        count = count[rings_kept]
+    start = _starts(count)
+    idx = np.arange(len(xy), dtype=np.int64)
+    nxt = idx + 1
+    last = start + count - 1
+    nxt[last] = start
     # Exterior counter-clockwise, holes clockwise (in lon/lat, which keeps orientation locally).
-    for i, ring in enumerate(rings):
-        ccw = _signed_area(ring) > 0
-        if ccw != (i == 0):
-            rings[i] = ring[::-1].copy()
-    lonlat = np.concatenate(rings)
-    origin = (float(lonlat[:, 0].mean()), float(lonlat[:, 1].mean()))
-    xy = planar(lonlat, origin)
-    ends = np.cumsum([len(r) for r in rings]).astype(np.uint32)
-    tri = np.asarray(mapbox_earcut.triangulate_float64(xy, ends), dtype=np.int64).reshape(-1, 3)
-    if len(tri) == 0:
-        raise GeometryError("the footprint has no area (earcut found no triangle)")
+    area = np.bincount(
+        vertex_ring, xy[:, 0] * xy[nxt, 1] - xy[nxt, 0] * xy[:, 1], minlength=len(count)
+    )
+    flip = (area > 0) != exterior
+    if flip.any():
+        order = idx.copy()
+        v_flip = flip[vertex_ring]
+        r = vertex_ring[v_flip]
+        order[v_flip] = start[r] + last[r] - idx[v_flip]
+        xy = xy[order]
+    # Triangles decided on a tangent plane at each polygon's mean vertex.
+    vertex_part = ring_part[vertex_ring]
+    n_parts = len(parts)
+    per_part = np.bincount(vertex_part, minlength=n_parts)
+    centre = (
+        np.column_stack([np.bincount(vertex_part, xy[:, k], minlength=n_parts) for k in (0, 1)])
+        / np.maximum(per_part, 1)[:, None]
+    )
+    plane = planar(xy, centre[vertex_part])
+    prev = idx - 1
+    prev[start] = last
+    turn = (plane[:, 0] - plane[prev, 0]) * (plane[nxt, 1] - plane[:, 1]) - (
+        plane[:, 1] - plane[prev, 1]
+    ) * (plane[nxt, 0] - plane[:, 0])
+    rings_per_part = np.bincount(ring_part, minlength=n_parts)
+    convex_part = (rings_per_part == 1) & (
+        np.bincount(vertex_part, turn <= 0, minlength=n_parts) == 0
+    )
+    part_start = _starts(per_part)
+    fan = convex_part[ring_part] & exterior  # ring index -> fan-triangulated
+    tris = [_fans(start[fan], count[fan])]
+    for p in np.flatnonzero(~convex_part):
+        s, e = part_start[p], part_start[p] + per_part[p]
+        ends = np.cumsum(count[ring_part == p]).astype(np.uint32)
+        tri = mapbox_earcut.triangulate_float64(plane[s:e], ends)
+        tri = np.asarray(tri, dtype=np.int64).reshape(-1, 3)
+        if len(tri) == 0:
+            raise GeometryError(
+                "the footprint has no area (earcut found no triangle)", int(part_owner[p])
+            )
+        tris.append(tri + s)
+    roof = np.concatenate(tris)
     # earcut's output orientation is not part of its contract: make every roof triangle CCW.
-    a, b, c = xy[tri[:, 0]], xy[tri[:, 1]], xy[tri[:, 2]]
+    a, b, c = plane[roof[:, 0]], plane[roof[:, 1]], plane[roof[:, 2]]
     cross = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-    tri[cross < 0] = tri[cross < 0][:, ::-1]
-    walls = []
-    start = 0
-    for end in ends:
-        idx = np.arange(start, end, dtype=np.int64)
-        walls.append(np.column_stack([idx, np.roll(idx, -1)]))
-        start = int(end)
-    return lonlat, tri, np.concatenate(walls)
+    roof[cross < 0] = roof[cross < 0][:, ::-1]
+    owner = part_owner[vertex_part]
+    roof = roof[np.argsort(owner[roof[:, 0]], kind="stable")]
+    return Prisms(xy, owner, roof, np.column_stack([idx, nxt]))
+
+
+def _fans(start: IndexArray, count: IndexArray) -> IndexArray:
+    """Fan triangles (s, s+k, s+k+1), k = 1 .. n-2, of convex rings given by start and count."""
+    n_tri = count - 2
+    ring = np.repeat(np.arange(len(start)), n_tri)
+    k = np.arange(int(n_tri.sum()), dtype=np.int64) - np.repeat(_starts(n_tri), n_tri) + 1
+    s = start[ring]
+    return np.column_stack([s, s + k, s + k + 1])
 
 
 def prism(footprint: shapely.Polygon | shapely.MultiPolygon) -> Prism:
-    """The prism topology of a (multi)polygon footprint in longitude/latitude, holes included."""
-    if footprint.is_empty:
-        raise GeometryError("empty footprint")
-    parts = getattr(footprint, "geoms", [footprint])
-    coords, roofs, walls = [], [], []
-    offset = 0
-    for part in parts:
-        if not isinstance(part, shapely.Polygon):
-            raise GeometryError(f"footprint part is a {part.geom_type}, expected Polygon")
-        lonlat, tri, wall = _polygon_prism(part)
-        coords.append(lonlat)
-        roofs.append(tri + offset)
-        walls.append(wall + offset)
-        offset += len(lonlat)
-    return Prism(np.concatenate(coords), np.concatenate(roofs), np.concatenate(walls))
+    """The prism topology of one (multi)polygon footprint (see :func:`prisms`)."""
+    batch = prisms([footprint])
+    return Prism(batch.lonlat, batch.roof, batch.walls)
 
 
 @dataclass(frozen=True)
@@ -132,6 +223,20 @@ class Mesh:
             np.zeros((0, 3)), np.zeros((0, 3)), np.zeros((0, 3), np.int64), np.zeros(0, np.int64)
         )
 
+    def select(self, keep: npt.NDArray[np.bool_]) -> Mesh:
+        """The triangles of the features with ``keep[feature]``, features renumbered 0.. in order."""
+        vertex = keep[self.feature]
+        new_index = np.cumsum(vertex) - 1
+        new_feature = np.cumsum(keep) - 1
+        triangles = self.triangles[vertex[self.triangles[:, 0]]]
+        return Mesh(
+            self.positions[vertex],
+            self.normals[vertex],
+            new_index[triangles],
+            new_feature[self.feature[vertex]],
+            None if self.shade is None else self.shade[vertex],
+        )
+
 
 def _unit(v: FloatArray) -> FloatArray:
     norm = np.linalg.norm(v, axis=1, keepdims=True)
@@ -139,16 +244,17 @@ def _unit(v: FloatArray) -> FloatArray:
     return v / norm
 
 
-def solid(shape: Prism, base: FloatArray, top: FloatArray, up: FloatArray, feature: int) -> Mesh:
-    """The closed solid of a prism, given its vertices' local positions at base and top level.
+def extrude(shape: Prisms | Prism, base: FloatArray, top: FloatArray, up: FloatArray) -> Mesh:
+    """The closed solids of prisms, given their vertices' local positions at base and top level.
 
     ``up`` holds the local vertical (ellipsoid normal) at each footprint vertex: roof normals are
-    ``up``, floor normals ``-up``, wall normals horizontal and outward.
+    ``up``, floor normals ``-up``, wall normals horizontal and outward. Vertex blocks: roofs (n),
+    floors (n), walls (4 per edge: base a, base b, top b, top a); each vertex keeps its
+    footprint's index (``shape.owner``) as feature.
     """
     n = len(shape.lonlat)
     a, b = shape.walls[:, 0], shape.walls[:, 1]
     e = len(a)
-    # Vertex blocks: roof (n), floor (n), walls (4 per edge: base a, base b, top b, top a).
     wall_pos = np.stack([base[a], base[b], top[b], top[a]], axis=1).reshape(-1, 3)
     # Solid on the left of a->b, so outward is (b - a) x up.
     outward = _unit(np.cross(base[b] - base[a], up[a]))
@@ -158,7 +264,17 @@ def solid(shape: Prism, base: FloatArray, top: FloatArray, up: FloatArray, featu
     q = 2 * n + 4 * np.arange(e, dtype=np.int64)[:, None]
     walls = np.concatenate([q + np.array([0, 1, 2]), q + np.array([0, 2, 3])])
     triangles = np.concatenate([shape.roof, shape.roof[:, ::-1] + n, walls])
-    return Mesh(positions, normals, triangles, np.full(len(positions), feature, np.int64))
+    owner = getattr(shape, "owner", None)
+    if owner is None:
+        owner = np.zeros(n, np.int64)
+    feature = np.concatenate([owner, owner, np.repeat(owner[a], 4)])
+    return Mesh(positions, normals, triangles, feature)
+
+
+def solid(shape: Prism, base: FloatArray, top: FloatArray, up: FloatArray, feature: int) -> Mesh:
+    """The closed solid of one prism (see :func:`extrude`), every vertex of feature ``feature``."""
+    mesh = extrude(shape, base, top, up)
+    return Mesh(mesh.positions, mesh.normals, mesh.triangles, np.full_like(mesh.feature, feature))
 
 
 def merge(meshes: list[Mesh]) -> Mesh:

@@ -81,8 +81,10 @@ def _property_table(
         values = [p.no_data if v is None else v for v in columns[p.name]]
         if p.kind == "STRING":
             encoded = [str(v).encode("utf-8") for v in values]
-            if not any(encoded) and p.no_data == "":
-                continue  # all "no value": an optional property may be left out of the table
+            if not any(encoded):
+                # All empty (no value, or blocks without a source id): an optional property
+                # may be left out of the table, and an empty bufferView is not allowed.
+                continue
             offsets = np.zeros(len(encoded) + 1, dtype=np.uint32)
             offsets[1:] = np.cumsum([len(e) for e in encoded])
             entry = {

@@ -46,7 +46,16 @@ PROPERTIES: tuple[Property, ...] = (
         "STRING",
         "JSON list of {code, status, thematic_field} of the projects touching it at the point",
     ),
-    Property("lod", "UINT32", "Level of detail drawn: 0 extruded footprint, 1 block, 2 roofs"),
+    Property(
+        "buildings",
+        "UINT32",
+        "How many buildings the feature stands for: 1, or more for a level-of-detail block",
+    ),
+    Property(
+        "lod",
+        "UINT32",
+        "Level of detail drawn: 0 extruded footprint, 1 block (and level-of-detail blocks), 2 roofs",
+    ),
     Property("roof_type", "STRING", "Roof type of the source model (its code list)", ""),
 )
 
@@ -65,6 +74,8 @@ class ProjectTouch:
 
 def projects_json(touches: Sequence[ProjectTouch]) -> str:
     """The ``projects`` value: stable order (by code), compact JSON."""
+    if not touches:
+        return "[]"
     items = [
         {"code": t.code, "status": t.status, "thematic_field": t.thematic_field}
         for t in sorted(touches, key=lambda t: t.code)
@@ -94,7 +105,9 @@ def srgb_to_linear_rgba(hex_colour: str) -> tuple[int, int, int, int]:
 
 def colours(statuses: Sequence[str | None], palette: dict[str, str]) -> npt.NDArray[np.uint8]:
     """(n, 4) linear RGBA bytes per feature: its status colour, or ``UNTOUCHED``."""
-    out = np.empty((len(statuses), 4), dtype=np.uint8)
-    for i, status in enumerate(statuses):
-        out[i] = srgb_to_linear_rgba(palette[status] if status else UNTOUCHED)
-    return out
+    codes = [None, *sorted(palette)]
+    table = np.array(
+        [srgb_to_linear_rgba(palette[c] if c else UNTOUCHED) for c in codes], dtype=np.uint8
+    )
+    rank = {c: i for i, c in enumerate(codes)}
+    return table[np.fromiter((rank[s or None] for s in statuses), np.int64, len(statuses))]

@@ -55,16 +55,15 @@ def typed_polygons(geom: shapely.Geometry, types: list[str]) -> list[tuple[str, 
 
 def typed_mesh(
     geom: shapely.Geometry, types: list[str], frame: Frame, dz: float, feature: int
-) -> tuple[Mesh, FloatArray]:
-    """Flat-shaded triangles of the surfaces (z + ``dz``) in ``frame``, with per-vertex shades,
-    and the geographic points (lon, lat, h) for the tileset's bounding region.
+) -> Mesh:
+    """Flat-shaded triangles of the surfaces (z + ``dz``) in ``frame``, with per-vertex shades
+    (the tileset's bounding volumes come from ``tiles.layout``, the same heights).
 
     All vertices go through the frame (pyproj) in one call."""
     polygons = typed_polygons(geom, types)
     rings = [r for _, poly in polygons for r in poly]
     xyz = np.concatenate(rings)
-    geo = np.column_stack([xyz[:, 0], xyz[:, 1], xyz[:, 2] + dz])
-    local = frame.to_local(geo[:, 0], geo[:, 1], geo[:, 2])
+    local = frame.to_local(xyz[:, 0], xyz[:, 1], xyz[:, 2] + dz)
     cuts = np.cumsum([len(r) for r in rings])[:-1]
     local_rings = iter(np.split(local, cuts))
     meshes = []
@@ -84,4 +83,4 @@ def typed_mesh(
         meshes.append(Mesh(pos, nrm, idx, np.full(len(pos), feature, np.int64), shade))
     if not meshes:
         raise GeometryError("the 3D geometry has no triangle")
-    return merge(meshes), geo
+    return merge(meshes)

@@ -1,11 +1,12 @@
 """Spatial tree of a tileset: a kd-tree over building centres with a bounded number per leaf.
 
-Leaves hold the buildings (refine ``ADD``: every building is drawn once, by its leaf); inner tiles
-hold nothing. The geometric error of a tile is what a viewer misses when it draws the tile without
-its children: for a leaf nothing (0), for an inner tile every building below it, so its error is
-the size of the largest of them (the longest edge of its bounding box, height included).
-Splits are at the median of the longer side, ties broken by feature order, so the tree only
-depends on the data.
+Leaves hold the buildings; inner tiles hold their levels of detail (``tiles.lod``), which decide
+their geometric errors. Each inner tile has four children: its buildings are halved at the
+median of the longer side, and each half again at the median of its own longer side, so a level
+of the tree covers a quarter of the area of the one above (as a quadtree does) while every leaf
+holds about as many buildings. Ties are broken by feature order, so the tree only depends on
+the data. ``geometric_error`` here is the fallback of a tile without a level of detail: the
+size of the largest building below it (the longest edge of its box, height included).
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ class Node:
         for child in self.children:
             yield from child.walk()
 
+    def below(self) -> IntArray:
+        """The features of every leaf below (or of this leaf), sorted."""
+        if self.is_leaf:
+            return self.features
+        return np.sort(np.concatenate([child.below() for child in self.children]))
+
 
 def build(centres: FloatArray, sizes: FloatArray, max_features: int = DEFAULT_MAX_FEATURES) -> Node:
     """The kd-tree over feature ``centres`` (n, 2) with per-feature ``sizes`` (metres)."""
@@ -51,13 +58,17 @@ def build(centres: FloatArray, sizes: FloatArray, max_features: int = DEFAULT_MA
 def _split(idx: IntArray, centres: FloatArray, sizes: FloatArray, limit: int, path: str) -> Node:
     if len(idx) <= limit:
         return Node(path, np.sort(idx), 0.0)
+    quarters = [q for half in _halve(idx, centres) for q in _halve(half, centres)]
+    children = [
+        _split(q, centres, sizes, limit, f"{path}-{k}") for k, q in enumerate(quarters) if len(q)
+    ]
+    return Node(path, np.zeros(0, np.int64), float(sizes[idx].max()), children)
+
+
+def _halve(idx: IntArray, centres: FloatArray) -> list[IntArray]:
+    """The features split at the median of the longer side of their centres' box."""
     pts = centres[idx]
     axis = int(np.argmax(pts.max(axis=0) - pts.min(axis=0)))
     order = np.lexsort((idx, pts[:, axis]))
     half = len(idx) // 2
-    left, right = idx[order[:half]], idx[order[half:]]
-    children = [
-        _split(left, centres, sizes, limit, f"{path}-0"),
-        _split(right, centres, sizes, limit, f"{path}-1"),
-    ]
-    return Node(path, np.zeros(0, np.int64), float(sizes[idx].max()), children)
+    return [idx[order[:half]], idx[order[half:]]]

@@ -287,7 +287,9 @@ def _export_tiles(setup: DemoSetup) -> None:
                 verb = "kept" if result.reused else "built" if result.path else "no buildings"
                 step.advance(f"{result.city} {result.point} {verb}")
 
-            results = export_all(conn, setup.settings.tiles_dir, progress=done)
+            results = export_all(
+                conn, setup.settings.tiles_dir, progress=done, database_url=setup.url
+            )
             setup.tilesets = sum(1 for r in results if r.path is not None)
             setup.tiles_rebuilt = sum(1 for r in results if r.path is not None and not r.reused)
             kept = setup.tilesets - setup.tiles_rebuilt

@@ -44,6 +44,12 @@ def tiles() -> None:
     help="true: city models (CityGML/CityJSON) at their true WGS 84 ellipsoidal height, for "
     "viewers with terrain; false: every building's ground at height 0 (viewers without terrain).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes drawing the tiles (default: one per core). The output is the same.",
+)
 @pass_settings
 def export(
     settings: Settings,
@@ -54,17 +60,21 @@ def export(
     fmt: str,
     max_features: int,
     heights: str,
+    workers: int | None,
 ) -> None:
     """Write OUT/<city>/<point>/tileset.json for the buildings valid at each point.
 
-    Each tileset is published atomically (a viewer never sees a half-written one) and
-    OUT/index.json lists them all. A city without buildings at a point gets no tileset.
+    With --all, also OUT/<city>/temporal/tileset.json: every version once, each point shown by
+    styling. The whole run is published at once: OUT/index.json and every tileset switch
+    together, and an interrupted run leaves the previous state everywhere. A city without
+    buildings at a point gets no tileset there.
     """
     from tiles.export import export_all
 
     point = chosen_point(point, all_points, all_by_default=False)
     out = (out or settings.tiles_dir).absolute()
-    conn = connect(database_url(settings))
+    url = database_url(settings)
+    conn = connect(url)
     try:
         results = export_all(
             conn,
@@ -74,6 +84,8 @@ def export(
             fmt=fmt,
             max_features=max_features,
             progress=_report,
+            database_url=url,
+            workers=workers,
             heights="true" if heights == "true" else "ground",
         )
     finally:

@@ -131,3 +131,33 @@ def district(city: str, n_grid: int = 6) -> District:
             )
         )
     return District(city, crs, footprints, rows)
+
+
+def synthetic_city(n: int, *, seed: int = 0) -> list[tuple]:
+    """n axis-aligned rectangles of 10-25 m on a 30 m grid around Lyon Confluence (EPSG:4326):
+    staged rows of a city of any size (the bench's and the browser tests' whole city).
+    ``seed`` shifts the heights, so another snapshot of the same city changes every building."""
+    side = math.ceil(math.sqrt(n))
+    i = np.arange(n)
+    x = 4.80 + (i % side) * 0.00038
+    y = 45.70 + (i // side) * 0.00027
+    w = (10 + (i % 7) * 2.0) * 0.0000129
+    h = (10 + (i % 5) * 3.0) * 0.000009
+    boxes = shapely.box(x, y, x + w, y + h)
+    ewkb = shapely.to_wkb(
+        shapely.set_srid(shapely.multipolygons(boxes[:, None]), 4326), hex=True, include_srid=True
+    )
+    return [
+        (
+            f"B{k:07d}",
+            ewkb[k],
+            6.0 + ((k + seed) % 10) * 3,
+            False,
+            2 + k % 8,
+            170.0,
+            None,
+            "EPSG:3946",
+            {},
+        )
+        for k in range(n)
+    ]

@@ -15,11 +15,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 import pytest
 
 from tests.browser import ARTIFACTS, CHROMIUM, FLAGS
 from tests.shared_data import lyon_rows
-from tests.tiles.data import REPO, load_projects, load_rows
+from tests.tiles.data import REPO, district, load_projects, load_rows, synthetic_city
 from tiles.export import export_all
 
 CESIUM = REPO / "node_modules" / "cesium" / "Build" / "Cesium"
@@ -32,6 +33,7 @@ PROPERTIES = [
     "valid_to",
     "status",
     "projects",
+    "buildings",
 ]
 
 
@@ -69,7 +71,6 @@ def server(tmp_path):
 def test_cesium_loads_every_feature_with_its_metadata(conn, server) -> None:
     assert CESIUM.is_dir(), "run tools/setup.sh (npm ci installs cesium)"
     assert CHROMIUM.exists(), "run tools/setup.sh (installs the chromium package)"
-    from playwright.sync_api import sync_playwright
 
     base, out = server
     rows = lyon_rows()
@@ -88,6 +89,37 @@ def test_cesium_loads_every_feature_with_its_metadata(conn, server) -> None:
     )
     db = {r[0]: r[1:] for r in cur.fetchall()}
 
+    result = _in_cesium(base, "/tiles/lyon/PM18/tileset.json", PROPERTIES, "cesium_lyon_PM18.png")
+    tileset = json.loads((out / "lyon" / "PM18" / "tileset.json").read_text())
+    with_content = sum(1 for _ in _contents(tileset["root"]))
+    assert result["loadedContents"] == with_content  # leaves and levels of detail
+    buildings = [f for f in result["features"] if f["version_id"] > 0]
+    assert len(buildings) == len(db) == 2576
+    by_version = {f["version_id"]: f for f in buildings}
+    assert set(by_version) == set(db)
+    for vid, (sid, height, storeys, valid_from, valid_to) in db.items():
+        f = by_version[vid]
+        assert (f["source_id"], f["height"], f["storeys"], f["valid_from"], f["valid_to"]) == (
+            sid,
+            height,
+            storeys,
+            valid_from,
+            valid_to,
+        )
+    touched = {f["source_id"] for f in buildings if f["status"] == "completed"}
+    assert touched == {r[0] for r in rows[:40]}
+    assert all(json.loads(f["projects"]) == [] for f in buildings if f["source_id"] not in touched)
+
+
+def _in_cesium(base: str, tileset: str, properties: list[str], shot: str, **params) -> dict:
+    """Load ``tileset`` in tests/cesium_page.html (headless Chromium); its result and a
+    screenshot in tests/artifacts/."""
+    assert CESIUM.is_dir(), "run tools/setup.sh (npm ci installs cesium)"
+    assert CHROMIUM.exists(), "run tools/setup.sh (installs the chromium package)"
+    from playwright.sync_api import sync_playwright
+
+    query = "&".join(f"{k}={quote(str(v))}" for k, v in params.items())
+    url = f"{base}/cesium_page.html?tileset={tileset}&properties={quote(json.dumps(properties))}"
     profile = tempfile.mkdtemp(prefix="kc-chromium-")
     try:
         with sync_playwright() as pw:
@@ -99,46 +131,113 @@ def test_cesium_loads_every_feature_with_its_metadata(conn, server) -> None:
                 headless=True,
                 viewport={"width": 1024, "height": 768},
             )
-            page = browser.new_page()
-            url = (
-                f"{base}/cesium_page.html?tileset=/tiles/lyon/PM18/tileset.json"
-                f"&properties={quote(json.dumps(PROPERTIES))}"
-            )
-            page.goto(url)
-            page.wait_for_function(
-                "window.kcResult !== null || window.kcError !== null", timeout=240_000
-            )
-            error = page.evaluate("window.kcError")
-            assert error is None, error
-            result = page.evaluate("window.kcResult")
-            ARTIFACTS.mkdir(exist_ok=True)
-            shot = ARTIFACTS / "cesium_lyon_PM18.png"
-            page.screenshot(path=str(shot))
-            print(f"screenshot: {shot}")
-            browser.close()
+            try:
+                page = browser.new_page()
+                page.goto(url + ("&" + query if query else ""))
+                page.wait_for_function(
+                    "window.kcResult !== null || window.kcError !== null", timeout=300_000
+                )
+                error = page.evaluate("window.kcError")
+                assert error is None, error
+                result = page.evaluate("window.kcResult")
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / shot))
+                print(f"screenshot: {ARTIFACTS / shot}")
+            finally:
+                browser.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+    return result
 
-    tileset = json.loads((out / "lyon" / "PM18" / "tileset.json").read_text())
-    leaves = sum(1 for _ in _contents(tileset["root"]))
-    assert result["loadedContents"] == leaves
-    assert result["featuresLength"] == len(db) == 2576
-    by_version = {f["version_id"]: f for f in result["features"]}
-    assert set(by_version) == set(db)
-    for vid, (sid, height, storeys, valid_from, valid_to) in db.items():
-        f = by_version[vid]
-        assert (f["source_id"], f["height"], f["storeys"], f["valid_from"], f["valid_to"]) == (
-            sid,
-            height,
-            storeys,
-            valid_from,
-            valid_to,
-        )
-    touched = {f["source_id"] for f in result["features"] if f["status"] == "completed"}
-    assert touched == {r[0] for r in rows[:40]}
-    assert all(
-        json.loads(f["projects"]) == [] for f in result["features"] if f["source_id"] not in touched
+
+@pytest.mark.browser
+def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(conn, db_url, server) -> None:
+    """One temporal tileset; for each point a style alone shows the buildings valid there."""
+    base, out = server
+    d = district("lyon", n_grid=10)
+    rows = d.rows
+    load_rows(conn, "lyon", "PM18", rows[:-10])  # 10 buildings are new at PM24
+    load_rows(conn, "lyon", "PM24", rows)
+    changed = [(r[0], r[1], r[2] + 4.0, *r[3:]) if 20 <= k < 30 else r for k, r in enumerate(rows)]
+    load_rows(conn, "lyon", "PM30", changed[5:])  # 5 demolished, 10 taller: new versions
+    load_projects(
+        conn, "lyon", "PM24", [("LY-T-1", "citizen_engagement", "completed", [rows[0][0]])]
     )
+    export_all(conn, out, city="lyon", database_url=db_url, max_features=20)
+    index = json.loads((out / "index.json").read_text())
+    [temporal] = index["temporal"]
+    assert temporal["href"] == "lyon/temporal/tileset.json"
+    cur = conn.cursor()
+    cur.execute(
+        "SELECT p.code, (SELECT count(*) FROM kc.building_state(p.valid_at) s "
+        "WHERE s.city_code = 'lyon') FROM kc.measurement_point p"
+    )
+    expected = dict(cur.fetchall())
+    assert expected["PM18"] == len(rows) - 10 and expected["PM30"] == len(rows) - 5
+    cur.execute("SELECT count(*) FROM kc.building_version")
+    versions = cur.fetchone()[0]
+    assert temporal["feature_count"] == versions == len(rows) + 10
+    # Every tileset of the run passes the glTF validator.
+    from tests.tiles.test_export import contents, validate
+
+    files = sorted(
+        {
+            f
+            for e in index["tilesets"] + index["temporal"]
+            for f in contents((out / e["href"]).parent)
+        }
+    )
+    assert [r["messages"] for r in validate(files) if r["errors"]] == []
+    result = _in_cesium(
+        base,
+        "/tiles/lyon/temporal/tileset.json",
+        ["version_id", "buildings"],
+        "cesium_lyon_temporal_PM30.png",
+        points=json.dumps(list(expected)),
+        style=json.dumps(
+            {
+                "show": "${in_PM30} === true",
+                "color": {
+                    "conditions": [
+                        ["${status_PM30} === 'completed'", "color('#2e7d32')"],
+                        ["true", "color('#f2efe9')"],
+                    ]
+                },
+            }
+        ),
+    )
+    assert result["shown"] == expected
+    assert len({f["version_id"] for f in result["features"] if f["version_id"] > 0}) == versions
+
+
+@pytest.mark.browser
+def test_city_of_100000_buildings_from_above_at_the_default_sse(conn, db_url, server) -> None:
+    """At Cesium's default screen-space error (16) the whole city is drawn from above, from
+    a bounded number of tiles: the levels of detail, not every building."""
+    from PIL import Image
+
+    base, out = server
+    n = 100_000
+    load_rows(conn, "lyon", "PM18", synthetic_city(n))
+    [published] = export_all(conn, out, point="PM18", city="lyon", database_url=db_url)
+    assert published.feature_count == n
+    shot = "cesium_city_100k_sse16_top.png"
+    result = _in_cesium(base, "/tiles/lyon/PM18/tileset.json", [], shot, sse=16, view="top")
+    print(f"tiles loaded: {result['requests']}, bytes: {result['bytes']:,}")
+    assert result["requests"] == result["loadedContents"] <= 30
+    assert result["bytes"] < 20_000_000
+    # Fully visible: every cell of a grid over the city's square on screen shows buildings
+    # (pixels unlike the globe's, sampled in the corner), none is empty.
+    image = np.asarray(Image.open(ARTIFACTS / shot).convert("RGB")).astype(int)
+    globe = image[:20, :20].reshape(-1, 3).mean(axis=0)
+    built = np.abs(image - globe).sum(axis=2) > 40
+    built[-50:, :200] = False  # the credit logo
+    rows, cols = np.flatnonzero(built.any(axis=1)), np.flatnonzero(built.any(axis=0))
+    city = built[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    assert min(city.shape) > 400, city.shape  # the city fills most of the view
+    h, w = (city.shape[0] // 16) * 16, (city.shape[1] // 16) * 16
+    cells = city[:h, :w].reshape(16, h // 16, 16, w // 16).mean(axis=(1, 3))
+    assert cells.min() > 0.15, cells.round(2)
 
 
 def _contents(tile):

@@ -6,10 +6,8 @@ files, converted to longitude/latitude and then to each city's CRS, must lie on 
 
 from __future__ import annotations
 
-import filecmp
 import json
 import os
-import shutil
 import signal
 import struct
 import subprocess
@@ -26,9 +24,10 @@ from click.testing import CliRunner
 from gis.cli import main
 from tests.shared_data import lyon_rows
 from tests.tiles.data import REPO, district, load_projects, load_rows
-from tiles import export as export_module
+from tiles import workers as workers_module
 from tiles.export import export_all
 from tiles.placement import Frame
+from tiles.publish import PublishError
 
 VALIDATOR = REPO / "tools" / "validate_gltf.mjs"
 
@@ -70,8 +69,21 @@ def read_positions(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([pos[:, 0], -pos[:, 2], pos[:, 1]]), fid
 
 
+def content_path(folder: Path, uri: str) -> Path:
+    """A content URI resolved as a URL is (lexically: ``..`` before following links)."""
+    return Path(os.path.normpath(folder / uri))
+
+
 def contents(folder: Path) -> list[Path]:
-    return sorted((folder / "t").iterdir())
+    """The content files a tileset refers to."""
+    tileset = json.loads((folder / "tileset.json").read_text())
+    return sorted(
+        {
+            content_path(folder, t["content"]["uri"])
+            for t in tileset_tiles(tileset)
+            if "content" in t
+        }
+    )
 
 
 def tileset_tiles(tileset: dict):
@@ -110,7 +122,7 @@ def test_lyon_export_glb_valid_complete_and_described(lyon_db, tmp_path) -> None
     assert tileset["asset"]["version"] == "1.1" and tileset["asset"]["tilesetVersion"]
     tiles = list(tileset_tiles(tileset))
     assert all(t["refine"] in ("ADD", "REPLACE") for t in tiles)
-    leaves = [t for t in tiles if "content" in t]
+    leaves = [t for t in tiles if "content" in t and not t.get("children")]
     assert len(leaves) >= 7 and all(t["geometricError"] == 0 for t in leaves)
     assert tileset["root"]["geometricError"] > 0 and len(tileset["root"]["transform"]) == 16
 
@@ -126,7 +138,7 @@ def test_lyon_export_glb_valid_complete_and_described(lyon_db, tmp_path) -> None
     db = {r[0]: r[1:] for r in cur.fetchall()}
     seen = {}
     for leaf in leaves:
-        path = folder / leaf["content"]["uri"]
+        path = content_path(folder, leaf["content"]["uri"])
         gltf = pygltflib.GLTF2.load_from_bytes(path.read_bytes())
         meta = gltf.extensions["EXT_structural_metadata"]
         table = meta["propertyTables"][0]
@@ -201,7 +213,7 @@ def test_b3dm_export_validates_and_carries_batch_table(lyon_db, tmp_path) -> Non
         _, fid = read_positions(f)
         assert fid.min() == 0 and fid.max() == n - 1
         assert len(batch["version_id"]) == n and len(batch["projects"]) == n
-        total += n
+        total += sum(1 for v in batch["version_id"] if v > 0)  # 0: a level-of-detail block
     assert total == 2576
 
 
@@ -227,8 +239,8 @@ def test_vertices_lie_on_their_footprints_in_the_city_crs(conn, tmp_path, city) 
     )
     by_version = {r[0]: (r[1], r[2]) for r in cur.fetchall()}
     checked = set()
-    for leaf in (t for t in tileset_tiles(tileset) if "content" in t):
-        path = folder / leaf["content"]["uri"]
+    for leaf in (t for t in tileset_tiles(tileset) if "content" in t and not t.get("children")):
+        path = content_path(folder, leaf["content"]["uri"])
         pos, fid = read_positions(path)
         gltf = pygltflib.GLTF2.load_from_bytes(path.read_bytes())
         table = gltf.extensions["EXT_structural_metadata"]["propertyTables"][0]
@@ -249,116 +261,134 @@ def test_vertices_lie_on_their_footprints_in_the_city_crs(conn, tmp_path, city) 
     assert checked == set(d.footprints)
 
 
-def test_same_data_gives_identical_bytes(conn, tmp_path) -> None:
+def _published(out: Path) -> dict[str, bytes]:
+    """Everything a client can reach from ``out/index.json``: the index, every tileset.json
+    and the content files they refer to (by their path as a client sees it)."""
+    index_path = out / "index.json"
+    if not index_path.exists():
+        return {}
+    found = {"index.json": index_path.read_bytes()}
+    listed = json.loads(found["index.json"])
+    for entry in listed["tilesets"] + listed.get("temporal", []):
+        folder = (out / entry["href"]).parent
+        found[entry["href"]] = (out / entry["href"]).read_bytes()
+        for path in contents(folder):
+            found[path.relative_to(out).as_posix()] = path.read_bytes()
+    return found
+
+
+def test_same_data_gives_identical_bytes_with_one_or_more_processes(
+    conn, db_url, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(workers_module, "TASK_FEATURES", 8)  # many tasks: the pool is used
     d = district("munich")
     load_rows(conn, "munich", "PM18", d.rows)
-    export_all(conn, tmp_path / "a", point="PM18", max_features=8)
-    export_all(conn, tmp_path / "b", point="PM18", max_features=8)
-    a, b = tmp_path / "a" / "munich" / "PM18", tmp_path / "b" / "munich" / "PM18"
-    names = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
-    assert names == sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
-    assert len(names) > 3
-    _match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
-    assert mismatch == [] and errors == []
-    assert (tmp_path / "a" / "index.json").read_bytes() == (
-        tmp_path / "b" / "index.json"
-    ).read_bytes()
+    load_rows(conn, "munich", "PM24", d.rows[:-5])
+    runs = {
+        "a": {"workers": 1},
+        "b": {"workers": 1},
+        "c": {"workers": 2, "database_url": db_url},
+    }
+    for name, options in runs.items():
+        export_all(conn, tmp_path / name, max_features=4, **options)
+    a = _published(tmp_path / "a")
+    assert len([p for p in a if p.startswith("content/")]) > 10
+    assert "munich/temporal/tileset.json" in a
+    assert a == _published(tmp_path / "b") == _published(tmp_path / "c")
 
 
 def test_unchanged_input_keeps_the_published_tileset(conn, tmp_path) -> None:
     d = district("munich")
     load_rows(conn, "munich", "PM18", d.rows)
     [first] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=8)
-    folder = tmp_path / "munich" / "PM18"
-    linked, before = os.readlink(folder), _snapshot(folder)
+    live, before = os.readlink(tmp_path / "live"), _published(tmp_path)
     [again] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=8)
     assert not first.reused and again.reused and again.tile_count == first.tile_count
-    assert os.readlink(folder) == linked and _snapshot(folder) == before
+    assert os.readlink(tmp_path / "live") == live and _published(tmp_path) == before
     # Another option, or other rows, is another input: built again.
     [other] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=9)
     assert not other.reused
     load_rows(conn, "munich", "PM18", [(r[0], r[1], r[2] + 1.0, *r[3:]) for r in d.rows])
     [changed] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=9)
-    assert not changed.reused and os.readlink(folder) != linked
-    linked = os.readlink(folder)
+    assert not changed.reused and _published(tmp_path) != before
+    after = _published(tmp_path)
     [forced] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=9, reuse=False)
-    assert not forced.reused and os.readlink(folder) == linked  # same input, same bytes
-    # A tileset removed by hand is not "kept": it is built again.
-    shutil.rmtree(folder.parent / os.readlink(folder))
-    [rebuilt] = export_all(conn, tmp_path, point="PM18", city="munich", max_features=9)
-    assert not rebuilt.reused and (folder / "tileset.json").is_file()
+    assert not forced.reused and _published(tmp_path) == after  # same input, same bytes
+    # Content nothing refers to any more is gone: only the published tileset's files remain.
+    assert sorted((tmp_path / "content").iterdir()) == sorted(
+        tmp_path / p for p in after if p.startswith("content/")
+    )
 
 
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
-
-
-def test_failed_export_leaves_the_previous_tileset(conn, tmp_path, monkeypatch) -> None:
+def test_failed_export_leaves_the_previous_tilesets(conn, tmp_path, monkeypatch) -> None:
     d = district("vienna")
     load_rows(conn, "vienna", "PM18", d.rows)
     export_all(conn, tmp_path, point="PM18", city="vienna", max_features=8)
-    folder = tmp_path / "vienna" / "PM18"
-    before = _snapshot(folder)
-    index_before = (tmp_path / "index.json").read_bytes()
-    # New data, then a failure half-way through writing the content files.
+    before = _published(tmp_path)
+    # New data, then a failure after half of the content files are written.
     load_rows(conn, "vienna", "PM18", [(r[0], r[1], r[2] + 1.0, *r[3:]) for r in d.rows])
-    real = export_module.write_tileset
+    real = workers_module.run_task
+    calls = []
 
-    def half_then_fail(path, tileset, files):
-        real(path, tileset, files[: len(files) // 2])
-        raise OSError("disk full (injected)")
+    def half_then_fail(cur, task):
+        calls.append(task)
+        if len(calls) > 1:
+            raise OSError("disk full (injected)")
+        return real(cur, task)
 
-    monkeypatch.setattr(export_module, "write_tileset", half_then_fail)
+    monkeypatch.setattr(workers_module, "run_task", half_then_fail)
+    monkeypatch.setattr(workers_module, "TASK_FEATURES", 8)
     with pytest.raises(OSError, match="injected"):
         export_all(conn, tmp_path, point="PM18", city="vienna", max_features=8)
-    assert _snapshot(folder) == before
-    assert (tmp_path / "index.json").read_bytes() == index_before
-    assert [p.name for p in (tmp_path / "vienna").iterdir() if p.name.startswith(".tmp")] == []
+    assert len(calls) == 2
+    assert _published(tmp_path) == before
+    assert [p.name for p in (tmp_path / ".runs").iterdir() if p.name.startswith(".tmp")] == []
 
 
-def test_killed_export_leaves_the_previous_tileset(conn, db_url, tmp_path) -> None:
-    d = district("lyon", n_grid=20)  # 403 buildings, one per tile: many files to write
-    load_rows(conn, "lyon", "PM30", d.rows)
+def test_killed_run_leaves_the_previous_state_everywhere(conn, db_url, tmp_path) -> None:
+    """``--all`` over two cities and three points, killed while it writes: index.json and
+    every tileset are those of the previous run; the next run publishes the new data."""
+    lyon = district("lyon", n_grid=20)  # 403 buildings, one per tile: many files to write
+    munich = district("munich", n_grid=8)
+    for point in ("PM18", "PM24", "PM30"):
+        load_rows(conn, "lyon", point, lyon.rows)
+        load_rows(conn, "munich", point, munich.rows)
     env = {**os.environ, "KC_DATABASE_URL": db_url}
-    kc = [
-        sys.executable,
-        "-c",
-        "from gis.cli import main; main()",
-        "tiles",
-        "export",
-        "--at",
-        "PM30",
-        "--city",
-        "lyon",
-    ]
+    kc = [sys.executable, "-c", "from gis.cli import main; main()", "tiles", "export", "--all"]
     args = [*kc, "--out", str(tmp_path), "--max-features", "1"]
     subprocess.run(args, env=env, check=True, capture_output=True, cwd=REPO)
-    folder = tmp_path / "lyon" / "PM30"
-    before = _snapshot(folder)
-    load_rows(conn, "lyon", "PM30", [(r[0], r[1], r[2] + 2.0, *r[3:]) for r in d.rows])
+    before = _published(tmp_path)
+    assert {"lyon/PM30/tileset.json", "munich/temporal/tileset.json"} <= set(before)
+    load_rows(conn, "lyon", "PM30", [(r[0], r[1], r[2] + 2.0, *r[3:]) for r in lyon.rows])
+    load_rows(conn, "munich", "PM30", [(r[0], r[1], r[2] + 2.0, *r[3:]) for r in munich.rows])
+    known = {p.name for p in (tmp_path / "content").iterdir()}
     proc = subprocess.Popen(
         args, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 120
-    tmp_dirs: list[Path] = []
-    # Kill it while its temporary folder exists and holds content (writing, or syncing to disk).
+    written: set[str] = set()
+    # Kill it once it has written new content files (the run is half done).
     while time.monotonic() < deadline and proc.poll() is None:
-        tmp_dirs = [p for p in (tmp_path / "lyon").iterdir() if p.name.startswith(".tmp-PM30")]
-        if tmp_dirs and any((tmp_dirs[0] / "t").glob("*")):
+        written = {p.name for p in (tmp_path / "content").iterdir()} - known
+        if len(written) > 20:
             break
         time.sleep(0.002)
     assert proc.poll() is None, "the export finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert tmp_dirs, "the export never started writing"
-    assert _snapshot(folder) == before  # the link still points at the complete old version
+    assert written, "the export never started writing"
+    assert _published(tmp_path) == before  # index and every tileset: the previous run
     # The next export cleans up and publishes the new data.
     subprocess.run(args, env=env, check=True, capture_output=True, cwd=REPO)
-    assert _snapshot(folder) != before
-    assert [p.name for p in (tmp_path / "lyon").iterdir() if p.name.startswith(".tmp")] == []
-    shutil.rmtree(tmp_path)
+    after = _published(tmp_path)
+    assert after["lyon/PM30/tileset.json"] != before["lyon/PM30/tileset.json"]
+    assert after["munich/temporal/tileset.json"] != before["munich/temporal/tileset.json"]
+    assert [p.name for p in (tmp_path / ".runs").iterdir()] == [
+        os.readlink(tmp_path / "live").split("/")[-1]
+    ]
+    assert sorted(p.name for p in (tmp_path / "content").iterdir()) == sorted(
+        p.split("/")[-1] for p in after if p.startswith("content/")
+    )
 
 
 def test_true_3d_geometry_is_written_instead_of_the_extrusion(conn, tmp_path) -> None:
@@ -395,7 +425,7 @@ def test_true_3d_geometry_is_written_instead_of_the_extrusion(conn, tmp_path) ->
     m = np.array(tileset["root"]["transform"]).reshape(4, 4, order="F")
     frame = Frame(0.0, 0.0, m[:3, 3], m[:3, :3].T)
     [leaf] = [t for t in tileset_tiles(tileset) if "content" in t]
-    pos, _ = read_positions(folder / leaf["content"]["uri"])
+    pos, _ = read_positions(content_path(folder, leaf["content"]["uri"]))
     geo = frame.to_geographic(pos)
     heights = sorted(set(np.round(geo[:, 2], 2)))
     # Ground at 0 (shifted by the base elevation), eaves at 6 m, apex at 11 m: not a flat box.
@@ -417,3 +447,29 @@ def test_unknown_point_or_city_is_a_message_and_exit_1(db_url, tmp_path, args, m
     )
     assert result.exit_code == 1 and message in result.output
     assert "Traceback" not in result.output and not any(tmp_path.iterdir())
+
+
+def test_an_export_folder_of_the_earlier_layout_is_converted(conn, tmp_path) -> None:
+    """One link per point (the earlier layout) becomes the run layout; a foreign folder
+    where a city's link belongs is refused, and nothing of the run is published."""
+    d = district("munich")
+    load_rows(conn, "munich", "PM18", d.rows)
+    old = tmp_path / "munich"
+    (old / ".PM18.PM18-0123").mkdir(parents=True)
+    (old / ".PM18.PM18-0123" / "tileset.json").write_text("{}")
+    (old / "PM18").symlink_to(".PM18.PM18-0123")
+    (tmp_path / "index.json").write_text('{"tilesets": []}')
+    [result] = export_all(conn, tmp_path, point="PM18", city="munich")
+    assert (tmp_path / "munich").is_symlink() and (tmp_path / "index.json").is_symlink()
+    assert json.loads((tmp_path / "index.json").read_text())["tilesets"][0]["feature_count"] == (
+        result.feature_count
+    )
+    assert validate(contents(tmp_path / "munich" / "PM18"))
+    before = _published(tmp_path)
+    load_rows(conn, "lyon", "PM18", district("lyon").rows)
+    (tmp_path / "lyon").mkdir()
+    (tmp_path / "lyon" / "notes.txt").write_text("mine")
+    with pytest.raises(PublishError, match="not one published by 'kc tiles export'"):
+        export_all(conn, tmp_path, point="PM18")
+    assert (tmp_path / "lyon" / "notes.txt").read_text() == "mine"
+    assert _published(tmp_path) == before

@@ -22,7 +22,14 @@ from etl.heights import find_grid
 from tests.etl.city_models import LYON_LOD2, VIENNA_LOD2
 from tests.etl.helpers import kc
 from tests.shared_data import LYON_BUILDINGS, require
-from tests.tiles.test_export import contents, glb_of, read_positions, tileset_tiles, validate
+from tests.tiles.test_export import (
+    content_path,
+    contents,
+    glb_of,
+    read_positions,
+    tileset_tiles,
+    validate,
+)
 from tiles.placement import Frame
 
 
@@ -37,22 +44,27 @@ def geoid(lon: float, lat: float) -> float:
     return float(t.transform([lon, lon], [lat, lat], [0.0, 0.0])[2][0])
 
 
-def grounds(out, city: str, point: str) -> dict[str, float]:
-    """Lowest ellipsoidal height of every feature in the exported tiles, by source id."""
+def grounds(out, city: str, point: str) -> tuple[dict[str, float], list[float]]:
+    """Lowest ellipsoidal height of every building in the exported tiles, by source id, and of
+    every level-of-detail block of the inner tiles."""
     folder = out / city / point
     assert [r["messages"] for r in validate(contents(folder)) if r["errors"]] == []
     tileset = json.loads((folder / "tileset.json").read_text())
     m = np.array(tileset["root"]["transform"]).reshape(4, 4, order="F")
     frame = Frame(0.0, 0.0, m[:3, 3], m[:3, :3].T)
     out_heights: dict[str, float] = {}
+    blocks: list[float] = []
     for leaf in (t for t in tileset_tiles(tileset) if "content" in t):
-        path = folder / leaf["content"]["uri"]
+        path = content_path(folder, leaf["content"]["uri"])
         pos, fid = read_positions(path)
         geo = frame.to_geographic(pos)
         gltf = pygltflib.GLTF2.load_from_bytes(glb_of(path))
         blob = gltf.binary_blob()
         table = gltf.extensions["EXT_structural_metadata"]["propertyTables"][0]
-        prop = table["properties"]["source_id"]
+        prop = table["properties"].get("source_id")
+        if prop is None:  # an inner tile: blocks only, their source ids all "" (left out)
+            blocks += [float(geo[fid == k, 2].min()) for k in range(table["count"])]
+            continue
         values = gltf.bufferViews[prop["values"]]
         offsets = gltf.bufferViews[prop["stringOffsets"]]
         off = np.frombuffer(blob, np.uint32, count=table["count"] + 1, offset=offsets.byteOffset)
@@ -60,7 +72,7 @@ def grounds(out, city: str, point: str) -> dict[str, float]:
         ids = [raw[off[i] : off[i + 1]].decode() for i in range(table["count"])]
         for k, sid in enumerate(ids):
             out_heights[sid] = float(geo[fid == k, 2].min())
-    return out_heights
+    return out_heights, blocks
 
 
 def test_lyon_buildings_stand_on_bd_topo_ground_plus_geoid(db_url, tmp_path) -> None:
@@ -92,8 +104,8 @@ def test_lyon_buildings_stand_on_bd_topo_ground_plus_geoid(db_url, tmp_path) -> 
             tmp_path / heights,
         )
         assert result.exit_code == 0, result.output
-    flat = grounds(tmp_path / "false", "lyon", "PM18")
-    true = grounds(tmp_path / "true", "lyon", "PM18")
+    flat, _ = grounds(tmp_path / "false", "lyon", "PM18")
+    true, _ = grounds(tmp_path / "true", "lyon", "PM18")
     assert len(true) == 20 and max(abs(h) for h in flat.values()) < 0.02
     # The BD TOPO building that covers most of each LoD2 building's footprint, in EPSG:3946.
     bdtopo = gpd.read_file(require(LYON_BUILDINGS))
@@ -140,21 +152,30 @@ def test_vienna_heights_above_wiener_null(db_url, tmp_path) -> None:
         "wiener-null",
     )
     assert load.exit_code == 0, load.output
-    result = kc(
-        db_url,
-        "tiles",
-        "export",
-        "--at",
-        "PM18",
-        "--city",
-        "vienna",
-        "--heights",
-        "true",
-        "--out",
-        tmp_path,
-    )
-    assert result.exit_code == 0, result.output
-    true = grounds(tmp_path, "vienna", "PM18")
+    for heights in ("false", "true"):
+        # One building a leaf: the inner tiles' blocks are drawn too.
+        result = kc(
+            db_url,
+            "tiles",
+            "export",
+            "--at",
+            "PM18",
+            "--city",
+            "vienna",
+            "--heights",
+            heights,
+            "--max-features",
+            "1",
+            "--out",
+            tmp_path / heights,
+        )
+        assert result.exit_code == 0, result.output
+    flat, flat_blocks = grounds(tmp_path / "false", "vienna", "PM18")
+    true, blocks = grounds(tmp_path / "true", "vienna", "PM18")
+    # The blocks stand where their buildings do: on the ellipsoid, or on their mean ground.
+    assert flat_blocks and blocks
+    assert max(abs(h) for h in [*flat.values(), *flat_blocks]) < 0.02
+    assert min(true.values()) - 0.02 <= min(blocks) and max(blocks) <= max(true.values()) + 0.02
     with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT source_id, ST_ZMin(geom_3d), ST_X(ST_Centroid(footprint)), "

@@ -235,6 +235,7 @@ class Browser:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.outside: list[str] = []
+        self.requests: list[str] = []  # every URL the page asked for, in order
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda err: self.errors.append(f"pageerror: {err}"))
         self.page.on("request", lambda req: self._request(base, req.url))
@@ -244,6 +245,7 @@ class Browser:
             self.errors.append(f"console: {message.text}")
 
     def _request(self, base: str, url: str) -> None:
+        self.requests.append(url)
         if not url.startswith((base, "data:", "blob:")):
             self.outside.append(url)
 
@@ -627,6 +629,42 @@ def test_switching_to_a_point_in_another_area_finishes(site: Site) -> None:
             assert state["changes"]["ended"] == counts["PM18"]
             assert browser.errors == []
             assert browser.outside == []
+        finally:
+            browser.close()
+
+
+def test_switching_points_loads_no_tile(site: Site) -> None:
+    """The viewer shows the city's temporal tileset at Cesium's default screen-space error:
+    going from one measurement point to another in the same area restyles the loaded
+    features, no tile (nor tileset) is requested, and the buildings shown are SQL's."""
+    from playwright.sync_api import sync_playwright
+
+    base = site.server.base
+    dates = point_dates(site.db_url)
+    counts = {p: db_count(site.db_url, CITY, dates[p]) for p in ("PM24", "PM30")}
+    index = requests.get(f"{base}/tiles/index.json", timeout=30).json()
+    assert [t["city"] for t in index["temporal"]].count(CITY) == 1
+    with sync_playwright() as pw:
+        browser = Browser(pw, base)
+        page = browser.page
+        try:
+            page.goto(f"{base}/viewer/?city={CITY}&point=PM30&lang=en")
+            state = wait_point(page, "PM30")
+            assert state["buildings"] == counts["PM30"]
+            tileset = page.evaluate(
+                """() => ({key: window.kc.scene().tilesetKey,
+                           sse: window.kc.scene().tileset.maximumScreenSpaceError})"""
+            )
+            assert tileset == {"key": f"{CITY}/temporal", "sse": 16}
+            before = len(browser.requests)
+            for point in ("PM24", "PM30", "PM24"):
+                page.click(f"#timeline button[data-point={point}]")
+                state = wait_point(page, point)
+                assert state["buildings"] == counts[point]
+            tiles = [u for u in browser.requests[before:] if "/tiles/" in u]
+            assert tiles == []
+            browser.shot("10_lyon_PM24_temporal")
+            assert browser.errors == []
         finally:
             browser.close()
 

@@ -35,7 +35,8 @@ const state = {
   mode: "status",
   tab: "city",
   tilesLoaded: false,
-  buildings: 0,
+  buildings: 0, // at the point, from the tiles index
+  loadedBuildings: 0, // in the loaded tiles (the far ones may be level-of-detail blocks)
   changes: { new: 0, changed: 0, ended: 0 },
   provenance: { synthetic: 0, real: 0 },
   projects: 0,
@@ -50,6 +51,7 @@ const data = {
   reportSections: [],
   points: [],
   tilesets: [],
+  temporal: [], // one tileset per city with every point: switching points loads no tile
   cities: [],
   city: null,
   fields: [],
@@ -90,6 +92,7 @@ function fail(err) {
 
 const pointOf = (code) => data.points.find((p) => p.id === code);
 const tilesetOf = (city, point) => data.tilesets.find((x) => x.city === city && x.point === point);
+const temporalOf = (city) => data.temporal.find((x) => x.city === city);
 const availablePoints = () => new Set(data.tilesets.filter((x) => x.city === state.city).map((x) => x.point));
 
 // --- reference data (per language) --------------------------------------------------------
@@ -150,7 +153,10 @@ async function showPoint(code, { fly = false } = {}) {
   // The tiles load while the API answers (the camera moves to them when they are elsewhere).
   let tiles = Promise.resolve([]);
   if (scene && entry) {
-    tiles = scene.showTileset(`${state.city}/${code}`, new URL(`../tiles/${entry.href}`, document.baseURI).href, { fly });
+    const temporal = temporalOf(state.city);
+    const [key, href] = temporal ? [`${state.city}/temporal`, temporal.href] : [`${state.city}/${code}`, entry.href];
+    const url = new URL(`../tiles/${href}`, document.baseURI).href;
+    tiles = scene.showTileset(key, url, { fly, point: code, region: entry.bounding_region });
   } else if (scene) {
     scene.clearTileset();
     if (fly && data.city?.geometry) scene.flyToGeometry(data.city.geometry);
@@ -175,11 +181,13 @@ async function showPoint(code, { fly = false } = {}) {
     changed: [...openedIds].filter((id) => data.closedSourceIds.has(id)).length,
     ended: data.endedBuildings.length,
   };
-  // The buildings on screen: features of the loaded tiles, one per building version.
-  state.buildings = new Set(features.map((f) => f.getProperty("version_id"))).size;
+  // The buildings at the point: the tileset's count (its levels of detail draw the far ones
+  // as blocks, so the loaded tiles need not hold them all).
+  state.buildings = entry ? entry.feature_count : 0;
+  state.loadedBuildings = new Set(features.map((f) => f.getProperty("version_id"))).size;
   state.changes = counts;
   state.projects = data.projects.length;
-  state.provenance = provenanceOf(features);
+  state.provenance = provenanceOf(features, state.buildings);
   paint();
   drawStatusLine();
   drawChanges();
@@ -212,9 +220,13 @@ async function showEndedOutlines(token, date) {
  * (etl/sample/districts.py) have source ids `<CITY>-SYN-<n>`; every other building was loaded
  * from a real file.
  */
-function provenanceOf(features) {
+function provenanceOf(features, total) {
   const ids = new Set(features.map((f) => f.getProperty("source_id")));
   const synthetic = [...ids].filter((id) => /-SYN-/.test(id)).length;
+  // All of one kind among the loaded buildings: all of the point's are (a district is either
+  // real or synthetic). Mixed: the counts among the loaded buildings.
+  if (synthetic === 0 && ids.size) return { synthetic: 0, real: total };
+  if (synthetic === ids.size && ids.size) return { synthetic: total, real: 0 };
   return { synthetic, real: ids.size - synthetic };
 }
 
@@ -664,6 +676,7 @@ async function start() {
   }
   const index = await api.tilesIndex().catch(() => ({ tilesets: [] }));
   data.tilesets = index.tilesets ?? [];
+  data.temporal = index.temporal ?? [];
   await Promise.all([loadReference(), loadEnglish()]);
   if (!data.tilesets.length) {
     showMessage(t("noTilesets"), "warning");

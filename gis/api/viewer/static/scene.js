@@ -1,5 +1,7 @@
-// The 3D scene: CesiumJS with the offline Natural Earth globe, one 3D tileset per measurement
-// point, project footprints from the OGC API, the district boundary and picking.
+// The 3D scene: CesiumJS with the offline Natural Earth globe, the city's temporal 3D tileset
+// (every building version once, a measurement point shown by showing and colouring its
+// features: switching points loads no tile) or one tileset per point, project footprints from
+// the OGC API, the district boundary and picking.
 /* global Cesium */
 
 const FOOTPRINT_HEIGHT = 0.4; // metres above the ellipsoid: above the globe, below every roof
@@ -74,6 +76,8 @@ export class Scene {
     this.scene = scene;
     this.tileset = null;
     this.tilesetKey = null;
+    this.point = null; // the measurement point shown (properties in_<point>, status_<point>)
+    this.region = null; // [west, south, east, north, low, high] of the point's buildings
     this.ticket = 0; // the latest showTileset call: earlier ones give up
     this.features = new Map(); // tile -> [Cesium3DTileFeature]
     this.colourOf = () => "#ffffff";
@@ -173,32 +177,40 @@ export class Scene {
    */
   pick(position) {
     const picked = this.scene.drillPick(position, 4);
-    const building = picked.find((p) => p instanceof Cesium.Cesium3DTileFeature);
-    if (building) return { kind: "building", properties: featureProperties(building) };
+    const building = picked.find(
+      (p) => p instanceof Cesium.Cesium3DTileFeature && p.getProperty("version_id") > 0,
+    );
+    if (building) return { kind: "building", properties: featureProperties(building, this.point) };
     const entity = picked.map((p) => p?.id).find((id) => id instanceof Cesium.Entity && id.properties?.project);
     if (entity) return { kind: "project", code: entity.properties.project.getValue() };
     return { kind: "none" };
   }
 
   /**
-   * Show the tileset at `url`; resolves with the features of the loaded tiles once every tile
-   * the camera needs is loaded, or with null when a later call superseded this one. The
-   * previous tileset stays until then (no flicker). The camera keeps its place when the new
-   * tileset covers about the same area as the shown one; otherwise (another area, or `fly`)
-   * it frames the new tileset: tiles outside the view are never requested, and a tileset
-   * nobody looks at would never finish loading.
+   * Show measurement point `point` of the tileset at `url` (its buildings within `region`);
+   * resolves with the buildings shown in the loaded tiles once every tile the camera needs is
+   * loaded, or with null when a later call superseded this one. When `key` is the tileset
+   * already shown (the city's temporal tileset), nothing is loaded again: its features are
+   * shown and coloured for the point. Otherwise the previous tileset stays until the new one
+   * is loaded (no flicker). The camera keeps its place when the point's buildings cover about
+   * the same area as the shown ones; otherwise (another area, or `fly`) it frames them: tiles
+   * outside the view are never requested, and a tileset nobody looks at would never finish
+   * loading. The tilesets have levels of detail: Cesium's default screen-space error (16 px)
+   * draws a whole city from a few tiles.
    */
-  async showTileset(key, url, { fly }) {
+  async showTileset(key, url, { fly, point, region }) {
     const ticket = ++this.ticket;
-    // The tilesets have one level of detail (every building in one leaf) and a tileset
-    // geometric error of the largest building: with Cesium's default of 16 px a whole district
-    // vanishes once that building is smaller than 16 px, i.e. exactly in the overview. 1 px
-    // keeps it drawn at any distance where a building is still visible; nothing more loads.
-    const tileset = await Cesium.Cesium3DTileset.fromUrl(url, {
-      show: false,
-      preloadWhenHidden: true,
-      maximumScreenSpaceError: 1,
-    });
+    const moved = fly || !sameArea(this.region, region);
+    if (key === this.tilesetKey && this.tileset) {
+      this.point = point;
+      this.region = region;
+      for (const feature of this.everyFeature()) this.paint(feature);
+      if (moved) this.frame(this.tileset, region);
+      this.scene.requestRender();
+      const loaded = await this.untilLoaded(this.tileset, this.features, ticket, region);
+      return loaded ? this.allFeatures() : null;
+    }
+    const tileset = await Cesium.Cesium3DTileset.fromUrl(url, { show: false, preloadWhenHidden: true });
     if (ticket !== this.ticket) {
       tileset.destroy();
       return null;
@@ -213,19 +225,23 @@ export class Scene {
       for (const feature of list) this.paint(feature);
     });
     tileset.tileUnload.addEventListener((tile) => features.delete(tile));
+    const previousPoint = this.point;
+    this.point = point;
     this.scene.primitives.add(tileset);
-    if (fly || !sameArea(regionOf(this.tileset), regionOf(tileset))) this.frame(tileset);
-    const loaded = await this.untilLoaded(tileset, features, ticket).catch((err) => {
+    if (moved) this.frame(tileset, region);
+    const loaded = await this.untilLoaded(tileset, features, ticket, region).catch((err) => {
       this.scene.primitives.remove(tileset);
       throw err;
     });
     if (!loaded) {
       this.scene.primitives.remove(tileset);
+      if (ticket === this.ticket) this.point = previousPoint;
       return null;
     }
     const previous = this.tileset;
     this.tileset = tileset;
     this.tilesetKey = key;
+    this.region = region;
     this.features = features;
     tileset.show = true;
     if (previous) this.scene.primitives.remove(previous);
@@ -240,6 +256,8 @@ export class Scene {
     if (this.tileset) this.scene.primitives.remove(this.tileset);
     this.tileset = null;
     this.tilesetKey = null;
+    this.point = null; // the measurement point shown (properties in_<point>, status_<point>)
+    this.region = null; // [west, south, east, north, low, high] of the point's buildings
     this.features = new Map();
     this.kick();
     return [];
@@ -270,7 +288,7 @@ export class Scene {
    * never for a tileset of which nothing is in view: this checks after every rendered frame
    * instead, and frames the tileset when nothing of it has been requested after a few frames.
    */
-  untilLoaded(tileset, features, ticket) {
+  untilLoaded(tileset, features, ticket, region) {
     return new Promise((resolve, reject) => {
       let idleFrames = 0;
       let framed = false;
@@ -288,7 +306,7 @@ export class Scene {
         if (idleFrames === 5 && !framed) {
           framed = true;
           idleFrames = 0;
-          this.frame(tileset);
+          this.frame(tileset, region);
         } else if (framed && idleFrames > 50) {
           finish(resolve, true); // in view and still no tile with content: an empty tileset
         }
@@ -308,10 +326,9 @@ export class Scene {
    * long side fills the width, from higher up the squarer the district is; then backed off
    * until every corner of its bounding region is on screen above the timeline.
    */
-  frame(tileset) {
-    const sphere = tileset.boundingSphere;
+  frame(tileset, region = tileset.extras?.bounding_region) {
+    let sphere = tileset.boundingSphere;
     const camera = this.viewer.camera;
-    const region = tileset.extras?.bounding_region;
     let heading = 0;
     let pitch = -40;
     let long = sphere.radius * 2;
@@ -328,6 +345,7 @@ export class Scene {
           for (const h of [low, high]) corners.push(Cesium.Cartesian3.fromRadians(lon, lat, h));
         }
       }
+      sphere = Cesium.BoundingSphere.fromPoints(corners);
     }
     // Cesium's fov spans the larger side of the canvas: the horizontal one is smaller on a
     // portrait screen.
@@ -352,8 +370,14 @@ export class Scene {
     }
   }
 
-  allFeatures() {
+  /** Every feature of the loaded tiles: buildings of every point and level-of-detail blocks. */
+  everyFeature() {
     return [...this.features.values()].flat();
+  }
+
+  /** The buildings shown: those of the loaded tiles valid at the point (no blocks). */
+  allFeatures() {
+    return this.everyFeature().filter((f) => f.show && f.getProperty("version_id") > 0);
   }
 
   /**
@@ -376,19 +400,21 @@ export class Scene {
   /** Recolour every loaded building with `colourOf(properties)`. */
   recolour(colourOf) {
     this.colourOf = colourOf;
-    for (const feature of this.allFeatures()) this.paint(feature);
+    for (const feature of this.everyFeature()) this.paint(feature);
     this.scene.requestRender();
   }
 
   paint(feature) {
-    const props = featureProperties(feature);
+    const props = featureProperties(feature, this.point);
+    feature.show = props.shown;
+    if (!props.shown) return;
     const css = props.version_id === this.selectedKey ? "#00e5ff" : this.colourOf(props);
     feature.color = Cesium.Color.fromCssColorString(css);
   }
 
   select(versionId) {
     this.selectedKey = versionId;
-    for (const feature of this.allFeatures()) this.paint(feature);
+    for (const feature of this.everyFeature()) this.paint(feature);
     this.scene.requestRender();
   }
 
@@ -487,12 +513,6 @@ export class Scene {
   }
 }
 
-/** [west, south, east, north] in radians of a tileset (its extras), or null. */
-function regionOf(tileset) {
-  const region = tileset?.extras?.bounding_region;
-  return region ? region.slice(0, 4) : null;
-}
-
 /** Whether two regions cover about the same area: their overlap is half of each or more. */
 export function sameArea(a, b) {
   if (!a || !b) return false;
@@ -501,8 +521,16 @@ export function sameArea(a, b) {
   return overlap >= 0.5 * area(a) && overlap >= 0.5 * area(b);
 }
 
-export function featureProperties(feature) {
-  const get = (name) => feature.getProperty(name);
+/**
+ * A feature's properties at measurement `point`. A feature of a temporal tileset carries its
+ * status and projects per point (`status_<point>`, `projects_<point>`) and whether it is valid
+ * there (`in_<point>`); a feature of a per-point tileset carries them once. Level-of-detail
+ * blocks (version_id 0) are shown and coloured like buildings; they are not buildings to pick.
+ */
+export function featureProperties(feature, point) {
+  const temporal = point != null && feature.getProperty(`in_${point}`) !== undefined;
+  const get = (name) =>
+    feature.getProperty(temporal && (name === "status" || name === "projects") ? `${name}_${point}` : name);
   let projects = [];
   try {
     projects = JSON.parse(get("projects") || "[]");
@@ -510,6 +538,7 @@ export function featureProperties(feature) {
     projects = [];
   }
   return {
+    shown: temporal ? feature.getProperty(`in_${point}`) === true : true,
     version_id: get("version_id"),
     source_id: get("source_id"),
     city: get("city"),

@@ -1,0 +1,236 @@
+"""Levels of detail: inner tiles show their buildings merged into blocks, one per grid cell.
+
+An inner tile covers the buildings of the leaves below it. Its content lays a grid of
+``GRID`` x ``GRID`` cells over them and draws, per cell, one box: the area of the cell's
+footprints (a square, at most the cell), at their area-weighted mean height, centred on their
+area-weighted centre, coloured by the status covering most of that area. Its geometric error is
+the cell size: no wall of the block is further than that from a wall it stands for. So a tile's
+content has at most ``GRID``² boxes whatever the number of buildings, a level covers a quarter of
+the area of the level above (``tiles.tiling``) with cells half as large, and a viewer at any
+distance draws boxes of at most a few pixels' error until the real buildings are worth loading
+(refinement ``REPLACE``).
+
+Blocks are features like buildings, with ``buildings`` = how many they stand for,
+``version_id`` 0 and ``lod`` 1: a box, whatever the level of detail of its buildings. A city
+model's LoD2 building counts in its block like a footprint does, with its footprint's area and
+its highest point as its height; exported at true heights (``kc tiles export --heights true``)
+a block stands on the mean ground of its buildings, so it covers the ones it stands for. In the
+temporal tileset a cell has one block per set of points its buildings are valid at, with the
+same ``in_<point>`` / ``status_<point>`` properties as the buildings, so
+one style shows a measurement point at every level of detail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from tiles import temporal
+from tiles.content import Content, stored
+from tiles.geometry import Prisms, extrude
+from tiles.metadata import PROPERTIES
+from tiles.placement import Frame
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Cells on the longer side of an inner tile: at most GRID² blocks in its content.
+GRID = 24
+
+
+def cell_size(centres: FloatArray) -> float:
+    """The grid cell (m) of a tile over buildings with these centres: its geometric error."""
+    extent = centres.max(axis=0) - centres.min(axis=0)
+    return max(float(extent.max()) / GRID, 1.0)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """Blocks: their centres (local m), sides, heights, and each building's block."""
+
+    centre: FloatArray  # (m, 2)
+    side: FloatArray  # (m,)
+    height: FloatArray  # (m,) roof, m above the ellipsoid
+    of: IntArray  # (n,) block of each building given
+    base: FloatArray | None = None  # (m,) floor, m above the ellipsoid; None: 0
+
+
+def merge(
+    centres: FloatArray,
+    area: FloatArray,
+    top: FloatArray,
+    key: IntArray,
+    cell: float,
+    ground: FloatArray | None = None,
+):
+    """Blocks of buildings per grid cell and ``key`` (a building's set of points, or 0).
+
+    ``top`` and ``ground`` are heights above the ellipsoid as drawn (``tiles.layout.Layout``);
+    a block stands on the area-weighted mean ground of its buildings when one of them is not
+    drawn on the ellipsoid (city models at their true heights), else on 0."""
+    origin = centres.min(axis=0)
+    ix = np.floor((centres - origin) / cell).astype(np.int64)
+    ix = np.minimum(ix, GRID)
+    code = (key * (GRID + 1) + ix[:, 1]) * (GRID + 1) + ix[:, 0]
+    cells, of = np.unique(code, return_inverse=True)
+    weight = np.maximum(area, 1e-6)
+    total = np.bincount(of, weight, len(cells))
+    centre = np.column_stack(
+        [np.bincount(of, weight * centres[:, k], len(cells)) / total for k in (0, 1)]
+    )
+    height = np.bincount(of, weight * top, len(cells)) / total
+    side = np.minimum(np.sqrt(total), cell)
+    base = None
+    if ground is not None and ground.any():
+        base = np.bincount(of, weight * ground, len(cells)) / total
+    return Merged(centre, side, height, of, base)
+
+
+def boxes(m: Merged, frame: Frame):
+    """The mesh of the blocks: closed boxes on the ellipsoid, roofs at their heights."""
+    n = len(m.side)
+    half = m.side[:, None] / 2
+    corners = np.stack(
+        [
+            m.centre + np.column_stack([-half, -half]),
+            m.centre + np.column_stack([half, -half]),
+            m.centre + np.column_stack([half, half]),
+            m.centre + np.column_stack([-half, half]),
+        ],
+        axis=1,
+    ).reshape(-1, 2)  # counter-clockwise seen from above
+    geo = frame.to_geographic(np.column_stack([corners, np.zeros(len(corners))]))
+    lonlat = geo[:, :2]
+    owner = np.repeat(np.arange(n, dtype=np.int64), 4)
+    first = 4 * np.arange(n, dtype=np.int64)[:, None]
+    roof = np.concatenate([first + np.array([0, 1, 2]), first + np.array([0, 2, 3])])
+    edge = first + np.arange(4)
+    walls = np.column_stack([edge.reshape(-1), (first + (np.arange(4) + 1) % 4).reshape(-1)])
+    shape = Prisms(lonlat, owner, roof[np.argsort(roof[:, 0] // 4, kind="stable")], walls)
+    floor = np.zeros(len(lonlat)) if m.base is None else np.repeat(m.base, 4)
+    base = frame.to_local(lonlat[:, 0], lonlat[:, 1], floor)
+    up = frame.up(lonlat[:, 0], lonlat[:, 1])
+    return extrude(shape, base, base + up * (np.repeat(m.height, 4) - floor)[:, None], up)
+
+
+def _majority(of: IntArray, status: IntArray, area: FloatArray, blocks: int) -> IntArray:
+    """Per block, the status (index) covering most of its footprint area."""
+    kinds = int(status.max()) + 1 if len(status) else 1
+    table = np.zeros((blocks, kinds))
+    np.add.at(table, (of, status), np.maximum(area, 1e-6))
+    return table.argmax(axis=1)
+
+
+@dataclass(frozen=True)
+class InnerTask:
+    """The blocks of one inner tile, per point and temporal (no database needed)."""
+
+    path: str
+    city: str
+    origin: tuple[float, float]
+    cell: float
+    centres: FloatArray  # (n, 2) of the buildings below
+    area: FloatArray
+    top: FloatArray  # m above the ellipsoid, as drawn
+    member: IntArray
+    ground: FloatArray  # m above the ellipsoid, as drawn (``tiles.layout.Layout.ground``)
+    status: IntArray  # (points, n): index into ``codes``
+    codes: list[str | None]  # status codes, [None, ...]
+    points: list[str]
+    dates: list[dt.date]
+    palette: dict[str, str]
+    fmt: str
+    store: str
+    temporal: bool
+
+    def run(self, cur=None) -> InnerResult:
+        frame = Frame.at(*self.origin)
+        folder = Path(self.store)
+        per_point: list[Content | None] = []
+        for k in range(len(self.points)):
+            keep = np.flatnonzero((self.member >> k) & 1 == 1)
+            if not len(keep):
+                per_point.append(None)
+                continue
+            m = merge(
+                self.centres[keep],
+                self.area[keep],
+                self.top[keep],
+                np.zeros(len(keep), np.int64),
+                self.cell,
+                self.ground[keep],
+            )
+            counts = np.bincount(m.of, minlength=len(m.side))
+            status = _majority(m.of, self.status[k, keep], self.area[keep], len(m.side))
+            # No dates: a block is the same file at every point where its buildings are.
+            cols = self._columns(m, counts, [self.codes[s] for s in status])
+            cols |= {"valid_from": [""] * len(counts), "valid_to": [None] * len(counts)}
+            per_point.append(
+                stored(folder, boxes(m, frame), PROPERTIES, cols, self.palette, self.fmt)
+            )
+        whole = None
+        if self.temporal:
+            m = merge(self.centres, self.area, self.top, self.member, self.cell, self.ground)
+            whole = stored(folder, boxes(m, frame), *self._temporal(m), self.palette, self.fmt)
+        return InnerResult(self.path, per_point, whole)
+
+    def _after(self, k: int) -> str | None:
+        return self.dates[k + 1].isoformat() if k + 1 < len(self.dates) else None
+
+    def _columns(self, m: Merged, counts: IntArray, status: list) -> dict[str, list]:
+        n = len(counts)
+        return {
+            "version_id": [0] * n,
+            "building_id": [0] * n,
+            "source_id": [""] * n,
+            "city": [self.city] * n,
+            "height": (m.height if m.base is None else m.height - m.base).tolist(),
+            "storeys": [None] * n,
+            "height_estimated": [False] * n,
+            "base_elevation": [None] * n,
+            "status": status,
+            "project_codes": [None] * n,
+            "projects": ["[]"] * n,
+            "buildings": counts.tolist(),
+            "lod": [1] * n,  # a box: CityGML's LoD1 block, standing for its buildings
+            "roof_type": [None] * n,
+        }
+
+    def _temporal(self, m: Merged):
+        blocks = len(m.side)
+        counts = np.bincount(m.of, minlength=blocks)
+        member = np.zeros(blocks, np.int64)
+        member[m.of] = self.member  # every building of a block has the same set of points
+        cols = self._columns(m, counts, [None] * blocks)
+        del cols["status"], cols["project_codes"], cols["projects"]
+        first = [(int(b) & -int(b)).bit_length() - 1 for b in member]
+        last = [int(b).bit_length() - 1 for b in member]
+        cols["valid_from"] = [self.dates[f].isoformat() for f in first]
+        cols["valid_to"] = [self._after(v) for v in last]
+        cols["from_day"] = [(self.dates[f] - temporal.EPOCH).days for f in first]
+        cols["to_day"] = [
+            (self.dates[v + 1] - temporal.EPOCH).days if v + 1 < len(self.dates) else None
+            for v in last
+        ]
+        latest: list = [None] * blocks
+        for k, point in enumerate(self.points):
+            valid = (member >> k) & 1 == 1
+            status = _majority(m.of, self.status[k], self.area, blocks)
+            codes = [self.codes[s] if v else None for s, v in zip(status, valid, strict=True)]
+            cols[f"in_{point}"] = valid.tolist()
+            cols[f"status_{point}"] = codes
+            cols[f"projects_{point}"] = ["[]"] * blocks
+            latest = [c if v else old for c, v, old in zip(codes, valid, latest, strict=True)]
+        cols["status"] = latest
+        return temporal.properties(self.points), cols
+
+
+@dataclass(frozen=True)
+class InnerResult:
+    path: str
+    per_point: list[Content | None]
+    temporal: Content | None

@@ -1,0 +1,165 @@
+"""Drawing groups of tiles in worker processes: each reads its own rows and stores its content.
+
+The tree is cut into tasks of whole leaves (depth-first, a few thousand buildings each); a task
+carries version ids, not geometry, and its worker reads the rows itself (one query), draws every
+leaf once and stores one content file per measurement point (and the temporal one). What comes
+back is names, boxes and counts. Tasks run in order in one process, or on a pool of processes
+(``forkserver``: spawn-safe, each worker with its own database connection); at most two tasks
+per worker are in flight, so memory does not grow with the city. The results are the same
+either way: a content file depends only on its task's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from operator import itemgetter
+from pathlib import Path
+
+import numpy as np
+
+from tiles import temporal
+from tiles.content import Content, columns, stored
+from tiles.features import Buildings, tile_mesh
+from tiles.metadata import PROPERTIES, ProjectTouch
+from tiles.placement import Frame
+from tiles.read import read_rows
+
+#: Buildings per task: large enough that a task's query and process hop are cheap, small
+#: enough for a few tasks per worker on a district.
+TASK_FEATURES = 4000
+
+
+@dataclass(frozen=True)
+class Task:
+    city: str
+    origin: tuple[float, float]  # the tileset frame's longitude, latitude
+    leaves: list[tuple[str, list[int], list[int]]]  # (path, version ids, member bits)
+    points: list[str]  # point codes: bit k of a member mask = points[k]
+    dates: list[dt.date]
+    touches: list[dict[int, list[ProjectTouch]]]  # per point, only the task's buildings
+    palette: dict[str, str]
+    fmt: str
+    store: str  # content folder
+    temporal: bool  # also the content of the temporal tileset
+    heights: str  # "ground" or "true" (``tiles.features.Buildings``)
+
+    def run(self, cur) -> list[LeafResult]:
+        return run_task(cur, self)
+
+
+@dataclass(frozen=True)
+class LeafResult:
+    path: str
+    per_point: list[Content | None]  # one per point: None when none of its buildings is valid
+    temporal: Content | None
+
+
+def _take(b: Buildings, idx: Sequence[int]) -> Buildings:
+    if len(idx) == 1:
+        return Buildings(
+            **{name: [getattr(b, name)[idx[0]]] for name in Buildings.FIELDS}, heights=b.heights
+        )
+    get = itemgetter(*idx)
+    return Buildings(
+        **{name: list(get(getattr(b, name))) for name in Buildings.FIELDS}, heights=b.heights
+    )
+
+
+def run_task(cur, task: Task) -> list[LeafResult]:
+    """Read the task's rows and store the content of each of its leaves."""
+    ids = [v for _, leaf_ids, _ in task.leaves for v in leaf_ids]
+    rows = read_rows(cur, sorted(ids), task.heights)
+    position = {v: i for i, v in enumerate(rows.version_id)}
+    frame = Frame.at(*task.origin)
+    folder = Path(task.store)
+    out = []
+    for path, leaf_ids, bits in task.leaves:
+        b = _take(rows, [position[v] for v in leaf_ids])
+        mesh = tile_mesh(b, frame)
+        member = np.asarray(bits, dtype=np.int64)
+        per_point: list[Content | None] = []
+        for k, touches in enumerate(task.touches):
+            keep = (member >> k) & 1 == 1
+            if not keep.any():
+                per_point.append(None)
+                continue
+            sub = _take(b, np.flatnonzero(keep))
+            cols = columns(task.city, sub, touches)
+            per_point.append(
+                stored(folder, mesh.select(keep), PROPERTIES, cols, task.palette, task.fmt)
+            )
+        whole = None
+        if task.temporal:
+            props, cols = temporal.columns(task.city, b, member, task.points, task.touches)
+            whole = stored(folder, mesh, props, cols, task.palette, task.fmt)
+        out.append(LeafResult(path, per_point, whole))
+    return out
+
+
+def tasks_of(leaves: Sequence[tuple[str, list[int], list[int]]], size: int | None = None):
+    """Consecutive leaves grouped into tasks of at least ``size`` buildings (default
+    ``TASK_FEATURES``; the last may be less)."""
+    size = size or TASK_FEATURES
+    group: list = []
+    count = 0
+    for leaf in leaves:
+        group.append(leaf)
+        count += len(leaf[1])
+        if count >= size:
+            yield group
+            group, count = [], 0
+    if group:
+        yield group
+
+
+_CONN = None
+
+
+def _connect(url: str) -> None:
+    global _CONN
+    import psycopg2
+
+    _CONN = psycopg2.connect(url, options="-c jit=off")  # see tiles.read.NO_JIT
+    _CONN.set_session(readonly=True)
+
+
+def _run_in_worker(task):
+    with _CONN.cursor() as cur:
+        result = task.run(cur)
+    _CONN.rollback()
+    return result
+
+
+def run_tasks(tasks: Iterable, conn, *, url: str | None, workers: int) -> Iterator:
+    """The results of the tasks (``task.run(cursor)``), in order: in this process, or on
+    ``workers`` processes. Tasks are taken from ``tasks`` as workers become free."""
+    if workers <= 1 or url is None:
+        with conn.cursor() as cur:
+            for task in tasks:
+                yield task.run(cur)
+        conn.rollback()
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tiles.workers"])
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_connect,
+        initargs=(url,),
+    ) as pool:
+        pending: deque = deque()
+        todo = iter(tasks)
+        for task in todo:
+            pending.append(pool.submit(_run_in_worker, task))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            yield pending.popleft().result()
+            task = next(todo, None)
+            if task is not None:
+                pending.append(pool.submit(_run_in_worker, task))
