@@ -32,6 +32,7 @@ from tests.shared_data import lyon_rows, require
 from tests.tiles.data import load_projects
 from tests.tiles.test_cesium import CESIUM, _contents, server  # noqa: F401 - fixture
 from tests.tiles.test_export import (
+    _published,
     content_path,
     contents,
     glb_of,
@@ -39,6 +40,7 @@ from tests.tiles.test_export import (
     tileset_tiles,
     validate,
 )
+from tiles import workers as workers_module
 from tiles.export import export_all
 from tiles.placement import Frame
 from tiles.surfaces import SHADES
@@ -139,6 +141,40 @@ def test_mixed_city_validates_with_roofs_walls_and_true_normals(conn, tmp_path) 
             shades_seen |= set(nearest.tolist())
     assert lod2_features == 20
     assert {SHADES["roof"], SHADES["wall"], SHADES["ground"]} <= shades_seen
+
+
+def test_city_models_in_worker_processes_levels_of_detail_and_the_temporal_tileset(
+    conn, db_url, tmp_path, monkeypatch
+) -> None:
+    """Vienna's LoD2 buildings at their true heights, one a leaf and one a task: the same bytes
+    drawn in one process or two, and every building, shaded, in the temporal tileset too."""
+    monkeypatch.setattr(workers_module, "TASK_FEATURES", 1)  # one task a building: the pool
+    vienna = kc(
+        db_url, "load", "buildings", require(VIENNA_LOD2), "--city", "vienna", "--at", "PM18",
+        "--vertical-datum", "wiener-null",
+    )  # fmt: skip
+    assert vienna.exit_code == 0, vienna.output
+    runs = {"a": {"workers": 1}, "b": {"workers": 2, "database_url": db_url}}
+    for name, options in runs.items():
+        export_all(conn, tmp_path / name, city="vienna", max_features=1, heights="true", **options)
+    a = _published(tmp_path / "a")
+    assert "vienna/temporal/tileset.json" in a and a == _published(tmp_path / "b")
+    folder = tmp_path / "a" / "vienna" / "temporal"
+    assert [r["messages"] for r in validate(contents(folder)) if r["errors"]] == []
+    tileset = json.loads((folder / "tileset.json").read_text())
+    lods = {}
+    for tile in (t for t in tileset_tiles(tileset) if "content" in t):
+        gltf, blob = glb_json(content_path(folder, tile["content"]["uri"]))
+        table = gltf.extensions["EXT_structural_metadata"]["propertyTables"][0]
+        assert {"in_PM18", "in_PM24", "lod"} <= table["properties"].keys()
+        view = gltf.bufferViews[table["properties"]["lod"]["values"]]
+        found = np.frombuffer(blob, np.uint32, count=table["count"], offset=view.byteOffset)
+        colour = accessor(gltf, blob, gltf.meshes[0].primitives[0].attributes.COLOR_0, np.uint8, 4)
+        kind = "leaf" if "children" not in tile else "inner"
+        lods.setdefault(kind, []).extend(found.tolist())
+        if kind == "leaf":  # one building, shaded: roofs darker than walls
+            assert len({tuple(c[:3]) for c in colour}) > 1
+    assert lods["leaf"] == [2] * 5 and set(lods["inner"]) == {1}
 
 
 @pytest.mark.browser
