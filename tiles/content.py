@@ -34,9 +34,8 @@ class Content:
     count: int
 
 
-def columns(city: str, b: Buildings, touches: dict[int, list[ProjectTouch]]) -> dict[str, list]:
-    """The metadata columns of every building (``tiles.metadata.PROPERTIES`` order)."""
-    found = [touches.get(i, []) for i in b.building_id]
+def version_columns(city: str, b: Buildings) -> dict[str, list]:
+    """The metadata columns of each version itself, the same in every tileset showing it."""
     return {
         "version_id": b.version_id,
         "building_id": b.building_id,
@@ -48,10 +47,19 @@ def columns(city: str, b: Buildings, touches: dict[int, list[ProjectTouch]]) -> 
         "storeys": b.storeys,
         "height_estimated": b.height_estimated,
         "base_elevation": b.base_elevation,
+        "buildings": [1] * len(b),
+        "lod": b.lod,
+        "roof_type": b.roof_type,
+    }
+
+
+def columns(city: str, b: Buildings, touches: dict[int, list[ProjectTouch]]) -> dict[str, list]:
+    """The metadata columns of every building at one point (``tiles.metadata.PROPERTIES``)."""
+    found = [touches.get(i, []) for i in b.building_id]
+    return version_columns(city, b) | {
         "status": [colouring_status(t) for t in found],
         "project_codes": [",".join(sorted(x.code for x in t)) or None for t in found],
         "projects": [projects_json(t) for t in found],
-        "buildings": [1] * len(b),
     }
 
 

@@ -33,7 +33,7 @@ from tiles.content import CONTENT_DIR, Content
 from tiles.features import FeatureError
 from tiles.layout import Layout
 from tiles.metadata import colouring_status
-from tiles.placement import VERTICAL_REFERENCE
+from tiles.placement import TRUE_HEIGHTS, VERTICAL_REFERENCE
 from tiles.publish import INDEX, finish_run, start_run
 from tiles.read import (
     NO_JIT,
@@ -48,6 +48,7 @@ from tiles.tileset import assemble
 from tiles.workers import Task, run_tasks, tasks_of
 
 FORMATS = ("glb", "b3dm")
+HEIGHTS = ("ground", "true")
 TEMPORAL = "temporal"
 SOURCE = ".source.json"
 
@@ -82,6 +83,7 @@ class Options:
     url: str | None
     workers: int
     lod: bool = True
+    heights: str = "ground"  # see tiles.features.Buildings
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -93,13 +95,13 @@ def _write_json(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
-def _extras(city, layout: Layout, fmt: str, which=slice(None), **more) -> dict:
+def _extras(city, layout: Layout, opts: Options, which=slice(None), **more) -> dict:
     return {
         "city": city,
         **more,
-        "format": fmt,
+        "format": opts.fmt,
         "bounding_region": list(layout.region(which)),
-        "vertical_reference": VERTICAL_REFERENCE,
+        "vertical_reference": VERTICAL_REFERENCE if opts.heights == "ground" else TRUE_HEIGHTS,
     }
 
 
@@ -109,7 +111,7 @@ def build_city(
     """Build the tilesets of ``city`` at ``points`` into the run folder ``run``."""
     codes = [p for p, _ in points]
     dates = [at for _, at in points]
-    layout = read_layout(cur, city, dates)
+    layout = read_layout(cur, city, dates, opts.heights)
     folder = run / city
     for code in codes:
         shutil.rmtree(folder / code, ignore_errors=True)
@@ -156,7 +158,7 @@ def build_city(
         if not valid.any():
             out.append(Published(city, code, at, 0, 0, None))
             continue
-        extras = _extras(city, layout, opts.fmt, valid, point=code, date=at.isoformat())
+        extras = _extras(city, layout, opts, valid, point=code, date=at.isoformat())
         extras["feature_count"] = int(valid.sum())
         tileset, count = assemble(
             tree,
@@ -174,7 +176,7 @@ def build_city(
         extras = _extras(
             city,
             layout,
-            opts.fmt,
+            opts,
             points=[{"point": p, "date": at.isoformat()} for p, at in points],
             feature_count=len(layout),
         )
@@ -234,6 +236,7 @@ def _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal):
             fmt=opts.fmt,
             store=str(opts.store),
             temporal=temporal,
+            heights=opts.heights,
         )
 
 
@@ -257,6 +260,7 @@ def _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temp
             area=area[below],
             top=top[below],
             member=layout.member[below],
+            ground=layout.ground[below],
             status=status[:, below],
             codes=codes,
             points=[p for p, _ in points],
@@ -342,16 +346,21 @@ def export_all(
     reuse: bool = True,
     database_url: str | None = None,
     workers: int | None = None,
+    heights: str = "ground",
 ) -> list[Published]:
     """Export the tilesets of every (or one) city and point and publish them in one run.
 
     With ``database_url`` the leaves are drawn by ``workers`` processes (default: every core),
     each with its own connection; otherwise in this process on ``conn``. With ``reuse``, a city
     whose input (rows read, options, exporter code) is the one it was built from is kept as
-    published instead of being built again (same bytes either way).
+    published instead of being built again (same bytes either way). ``heights``: "ground"
+    (every ground at ellipsoid height 0) or "true" (city models at their WGS 84 ellipsoidal
+    height, for viewers with terrain; see ``tiles.placement``).
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if heights not in HEIGHTS:
+        raise ExportError(f"unknown heights {heights!r}; expected one of {', '.join(HEIGHTS)}")
     workers = workers or os.cpu_count() or 1
     results = []
     code_digest = _code_digest()
@@ -363,7 +372,15 @@ def export_all(
         with conn.cursor() as cur:
             cur.execute(NO_JIT)
             palette = read_palette(cur)
-            opts = Options(fmt, max_features, palette, out / CONTENT_DIR, database_url, workers)
+            opts = Options(
+                fmt,
+                max_features,
+                palette,
+                out / CONTENT_DIR,
+                database_url,
+                workers,
+                heights=heights,
+            )
             inputs = [read_fingerprints(cur, cities, at) for _, at in points]
             for code in cities:
                 fingerprint = hashlib.sha256(
@@ -375,6 +392,7 @@ def export_all(
                             fmt,
                             max_features,
                             palette,
+                            heights,
                             [i.get(code) for i in inputs],
                         )
                     ).encode()

@@ -19,6 +19,7 @@ from tiles.geometry import (
     surface_polygons,
 )
 from tiles.placement import Frame
+from tiles.surfaces import typed_mesh
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -42,6 +43,19 @@ class Buildings:
     base_elevation: list[float | None]
     footprint: list[shapely.Geometry]  # lon/lat (EPSG:4326)
     geom_3d: list[shapely.Geometry | None]  # lon/lat/z polygons, or None
+    # City models (see kc.building_version); surfaces: geom_3d with holes, None for others
+    lod: list[int]
+    surfaces: list[shapely.Geometry | None]
+    surface_types: list[list[str] | None]
+    ellipsoid_offset: list[float | None]
+    roof_type: list[str | None]
+    #: "ground" (every building's ground at ellipsoid height 0) or "true" (city models at their
+    #: ellipsoidal height: z + ellipsoid_offset; ``tiles.placement``)
+    heights: str = "ground"
+
+    def typed(self, i: int) -> bool:
+        """Whether version ``i`` is drawn from its typed surfaces (a city model)."""
+        return self.surface_types[i] is not None
 
     def __len__(self) -> int:
         return len(self.version_id)
@@ -58,6 +72,11 @@ class Buildings:
         "base_elevation",
         "footprint",
         "geom_3d",
+        "lod",
+        "surfaces",
+        "surface_types",
+        "ellipsoid_offset",
+        "roof_type",
     )
 
 
@@ -78,13 +97,25 @@ def surface_solid(b: Buildings, i: int, frame: Frame) -> Mesh:
     return surface_mesh(local, i)
 
 
+def typed_solid(b: Buildings, i: int, frame: Frame) -> Mesh:
+    """A city model's typed surfaces, shaded per type (``tiles.surfaces``), feature index ``i``:
+    lowest point at height 0, or at its ellipsoidal height (``heights`` "true", datum known)."""
+    geom = b.surfaces[i]
+    offset = b.ellipsoid_offset[i]
+    if b.heights == "true" and offset is not None:
+        dz = offset
+    else:
+        dz = -float(shapely.get_coordinates(geom, include_z=True)[:, 2].min())
+    return typed_mesh(geom, b.surface_types[i], frame, dz, i)
+
+
 def tile_mesh(b: Buildings, frame: Frame) -> Mesh:
     """One mesh of all buildings ``b`` in the local frame; each vertex's feature = its index in b.
 
     Footprints are extruded together (:func:`tiles.geometry.prisms` over flat arrays, one
     pyproj call for all ground vertices, roofs = ground + height along the ellipsoid normal,
     which is exact for ellipsoidal heights); buildings with a 3D geometry go through
-    :func:`surface_solid` one by one.
+    :func:`typed_solid` (city models) or :func:`surface_solid` one by one.
     """
     flat = np.array([g is None for g in b.geom_3d], dtype=bool)
     index = np.flatnonzero(flat)
@@ -104,7 +135,8 @@ def tile_mesh(b: Buildings, frame: Frame) -> Mesh:
         meshes.append(Mesh(mesh.positions, mesh.normals, mesh.triangles, index[mesh.feature]))
     for i in np.flatnonzero(~flat):
         try:
-            meshes.append(surface_solid(b, int(i), frame))
+            draw = typed_solid if b.typed(int(i)) else surface_solid
+            meshes.append(draw(b, int(i), frame))
         except GeometryError as err:
             raise _error(b, int(i), "geom_3d", err) from err
     return merge(meshes)

@@ -213,6 +213,9 @@ class Mesh:
     normals: FloatArray  # (n, 3) unit vectors in the same frame
     triangles: IndexArray  # (m, 3), counter-clockwise seen from outside
     feature: IndexArray  # (n,) feature index of each vertex
+    #: (n,) multiplier of the feature's colour per vertex (surface type shades, tiles.surfaces);
+    #: None = 1 everywhere
+    shade: FloatArray | None = None
 
     @staticmethod
     def empty() -> Mesh:
@@ -231,6 +234,7 @@ class Mesh:
             self.normals[vertex],
             new_index[triangles],
             new_feature[self.feature[vertex]],
+            None if self.shade is None else self.shade[vertex],
         )
 
 
@@ -278,11 +282,15 @@ def merge(meshes: list[Mesh]) -> Mesh:
     if not meshes:
         return Mesh.empty()
     offsets = np.cumsum([0] + [len(m.positions) for m in meshes[:-1]])
+    shaded = any(m.shade is not None for m in meshes)
     return Mesh(
         np.concatenate([m.positions for m in meshes]),
         np.concatenate([m.normals for m in meshes]),
         np.concatenate([m.triangles + o for m, o in zip(meshes, offsets, strict=True)]),
         np.concatenate([m.feature for m in meshes]),
+        np.concatenate([np.ones(len(m.positions)) if m.shade is None else m.shade for m in meshes])
+        if shaded
+        else None,
     )
 
 

@@ -140,7 +140,11 @@ def glb(
         ),
         "NORMAL": accessor(nrm, FLOAT, "VEC3", ARRAY_BUFFER),
         "COLOR_0": accessor(
-            feature_colours[mesh.feature], UNSIGNED_BYTE, "VEC4", ARRAY_BUFFER, normalized=True
+            vertex_colours(mesh, feature_colours),
+            UNSIGNED_BYTE,
+            "VEC4",
+            ARRAY_BUFFER,
+            normalized=True,
         ),
     }
     id_name = "_BATCHID" if batch_ids else "_FEATURE_ID_0"
@@ -189,6 +193,16 @@ def glb(
     if root_extensions:
         gltf["extensions"] = root_extensions
     return pack_glb(gltf, binary)
+
+
+def vertex_colours(mesh: Mesh, feature_colours: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """Each vertex's feature colour (linear RGBA bytes), times its shade when it has one."""
+    rgba = feature_colours[mesh.feature]
+    if mesh.shade is None:
+        return rgba
+    out = rgba.copy()
+    out[:, :3] = np.round(rgba[:, :3] * mesh.shade[:, None]).astype(np.uint8)
+    return out
 
 
 def pack_glb(gltf: dict, binary: bytes) -> bytes:

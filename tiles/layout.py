@@ -28,10 +28,13 @@ class Layout:
     version_id: IntArray
     building_id: IntArray
     box: FloatArray  # (n, 4) west, south, east, north (degrees) of footprint or 3D geometry
-    bottom: FloatArray  # (n,) lowest point above the ground (m): 0 for extruded footprints
-    top: FloatArray  # (n,) highest point above the ground (m)
+    bottom: FloatArray  # (n,) lowest point as drawn (m above the ellipsoid): 0 for footprints
+    top: FloatArray  # (n,) highest point as drawn (m above the ellipsoid)
     area: FloatArray  # (n,) footprint area (square degrees)
     member: IntArray  # (n,) bit k set: valid at the k-th exported point
+    #: (n,) height its ground is drawn at (m above the ellipsoid): 0, but for city models
+    #: exported with their true heights (``tiles.read.GROUND``)
+    ground: FloatArray
 
     def __len__(self) -> int:
         return len(self.version_id)

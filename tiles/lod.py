@@ -10,9 +10,13 @@ the area of the level above (``tiles.tiling``) with cells half as large, and a v
 distance draws boxes of at most a few pixels' error until the real buildings are worth loading
 (refinement ``REPLACE``).
 
-Blocks are features like buildings, with ``buildings`` = how many they stand for and
-``version_id`` 0. In the temporal tileset a cell has one block per set of points its buildings
-are valid at, with the same ``in_<point>`` / ``status_<point>`` properties as the buildings, so
+Blocks are features like buildings, with ``buildings`` = how many they stand for,
+``version_id`` 0 and ``lod`` 1: a box, whatever the level of detail of its buildings. A city
+model's LoD2 building counts in its block like a footprint does, with its footprint's area and
+its highest point as its height; exported at true heights (``kc tiles export --heights true``)
+a block stands on the mean ground of its buildings, so it covers the ones it stands for. In the
+temporal tileset a cell has one block per set of points its buildings are valid at, with the
+same ``in_<point>`` / ``status_<point>`` properties as the buildings, so
 one style shows a measurement point at every level of detail.
 """
 
@@ -50,12 +54,24 @@ class Merged:
 
     centre: FloatArray  # (m, 2)
     side: FloatArray  # (m,)
-    height: FloatArray  # (m,)
+    height: FloatArray  # (m,) roof, m above the ellipsoid
     of: IntArray  # (n,) block of each building given
+    base: FloatArray | None = None  # (m,) floor, m above the ellipsoid; None: 0
 
 
-def merge(centres: FloatArray, area: FloatArray, top: FloatArray, key: IntArray, cell: float):
-    """Blocks of buildings per grid cell and ``key`` (a building's set of points, or 0)."""
+def merge(
+    centres: FloatArray,
+    area: FloatArray,
+    top: FloatArray,
+    key: IntArray,
+    cell: float,
+    ground: FloatArray | None = None,
+):
+    """Blocks of buildings per grid cell and ``key`` (a building's set of points, or 0).
+
+    ``top`` and ``ground`` are heights above the ellipsoid as drawn (``tiles.layout.Layout``);
+    a block stands on the area-weighted mean ground of its buildings when one of them is not
+    drawn on the ellipsoid (city models at their true heights), else on 0."""
     origin = centres.min(axis=0)
     ix = np.floor((centres - origin) / cell).astype(np.int64)
     ix = np.minimum(ix, GRID)
@@ -68,7 +84,10 @@ def merge(centres: FloatArray, area: FloatArray, top: FloatArray, key: IntArray,
     )
     height = np.bincount(of, weight * top, len(cells)) / total
     side = np.minimum(np.sqrt(total), cell)
-    return Merged(centre, side, height, of)
+    base = None
+    if ground is not None and ground.any():
+        base = np.bincount(of, weight * ground, len(cells)) / total
+    return Merged(centre, side, height, of, base)
 
 
 def boxes(m: Merged, frame: Frame):
@@ -92,9 +111,10 @@ def boxes(m: Merged, frame: Frame):
     edge = first + np.arange(4)
     walls = np.column_stack([edge.reshape(-1), (first + (np.arange(4) + 1) % 4).reshape(-1)])
     shape = Prisms(lonlat, owner, roof[np.argsort(roof[:, 0] // 4, kind="stable")], walls)
-    base = frame.to_local(lonlat[:, 0], lonlat[:, 1], np.zeros(len(lonlat)))
+    floor = np.zeros(len(lonlat)) if m.base is None else np.repeat(m.base, 4)
+    base = frame.to_local(lonlat[:, 0], lonlat[:, 1], floor)
     up = frame.up(lonlat[:, 0], lonlat[:, 1])
-    return extrude(shape, base, base + up * np.repeat(m.height, 4)[:, None], up)
+    return extrude(shape, base, base + up * (np.repeat(m.height, 4) - floor)[:, None], up)
 
 
 def _majority(of: IntArray, status: IntArray, area: FloatArray, blocks: int) -> IntArray:
@@ -115,8 +135,9 @@ class InnerTask:
     cell: float
     centres: FloatArray  # (n, 2) of the buildings below
     area: FloatArray
-    top: FloatArray
+    top: FloatArray  # m above the ellipsoid, as drawn
     member: IntArray
+    ground: FloatArray  # m above the ellipsoid, as drawn (``tiles.layout.Layout.ground``)
     status: IntArray  # (points, n): index into ``codes``
     codes: list[str | None]  # status codes, [None, ...]
     points: list[str]
@@ -141,6 +162,7 @@ class InnerTask:
                 self.top[keep],
                 np.zeros(len(keep), np.int64),
                 self.cell,
+                self.ground[keep],
             )
             counts = np.bincount(m.of, minlength=len(m.side))
             status = _majority(m.of, self.status[k, keep], self.area[keep], len(m.side))
@@ -152,7 +174,7 @@ class InnerTask:
             )
         whole = None
         if self.temporal:
-            m = merge(self.centres, self.area, self.top, self.member, self.cell)
+            m = merge(self.centres, self.area, self.top, self.member, self.cell, self.ground)
             whole = stored(folder, boxes(m, frame), *self._temporal(m), self.palette, self.fmt)
         return InnerResult(self.path, per_point, whole)
 
@@ -166,7 +188,7 @@ class InnerTask:
             "building_id": [0] * n,
             "source_id": [""] * n,
             "city": [self.city] * n,
-            "height": m.height.tolist(),
+            "height": (m.height if m.base is None else m.height - m.base).tolist(),
             "storeys": [None] * n,
             "height_estimated": [False] * n,
             "base_elevation": [None] * n,
@@ -174,6 +196,8 @@ class InnerTask:
             "project_codes": [None] * n,
             "projects": ["[]"] * n,
             "buildings": counts.tolist(),
+            "lod": [1] * n,  # a box: CityGML's LoD1 block, standing for its buildings
+            "roof_type": [None] * n,
         }
 
     def _temporal(self, m: Merged):

@@ -51,6 +51,12 @@ PROPERTIES: tuple[Property, ...] = (
         "UINT32",
         "How many buildings the feature stands for: 1, or more for a level-of-detail block",
     ),
+    Property(
+        "lod",
+        "UINT32",
+        "Level of detail drawn: 0 extruded footprint, 1 block (and level-of-detail blocks), 2 roofs",
+    ),
+    Property("roof_type", "STRING", "Roof type of the source model (its code list)", ""),
 )
 
 PROPERTY_NAMES = tuple(p.name for p in PROPERTIES)

@@ -11,7 +11,13 @@ ellipsoid height 0, i.e. on the WGS 84 ellipsoid that a viewer without terrain d
 the roof is at ellipsoid height = building height. ``base_elevation`` (above sea level) is kept in the
 metadata, not used for placement, so buildings never float above or sink into the bare ellipsoid.
 A true 3D geometry (``geom_3d``) keeps its shape: its z is shifted by the version's base elevation
-(or by its lowest z when the version has none), so its ground also lies at height 0.
+(or by its lowest z when the version has none), so its ground also lies at height 0; a city model's
+surfaces (typed, from ``kc load buildings`` on CityGML/CityJSON) by their own lowest z.
+
+With ``kc tiles export --heights true`` (for viewers with terrain) a city model is placed at its
+true WGS 84 ellipsoidal height instead: z + ``ellipsoid_offset`` (the vertical datum's offset plus
+the geoid height recorded at load, see ``etl.heights``). Versions without that offset (footprints,
+models of unknown datum) keep their ground at 0.
 """
 
 from __future__ import annotations
@@ -27,6 +33,11 @@ FloatArray = npt.NDArray[np.float64]
 VERTICAL_REFERENCE = (
     "ground at WGS 84 ellipsoid height 0 (for viewers without terrain); "
     "base_elevation above sea level is metadata"
+)
+
+TRUE_HEIGHTS = (
+    "city models at WGS 84 ellipsoidal height (z + datum offset + geoid height, for viewers "
+    "with terrain); footprint-only buildings and models of unknown datum with their ground at 0"
 )
 
 _TO_ECEF = Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True)

@@ -40,15 +40,22 @@ def read_cities(cur, city: str | None) -> list[str]:
 
 #: What the exporter reads of each building version (``read_rows``; ``read_fingerprints``
 #: digests the same expressions).
+#: A city model's (typed surfaces, ``lod`` > 0) geom_3d is read whole, holes kept
+#: (``tiles.surfaces``); any other geom_3d as the outer rings of its polygons.
 BUILDING_COLUMNS = """version_id, building_id, source_id, valid_from, valid_to, height,
     height_estimated, storeys, base_elevation, ST_AsBinary(footprint),
-    CASE WHEN geom_3d IS NULL THEN NULL ELSE
+    CASE WHEN geom_3d IS NULL OR surface_types IS NOT NULL THEN NULL ELSE
          (SELECT ST_AsBinary(ST_Collect(ST_MakePolygon(ST_ExteriorRing(d.geom)) ORDER BY d.path))
-            FROM ST_Dump(geom_3d) d) END"""
+            FROM ST_Dump(geom_3d) d) END,
+    lod, CASE WHEN surface_types IS NOT NULL THEN ST_AsBinary(geom_3d) END, surface_types,
+    ellipsoid_offset, coalesce(source_attributes->>'roofType',
+        (SELECT string_agg(DISTINCT p->>'roofType', ',')
+           FROM jsonb_array_elements(source_attributes->'parts') p))"""
 #: What it reads of the projects touching them (``read_touches``, ``read_fingerprints``).
 #: The building versions with ids ``%(ids)s`` as currently believed (as ``kc.building_state``).
 VERSIONS_BY_ID = """(SELECT v.version_id, v.building_id, b.source_id, r.valid_from, r.valid_to,
-           v.height, v.height_estimated, v.storeys, v.base_elevation, v.footprint, v.geom_3d
+           v.height, v.height_estimated, v.storeys, v.base_elevation, v.footprint, v.geom_3d,
+           v.lod, v.surface_types, v.ellipsoid_offset, v.source_attributes
       FROM kc.building_version v
       JOIN kc.building_validity r ON r.version_id = v.version_id AND r.superseded_at IS NULL
       JOIN kc.building b ON b.building_id = v.building_id
@@ -61,38 +68,51 @@ TOUCH_FROM = "kc.project_state(%(at)s) p JOIN kc.implementation_status s ON s.co
 LAYOUT_CHUNK = 50_000
 
 
-def read_layout(cur, city: str, dates: Sequence[dt.date]) -> Layout:
+#: Where a version's ground is drawn (m above the ellipsoid): 0, except a city model with
+#: ``heights`` "true" and a known datum, at its lowest z + ellipsoid_offset (``tiles.placement``).
+#: ``%(true)s``: whether heights is "true".
+GROUND = """CASE WHEN %(true)s AND s.surface_types IS NOT NULL AND s.ellipsoid_offset IS NOT NULL
+                 THEN ST_ZMin(s.geom_3d) + s.ellipsoid_offset ELSE 0 END"""
+#: The lowest and highest point of a version above its drawn ground (m): a city model's
+#: surfaces stand on their lowest z, another 3D geometry on its base elevation, a footprint is
+#: extruded from 0 to its height.
+BOTTOM = """CASE WHEN s.geom_3d IS NULL OR s.surface_types IS NOT NULL THEN 0
+                 ELSE ST_ZMin(s.geom_3d) - coalesce(s.base_elevation, ST_ZMin(s.geom_3d)) END"""
+TOP = """CASE WHEN s.geom_3d IS NULL THEN s.height
+              WHEN s.surface_types IS NOT NULL THEN ST_ZMax(s.geom_3d) - ST_ZMin(s.geom_3d)
+              ELSE ST_ZMax(s.geom_3d) - coalesce(s.base_elevation, ST_ZMin(s.geom_3d)) END"""
+
+
+def read_layout(cur, city: str, dates: Sequence[dt.date], heights: str = "ground") -> Layout:
     """The versions of ``city`` valid at any of ``dates``, ordered by version id: the numbers
-    the tiling needs (box in degrees, lowest and highest point above the ground, footprint area
-    in square degrees) and, as a bit mask, at which of the dates each one is valid."""
+    the tiling needs (box in degrees, the height its ground is drawn at, lowest and highest
+    point above the ellipsoid as drawn, footprint area in square degrees) and, as a bit mask,
+    at which of the dates each one is valid."""
     # A server-side cursor read in chunks: a city's rows as Python tuples would be the
     # export's largest allocation (1.3 million rows: ~0.5 GB).
     named = cur.connection.cursor(name="kc_tiles_layout")
     named.itersize = LAYOUT_CHUNK
     named.execute(
-        """SELECT s.version_id, min(s.building_id),
+        f"""SELECT s.version_id, min(s.building_id),
                   min(ST_XMin(g)), min(ST_YMin(g)), max(ST_XMax(g)), max(ST_YMax(g)),
-                  min(CASE WHEN s.geom_3d IS NULL THEN 0
-                           ELSE ST_ZMin(s.geom_3d) - coalesce(s.base_elevation, ST_ZMin(s.geom_3d))
-                      END),
-                  max(CASE WHEN s.geom_3d IS NULL THEN s.height
-                           ELSE ST_ZMax(s.geom_3d) - coalesce(s.base_elevation, ST_ZMin(s.geom_3d))
-                      END),
+                  min(z.ground + z.bottom), max(z.ground + z.top),
                   min(ST_Area(s.footprint)),
-                  sum(1::bigint << (p.i - 1)::int)
+                  sum(1::bigint << (p.i - 1)::int),
+                  min(z.ground)
              FROM unnest(%(dates)s::date[]) WITH ORDINALITY AS p(at, i)
             CROSS JOIN LATERAL kc.building_state(p.at) s
             CROSS JOIN LATERAL coalesce(s.geom_3d, s.footprint) AS g
+            CROSS JOIN LATERAL (SELECT {GROUND} AS ground, {BOTTOM} AS bottom, {TOP} AS top) z
             WHERE s.city_code = %(city)s
             GROUP BY s.version_id
-            ORDER BY s.version_id""",
-        {"dates": list(dates), "city": city},
+            ORDER BY s.version_id""",  # noqa: S608 - constants
+        {"dates": list(dates), "city": city, "true": heights == "true"},
     )
     chunks = []
     while rows := named.fetchmany(LAYOUT_CHUNK):
         chunks.append(np.array(rows, dtype=np.float64))
     named.close()
-    a = np.concatenate(chunks) if chunks else np.zeros((0, 10))
+    a = np.concatenate(chunks) if chunks else np.zeros((0, 11))
     return Layout(
         version_id=a[:, 0].astype(np.int64),
         building_id=a[:, 1].astype(np.int64),
@@ -101,17 +121,20 @@ def read_layout(cur, city: str, dates: Sequence[dt.date]) -> Layout:
         top=a[:, 7],
         area=a[:, 8],
         member=a[:, 9].astype(np.int64),
+        ground=a[:, 10],
     )
 
 
-def read_rows(cur, version_ids: Sequence[int]) -> Buildings:
-    """The full rows of these building versions, ordered by version id."""
+def read_rows(cur, version_ids: Sequence[int], heights: str = "ground") -> Buildings:
+    """The full rows of these building versions, ordered by version id; ``heights`` as in
+    :class:`tiles.features.Buildings`."""
     cur.execute(
         f"SELECT {BUILDING_COLUMNS} FROM {VERSIONS_BY_ID} ORDER BY version_id",  # noqa: S608
         {"ids": list(map(int, version_ids))},
     )
     rows = cur.fetchall()
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(11)]
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(16)]
+    surfaces = [None if g is None else shapely.from_wkb(bytes(g)) for g in cols[12]]
     return Buildings(
         version_id=list(cols[0]),
         building_id=list(cols[1]),
@@ -123,7 +146,16 @@ def read_rows(cur, version_ids: Sequence[int]) -> Buildings:
         storeys=list(cols[7]),
         base_elevation=list(cols[8]),
         footprint=list(shapely.from_wkb([bytes(g) for g in cols[9]])) if rows else [],
-        geom_3d=[None if g is None else shapely.from_wkb(bytes(g)) for g in cols[10]],
+        geom_3d=[
+            typed if g is None else shapely.from_wkb(bytes(g))
+            for g, typed in zip(cols[10], surfaces, strict=True)
+        ],
+        lod=list(cols[11]),
+        surfaces=surfaces,
+        surface_types=list(cols[13]),
+        ellipsoid_offset=list(cols[14]),
+        roof_type=list(cols[15]),
+        heights=heights,
     )
 
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tiles.content import version_columns
 from tiles.features import Buildings
 from tiles.metadata import PROPERTIES, ProjectTouch, Property, colouring_status, projects_json
 
@@ -51,18 +52,7 @@ def columns(
     touches: Sequence[dict[int, list[ProjectTouch]]],
 ) -> tuple[tuple[Property, ...], dict[str, list]]:
     """The schema and metadata columns of buildings ``b`` valid at the points in ``member``."""
-    cols: dict[str, list] = {
-        "version_id": b.version_id,
-        "building_id": b.building_id,
-        "source_id": b.source_id,
-        "city": [city] * len(b),
-        "valid_from": [d.isoformat() for d in b.valid_from],
-        "valid_to": [None if d is None else d.isoformat() for d in b.valid_to],
-        "height": b.height,
-        "storeys": b.storeys,
-        "height_estimated": b.height_estimated,
-        "base_elevation": b.base_elevation,
-        "buildings": [1] * len(b),
+    cols: dict[str, list] = version_columns(city, b) | {
         "from_day": [(d - EPOCH).days for d in b.valid_from],
         "to_day": [None if d is None else (d - EPOCH).days for d in b.valid_to],
     }

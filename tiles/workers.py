@@ -46,6 +46,7 @@ class Task:
     fmt: str
     store: str  # content folder
     temporal: bool  # also the content of the temporal tileset
+    heights: str  # "ground" or "true" (``tiles.features.Buildings``)
 
     def run(self, cur) -> list[LeafResult]:
         return run_task(cur, self)
@@ -60,15 +61,19 @@ class LeafResult:
 
 def _take(b: Buildings, idx: Sequence[int]) -> Buildings:
     if len(idx) == 1:
-        return Buildings(**{name: [getattr(b, name)[idx[0]]] for name in Buildings.FIELDS})
+        return Buildings(
+            **{name: [getattr(b, name)[idx[0]]] for name in Buildings.FIELDS}, heights=b.heights
+        )
     get = itemgetter(*idx)
-    return Buildings(**{name: list(get(getattr(b, name))) for name in Buildings.FIELDS})
+    return Buildings(
+        **{name: list(get(getattr(b, name))) for name in Buildings.FIELDS}, heights=b.heights
+    )
 
 
 def run_task(cur, task: Task) -> list[LeafResult]:
     """Read the task's rows and store the content of each of its leaves."""
     ids = [v for _, leaf_ids, _ in task.leaves for v in leaf_ids]
-    rows = read_rows(cur, sorted(ids))
+    rows = read_rows(cur, sorted(ids), task.heights)
     position = {v: i for i, v in enumerate(rows.version_id)}
     frame = Frame.at(*task.origin)
     folder = Path(task.store)

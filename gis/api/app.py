@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_from_directory
 
-from gis.api import assets, caching, errors, parameters, writes
+from gis.api import assets, caching, errors, models, parameters, writes
 from gis.api.config import read_tilesets, tileset_links
 from gis.api.form import routes as form
 from gis.api.form.routes import BLUEPRINT as BLUEPRINT_FORM
@@ -66,9 +66,10 @@ def create_app() -> Flask:
         if BLUEPRINT_FORM not in APP.blueprints:
             secure = (settings.public_url or "").startswith("https://")
             form.register(APP, APP.kc_writer, settings.home, secure=secure)
-    caching.register(
-        APP, caching.version_reader(_reader_engine(CONFIG)), _server_id(CONFIG, OPENAPI)
-    )
+    engine = _reader_engine(CONFIG)
+    caching.register(APP, caching.version_reader(engine), _server_id(CONFIG, OPENAPI))
+    if "building_model" not in APP.view_functions:
+        models.register(APP, engine)
 
     tiles_dir = settings.tiles_dir
     landing_links = tileset_links(read_tilesets(tiles_dir), CONFIG["server"]["url"], LANDING_REL)

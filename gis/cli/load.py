@@ -85,6 +85,11 @@ def load() -> None:
     help="Field with the ground elevation in metres (default: base_elevation, Z_MIN_SOL).",
 )
 @crs_option
+@click.option(
+    "--vertical-datum",
+    help="City models: what z is measured from when the CRS does not say: a vertical CRS "
+    "(e.g. EPSG:5720 NGF-IGN69) or wiener-null (Vienna's Baukörpermodell).",
+)
 @pass_settings
 def buildings_command(
     settings: Settings,
@@ -97,12 +102,41 @@ def buildings_command(
     storeys_field,
     base_field,
     crs,
+    vertical_datum,
 ) -> None:
-    """Load building footprints from FILE (any format GDAL reads) as CITY's snapshot at a point.
+    """Load buildings from FILE as CITY's snapshot at a point.
 
-    Footprints are reprojected to EPSG:4326 (the source CRS is kept); 3D footprints become 2D.
-    Buildings missing from FILE are ended at the point; loading the same file twice changes nothing.
+    FILE is a city model (CityGML 1.0/2.0/3.0, CityJSON 1.1/2.0, CityJSONSeq; gzip too; told by
+    its content), or a folder of them read as one snapshot: buildings with their parts and 3D
+    surfaces (LoD2, or LoD1 when that is all).
+    Any other FILE is read by GDAL as footprints: reprojected to EPSG:4326 (the source CRS is
+    kept), 3D footprints made 2D. Buildings missing from FILE are ended at the point; loading
+    the same file twice changes nothing.
     """
+    from etl.model_files import model_files
+
+    models = model_files(file)
+    if models is not None:
+        kind = ", ".join(sorted({k for _, k in models}))
+        footprint_only = {
+            "--layer": layer,
+            "--id-field": id_field,
+            "--height-field": height_field,
+            "--storeys-field": storeys_field,
+            "--base-field": base_field,
+        }
+        given = [name for name, value in footprint_only.items() if value]
+        if given:
+            raise click.BadParameter(
+                f"{', '.join(given)} only apply to footprint files; {file.name} is a {kind} "
+                "city model (ids, heights and storeys come from the model)"
+            )
+        _load_model(settings, file, models, city, point, crs, vertical_datum)
+        return
+    if vertical_datum:
+        raise click.BadParameter(
+            f"--vertical-datum only applies to city models; {file.name} is read as footprints"
+        )
     from etl.buildings import BuildingOptions, load_buildings
 
     options = BuildingOptions(layer, id_field, height_field, storeys_field, base_field, crs)
@@ -112,6 +146,32 @@ def buildings_command(
             result.snapshot, repaired=result.repaired, estimated_heights=result.estimated
         )
     )
+
+
+def _load_model(settings, file, models, city, point, crs, vertical_datum) -> None:
+    from etl.model_buildings import ModelOptions, load_model_buildings
+
+    result = load_model_buildings(
+        database_url(settings),
+        models,
+        city,
+        point,
+        ModelOptions(crs, vertical_datum),
+        source=file,
+    )
+    click.echo(
+        _snapshot_line(
+            result.snapshot,
+            parts=result.parts,
+            surfaces=result.surfaces,
+            roofs=result.roofs,
+            degenerate_polygons_dropped=result.dropped,
+            repaired=result.repaired,
+        )
+    )
+    datum = result.vertical_datum or "unknown (give --vertical-datum or a compound --crs)"
+    geoid = f", geoid {result.geoid}" if result.geoid else ""
+    click.echo(f"  {result.format}: heights above {datum}{geoid}")
 
 
 @load.command("projects")

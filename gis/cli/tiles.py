@@ -37,6 +37,14 @@ def tiles() -> None:
     help="Most buildings in one tile.",
 )
 @click.option(
+    "--heights",
+    type=click.Choice(["false", "true"]),
+    default="false",
+    show_default=True,
+    help="true: city models (CityGML/CityJSON) at their true WGS 84 ellipsoidal height, for "
+    "viewers with terrain; false: every building's ground at height 0 (viewers without terrain).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
@@ -51,6 +59,7 @@ def export(
     out: Path | None,
     fmt: str,
     max_features: int,
+    heights: str,
     workers: int | None,
 ) -> None:
     """Write OUT/<city>/<point>/tileset.json for the buildings valid at each point.
@@ -77,6 +86,7 @@ def export(
             progress=_report,
             database_url=url,
             workers=workers,
+            heights="true" if heights == "true" else "ground",
         )
     finally:
         conn.close()

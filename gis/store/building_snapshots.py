@@ -27,11 +27,35 @@ STAGE = Stage(
         ("geom_3d", "geometry(GeometryZ, 4326)"),
         ("source_crs", "text NOT NULL"),
         ("source_attributes", "jsonb NOT NULL DEFAULT '{}'"),
+        # City models only (footprint loads leave them to their defaults):
+        ("lod", "smallint NOT NULL DEFAULT 0"),
+        ("surface_types", "text[]"),
+        ("surface_parts", "smallint[]"),
+        ("vertical_datum", "text"),
+        ("ellipsoid_offset", "double precision"),
+        ("geoid", "text"),
     ),
 )
 STAGE_COLUMNS = STAGE.columns
-#: COPY rows (in ``STAGE_COLUMNS`` order) into a fresh stage.
-stage_rows = STAGE.fill
+#: The columns a footprint load stages (the rest keep their defaults).
+FOOTPRINT_COLUMNS = STAGE_COLUMNS[:9]
+
+
+def stage_rows(cur: psycopg2.extensions.cursor, rows) -> None:
+    """COPY footprint rows (in ``FOOTPRINT_COLUMNS`` order) into a fresh stage."""
+    STAGE.create(cur)
+    STAGE.append(cur, rows, FOOTPRINT_COLUMNS)
+
+
+def stage_model_rows(cur: psycopg2.extensions.cursor, rows, *, first: bool) -> None:
+    """COPY city-model rows (all ``STAGE_COLUMNS``) into the stage; ``first`` starts a fresh one.
+
+    Called once per batch of buildings, so a large model is never held whole in memory.
+    """
+    if first:
+        STAGE.create(cur)
+    STAGE.append(cur, rows, STAGE_COLUMNS)
+
 
 # Coordinates are snapped to 1e-9 degrees (about 0.1 mm) for the comparison only, so that the
 # same file reprojected again compares equal; the stored geometry is not rounded.
@@ -39,7 +63,13 @@ CONTENT_HASH = """sha256(
     ST_AsEWKB(ST_SnapToGrid(s.footprint, 1e-9))
     || convert_to(jsonb_build_array(s.height, s.height_estimated, s.storeys, s.base_elevation,
                                     s.source_crs, s.source_attributes)::text, 'UTF8')
-    || coalesce(ST_AsEWKB(ST_SnapToGrid(s.geom_3d, 1e-9)), ''::bytea))"""
+    || coalesce(ST_AsEWKB(ST_SnapToGrid(s.geom_3d, 1e-9)), ''::bytea)
+    || CASE WHEN s.geom_3d IS NULL AND s.lod = 0 THEN ''::bytea
+            ELSE convert_to(jsonb_build_array(s.lod, s.surface_types, s.surface_parts,
+                                              s.vertical_datum, s.ellipsoid_offset, s.geoid
+                                              )::text, 'UTF8') END)"""
+# The city-model columns enter the hash only when a version has a 3D geometry, so footprint
+# versions keep the hash they were stored with before those columns existed.
 
 
 def apply_staged(

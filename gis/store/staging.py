@@ -101,3 +101,16 @@ class Stage:
     def fill(self, cur: psycopg2.extensions.cursor, rows: Iterable[Sequence[object]]) -> None:
         """A fresh stage (dropped at commit) holding ``rows`` (in ``columns`` order)."""
         stage_temp(cur, self.name, self.schema, rows)
+
+    def create(self, cur: psycopg2.extensions.cursor) -> None:
+        """A fresh, empty stage (dropped at commit), for loaders that COPY in batches."""
+        stage_temp(cur, self.name, self.schema, ())
+
+    def append(
+        self,
+        cur: psycopg2.extensions.cursor,
+        rows: Iterable[Sequence[object]],
+        columns: Sequence[str],
+    ) -> None:
+        """COPY ``rows`` (values of ``columns``, the others take their defaults) into the stage."""
+        copy_rows(cur, self.table, columns, rows)

@@ -62,6 +62,12 @@ BUILDINGS = VersionedKind(
         "geom_3d",
         "source_crs",
         "source_attributes",
+        "lod",
+        "surface_types",
+        "surface_parts",
+        "vertical_datum",
+        "ellipsoid_offset",
+        "geoid",
     ),
 )
 

@@ -15,12 +15,15 @@ RETURNS TABLE (
     version_id bigint, building_id bigint, city_code text, source_id text,
     valid_from date, valid_to date, recorded_at timestamptz,
     footprint geometry, height double precision, height_estimated boolean, storeys integer,
-    base_elevation double precision, geom_3d geometry, source_crs text, source_attributes jsonb
+    base_elevation double precision, geom_3d geometry, source_crs text, source_attributes jsonb,
+    lod smallint, surface_types text[], surface_parts smallint[], vertical_datum text,
+    ellipsoid_offset double precision, geoid text
 ) LANGUAGE sql STABLE AS $$
     SELECT r.version_id, r.building_id, b.city_code, b.source_id,
            r.valid_from, r.valid_to, r.recorded_at,
            v.footprint, v.height, v.height_estimated, v.storeys,
-           v.base_elevation, v.geom_3d, v.source_crs, v.source_attributes
+           v.base_elevation, v.geom_3d, v.source_crs, v.source_attributes,
+           v.lod, v.surface_types, v.surface_parts, v.vertical_datum, v.ellipsoid_offset, v.geoid
       FROM kc.building_validity r
       JOIN kc.building_version v ON v.version_id = r.version_id
       JOIN kc.building b ON b.building_id = r.building_id

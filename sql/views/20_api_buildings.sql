@@ -27,6 +27,7 @@ SELECT r.version_id AS id,
        v.storeys,
        v.base_elevation,
        v.source_crs,
+       v.lod,
        r.recorded_at,
        v.footprint AS geom,
        r.superseded_at
@@ -39,7 +40,7 @@ GRANT SELECT ON kc.api_buildings_all TO kc_reader;
 
 CREATE VIEW kc.api_buildings AS
 SELECT id, feature_id, city, source_id, valid_from, valid_to, height, height_estimated, storeys,
-       base_elevation, source_crs, recorded_at, geom
+       base_elevation, source_crs, lod, recorded_at, geom
   FROM kc.api_buildings_all
  WHERE superseded_at IS NULL;
 COMMENT ON VIEW kc.api_buildings IS 'OGC API: building versions with their validity [valid_from, valid_to)';

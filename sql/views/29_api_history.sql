@@ -8,7 +8,7 @@ DROP FUNCTION IF EXISTS kc.api_buildings_known(timestamptz) CASCADE;
 CREATE FUNCTION kc.api_buildings_known(known_at timestamptz)
 RETURNS SETOF kc.api_buildings LANGUAGE sql STABLE AS $$
     SELECT id, feature_id, city, source_id, valid_from, valid_to, height, height_estimated,
-           storeys, base_elevation, source_crs, recorded_at, geom
+           storeys, base_elevation, source_crs, lod, recorded_at, geom
       FROM kc.api_buildings_all
      WHERE kc.believed(recorded_at, superseded_at, known_at)
 $$;
