@@ -53,25 +53,24 @@ COMMENT ON VIEW kc.api_version_timeline IS 'Valid-time order of every version (v
 GRANT SELECT ON kc.api_version_timeline TO kc_reader;
 
 -- The neighbours of one version in its feature's valid-time order, as believed at known_at:
--- the version before it, the one after it, and the latest (the one valid last).
+-- the version before it, the one after it, and the latest (the one valid last). One index scan
+-- of the feature's versions, aggregated once (three ordered subqueries, each a sort over both
+-- kinds' branches, cost three times as much to plan and to run: 30 us a feature). No row when
+-- the version is not believed at known_at.
 DROP FUNCTION IF EXISTS kc.version_neighbours(text, bigint, timestamptz) CASCADE;
 CREATE FUNCTION kc.version_neighbours(kind text, version bigint, known_at timestamptz DEFAULT NULL)
 RETURNS TABLE (predecessor bigint, successor bigint, latest bigint)
 LANGUAGE sql STABLE AS $$
-    SELECT (SELECT p.version_id FROM kc.api_version_timeline p
-             WHERE p.kind = r.kind AND p.ident = r.ident AND p.valid_from < r.valid_from
-               AND kc.believed(p.recorded_at, p.superseded_at, known_at)
-             ORDER BY p.valid_from DESC LIMIT 1),
-           (SELECT s.version_id FROM kc.api_version_timeline s
-             WHERE s.kind = r.kind AND s.ident = r.ident AND s.valid_from > r.valid_from
-               AND kc.believed(s.recorded_at, s.superseded_at, known_at)
-             ORDER BY s.valid_from LIMIT 1),
-           (SELECT l.version_id FROM kc.api_version_timeline l
-             WHERE l.kind = r.kind AND l.ident = r.ident
-               AND kc.believed(l.recorded_at, l.superseded_at, known_at)
-             ORDER BY l.valid_from DESC LIMIT 1)
+    SELECT (array_agg(t.version_id ORDER BY t.valid_from DESC)
+                FILTER (WHERE t.valid_from < r.valid_from))[1],
+           (array_agg(t.version_id ORDER BY t.valid_from)
+                FILTER (WHERE t.valid_from > r.valid_from))[1],
+           (array_agg(t.version_id ORDER BY t.valid_from DESC))[1]
       FROM kc.api_version_timeline r
+      JOIN kc.api_version_timeline t
+        ON t.kind = r.kind AND t.ident = r.ident
+       AND kc.believed(t.recorded_at, t.superseded_at, known_at)
      WHERE r.kind = version_neighbours.kind AND r.version_id = version
        AND kc.believed(r.recorded_at, r.superseded_at, known_at)
-     LIMIT 1
+     GROUP BY r.version_id
 $$;
