@@ -163,8 +163,8 @@ def with_version_links(fragment: str, history: CollectionHistory, request: Histo
     """The SQL of a feature (``gis.api.provider.feature_sql``) with its version links.
 
     The links are written by PostgreSQL next to the feature (``kc.version_links`` over
-    ``kc.version_neighbours(kind, id, known_at)``): one index lookup per neighbour, no second
-    round trip.
+    ``kc.version_neighbours(kind, id, known_at)``): one index scan of the feature's versions,
+    no second round trip.
     """
     if not history.version_links or request is None:
         return fragment
