@@ -515,20 +515,40 @@ class ValidTimeProvider(PostgreSQLProvider):
             )
             columns = unqualified_columns(tuple(table.columns.keys()))
             matches = select(func.count()).select_from(window).scalar_subquery()
-            return (
-                select(columns[self.id_field], literal_column(fragment), matches)
+            order = self._get_order_by_clauses(sortby, None, lang, columns)
+            id_column = columns[self.id_field]
+            quoted_id = _PREPARER.quote(self.id_field)
+            linked = self._neighbours(f"ARRAY(SELECT {quoted_id} FROM kc_page)")  # noqa: S608
+            if linked is None:
+                return (
+                    select(id_column, literal_column(fragment), matches)
+                    .select_from(window)
+                    .order_by(*order)
+                    .limit(limit)
+                )
+            # With version links: the page first, then its features' neighbours in one go.
+            page = (
+                select(literal_column("*"))
                 .select_from(window)
-                .order_by(*self._get_order_by_clauses(sortby, None, lang, columns))
+                .order_by(*order)
                 .limit(limit)
+                .cte("kc_page")
             )
-        page = (
+            return (
+                select(id_column, literal_column(fragment), matches)
+                .select_from(page.outerjoin(linked, linked.c.version == id_column))
+                .order_by(*order)
+            )
+        ids = (
             select(table.c[self.id_field].label("kc_page_id"))
             .where(*where)
             .order_by(*self._get_order_by_clauses(sortby, None, lang))
             .offset(offset)
             .limit(limit)
-            .subquery("kc_page")
         )
+        linked = self._neighbours("ARRAY(SELECT kc_page_id FROM kc_page)")
+        # With version links the ids are a CTE: the neighbours are looked up for all of them.
+        page = ids.subquery("kc_page") if linked is None else ids.cte("kc_page")
         view = table.alias("kc_f")
         one = (
             select(*view.c)
@@ -536,12 +556,22 @@ class ValidTimeProvider(PostgreSQLProvider):
             .offset(literal_column("0"))
             .lateral("kc_feature")
         )
+        source = page.join(one, true())
+        if linked is not None:
+            source = source.outerjoin(linked, linked.c.version == one.c[self.id_field])
         return (
             select(
                 one.c[self.id_field], literal_column(fragment), *([] if extra is None else [extra])
             )
-            .select_from(page.join(one, true()))
+            .select_from(source)
             .order_by(*self._get_order_by_clauses(sortby, None, lang, one.c))
+        )
+
+    def _neighbours(self, versions: str, lateral: bool = False):
+        """The version neighbours of the features a statement writes (``history.neighbours``),
+        or None when they carry no version links. ``versions``: SQL of their ids (bigint[])."""
+        return history.neighbours(
+            self.history, history.HISTORY.get(), literal_column(versions), lateral
         )
 
     def _fetch(self, statement, engine: Engine | None = None) -> list:
@@ -596,9 +626,13 @@ class ValidTimeProvider(PostgreSQLProvider):
             .scalar_subquery()
         )
         fragment = self._feature_sql(None, False, lang, crs_transform_spec)
+        source = table
+        linked = self._neighbours(f"ARRAY[{_PREPARER.quote(self.id_field)}]", lateral=True)
+        if linked is not None:
+            source = table.outerjoin(linked, true())
         statement = (
             select(literal_column(fragment), previous, following)
-            .select_from(table)
+            .select_from(source)
             .where(id_column == identifier)
         )
         try:
