@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import column, func
+from sqlalchemy import BigInteger, column, func
 
 from gis.api.valid_time import ValidTime, parse_datetime
 
@@ -44,6 +44,8 @@ _INSTANT = re.compile(
 )
 #: The provider keys (config/pygeoapi.yaml) of a collection with history.
 HISTORY_KEYS = ("known_at_function", "changes_function", "version_links")
+#: The alias of ``kc.version_neighbours`` in a statement whose features carry version links.
+NEIGHBOURS = "kc_n"
 
 
 def parse_known_at(text: str) -> dt.datetime:
@@ -159,24 +161,45 @@ def source(view, history: CollectionHistory, request: HistoryRequest | None):
     return call.table_valued(*columns).alias(view.name)
 
 
+def neighbours(
+    history: CollectionHistory, request: HistoryRequest | None, versions, lateral: bool = False
+):
+    """``kc.version_neighbours(kind, versions, known_at)`` as ``NEIGHBOURS``, what the links of
+    ``with_version_links`` read, to be joined on its ``version``; None without version links.
+
+    ``versions``: the SQL expression of the ids (``bigint[]``) of the features written, e.g. a
+    page's ``ARRAY(SELECT id FROM kc_page)``: the neighbours of a whole page are looked up in one
+    go. ``lateral``: for an expression of the row's own id (one feature).
+    """
+    if not history.version_links or request is None:
+        return None
+    call = func.kc.version_neighbours(history.version_links, versions, request.known_at)
+    table = call.table_valued(
+        column("version", BigInteger),
+        column("predecessor", BigInteger),
+        column("successor", BigInteger),
+        column("latest", BigInteger),
+    )
+    return table.lateral(NEIGHBOURS) if lateral else table.alias(NEIGHBOURS)
+
+
 def with_version_links(fragment: str, history: CollectionHistory, request: HistoryRequest | None):
     """The SQL of a feature (``gis.api.provider.feature_sql``) with its version links.
 
-    The links are written by PostgreSQL next to the feature (``kc.version_links`` over
-    ``kc.version_neighbours(kind, id, known_at)``): one index lookup per neighbour, no second
-    round trip.
+    The links are written by PostgreSQL next to the feature (``kc.version_links``) from the
+    feature's row of ``neighbours``, which the statement joins: no second round trip.
     """
     if not history.version_links or request is None:
         return fragment
-    known_at = "NULL" if request.known_at is None else _literal(request.known_at.isoformat())
-    kind = _literal(history.version_links)
     # Literals quoted by _literal, nothing else pasted.
     arguments = (
-        f"{_literal(request.items_url)}, feature_id, n.predecessor, n.successor, n.latest, "
-        f"{_literal(request.link_query)}"
+        f"{_literal(request.items_url)}, feature_id, {NEIGHBOURS}.predecessor, "
+        f"{NEIGHBOURS}.successor, {NEIGHBOURS}.latest, {_literal(request.link_query)}"
     )
-    lookup = f"kc.version_neighbours({kind}, id, {known_at}::timestamptz) n"
-    links = f"coalesce((SELECT kc.version_links({arguments})::text FROM {lookup}), '[]')"  # noqa: S608
+    links = (
+        f"CASE WHEN {NEIGHBOURS}.version IS NULL THEN '[]' "
+        f"ELSE kc.version_links({arguments})::text END"
+    )
     # The feature's text ends with the properties' closing brace and its own.
     return f"left({fragment}, -1) || ',\"links\":' || {links} || '}}'"
 

@@ -449,3 +449,15 @@ def test_incremental_harvest_of_the_projects(server, history, tmp_path, as_known
     assert expected_projects(history.url, PM24, known_at) != expected_projects(
         history.url, PM18, known_at
     )
+
+
+def test_uri_component_keeps_plain_ids_and_encodes_the_others(db_url) -> None:
+    """The version-history link's feature_id: a plain id as it is (the inlined test), any other
+    text percent-encoded as UTF-8 (the function it falls back to), NULL as NULL."""
+    [row] = query(
+        db_url,
+        "SELECT kc.uri_component(%s), kc.uri_component(%s), kc.uri_component(NULL), "
+        "kc.uri_component('')",
+        ("lyon/B0000001-x_y.z~", "a b&ü%/"),
+    )
+    assert row == ("lyon/B0000001-x_y.z~", "a%20b%26%C3%BC%25/", None, "")

@@ -104,3 +104,23 @@ def test_the_patches_do_what_they_say(restored) -> None:
     box = [1843000.0, 5175000.0, 1844000.0, 5176000.0]
     assert itemtypes.transform_bbox(box, cc46, CRS84) == transform_bbox(box, cc46, CRS84)
     assert itemtypes.transform_bbox(box, cc46, CRS84) == transform_bbox(box, cc46, CRS84)
+
+
+def test_crs_transform_spec_is_made_once_per_input() -> None:
+    """The same inputs give the same spec, made once; other inputs another; an unsupported
+    crs is refused every time; the config is left as it was."""
+    from pygeoapi.api import itemtypes
+
+    spec_of = patches.crs_transform_spec_once(itemtypes.create_crs_transform_spec)
+    epsg4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
+    config = {"storage_crs": CRS84, "crs": [CRS84, epsg4326]}
+    first = spec_of(config, epsg4326)
+    assert first is not None and first.target_crs_uri == epsg4326
+    assert spec_of(dict(config), epsg4326) is first
+    assert spec_of(config, None) is None  # CRS84 asked: nothing to transform
+    other = spec_of({"storage_crs": CRS84, "crs": [CRS84]}, None)
+    assert other is None
+    for _ in range(2):
+        with pytest.raises(ValueError, match="not supported"):
+            spec_of({"storage_crs": CRS84, "crs": [CRS84]}, epsg4326)
+    assert config == {"storage_crs": CRS84, "crs": [CRS84, epsg4326]}
