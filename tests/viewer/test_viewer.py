@@ -910,6 +910,20 @@ def test_compare_mode(site: Site) -> None:
             moved = page.evaluate("window.kc.state.compare.split")
             assert abs(moved - (0.5 + 100 / globe["width"])) < 0.01, moved
             assert abs(divider_x(page) - (x0 + 100)) < 2
+            # The divider's head stays inside the view, off the legend and the changes card.
+            head = page.locator("#compare-head").bounding_box()
+            head = {
+                "x0": head["x"],
+                "y0": head["y"],
+                "x1": head["x"] + head["width"],
+                "y1": head["y"] + head["height"],
+            }
+            assert globe["x"] <= head["x0"] and head["x1"] <= globe["x"] + globe["width"], head
+            for card in page.locator(".map .legend, .map .changes").evaluate_all(
+                """els => els.map(e => { const r = e.getBoundingClientRect();
+                     return {x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; })"""
+            ):
+                assert not overlap(head, card), (head, card)
             browser.shot("compare_lyon_dragged")
 
             # From the UI: the timeline's button ends and starts the comparison.

@@ -315,10 +315,25 @@ function drawCompare() {
   placeDivider(state.compare.split);
 }
 
+/** The divider at `fraction` of the view's width, its head kept inside the view and, where it
+ * would cover the legend or the changes card, moved below them. */
 function placeDivider(fraction) {
   const divider = $("divider");
   divider.style.left = `${(fraction * 100).toFixed(3)}%`;
   divider.setAttribute("aria-valuenow", String(Math.round(fraction * 100)));
+  const head = $("compare-head");
+  head.style.transform = "translateX(-50%)";
+  head.style.top = "";
+  const view = $("globe").getBoundingClientRect();
+  const box = head.getBoundingClientRect();
+  const dx = Math.max(view.left + 8 - box.left, 0) + Math.min(view.right - 8 - box.right, 0);
+  head.style.transform = `translateX(calc(-50% + ${Math.round(dx)}px))`;
+  const [x0, x1] = [box.left + dx, box.right + dx];
+  const below = [...document.querySelectorAll(".map .legend, .map .changes")]
+    .map((el) => el.getBoundingClientRect())
+    .filter((r) => r.height && r.left < x1 && x0 < r.right && r.top < box.bottom)
+    .reduce((low, r) => Math.max(low, r.bottom), 0);
+  if (below) head.style.top = `${Math.round(below - view.top + 8)}px`;
 }
 
 /** Drag the divider with a mouse, a pen or a finger (pointer events), or the arrow keys. */

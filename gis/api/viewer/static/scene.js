@@ -183,7 +183,11 @@ export class Scene {
     const building = picked.find(
       (p) => p instanceof Cesium.Cesium3DTileFeature && p.getProperty("version_id") > 0,
     );
-    if (building) return { kind: "building", properties: featureProperties(building, this.point) };
+    if (building) {
+      // Left of the divider in compare mode: the building as at the left point.
+      const point = this.compare && building.tileset === this.compare.tileset ? this.compare.point : this.point;
+      return { kind: "building", properties: featureProperties(building, point), point };
+    }
     const entity = picked.map((p) => p?.id).find((id) => id instanceof Cesium.Entity && id.properties?.project);
     if (entity) return { kind: "project", code: entity.properties.project.getValue() };
     return { kind: "none" };
