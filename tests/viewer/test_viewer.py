@@ -953,6 +953,13 @@ def test_compare_mode(site: Site) -> None:
             assert state["changes"] == munich
             assert page.locator("#compare-toggle").inner_text() == "Terminer la comparaison"
             browser.shot("compare_munich_PM18_PM24_fr")
+            # Two points apart: each building counts once (its net change), as in the states.
+            page.select_option("#compare-left", "PM18")
+            page.click("#timeline button[data-point=PM30]")
+            state = wait_compare(page, "PM18", "PM30")
+            assert state["changes"] == state_diff(
+                site.db_url, "munich", dates["PM18"], dates["PM30"]
+            )
             assert browser.errors == []
             assert browser.outside == []
         finally:
