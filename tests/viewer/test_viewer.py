@@ -28,6 +28,7 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
+from psycopg2 import sql
 
 from etl.buildings import load_buildings
 from etl.projects import load_projects
@@ -767,3 +768,199 @@ def test_viewer_files_and_cesium_are_served_locally(site: Site) -> None:
     # The header's link to the Project Books resolves on the same server.
     books = requests.get(urljoin(f"{base}/viewer/", "../books/index.html"), timeout=30)
     assert books.status_code == 200 and books.headers["Content-Type"].startswith("text/html")
+
+
+def feed_counts(url: str, function: str, city: str, after: dt.date, upto: dt.date) -> dict:
+    """{new, changed, ended} of a change feed (kc.building_changes / kc.project_changes) for
+    the changes after ``after`` up to ``upto``, counted in SQL."""
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                sql.SQL(
+                    "SELECT change, count(DISTINCT feature_id) FROM kc.{}(%s, %s, NULL, %s) GROUP BY 1"
+                ).format(sql.Identifier(function)),
+                (after + dt.timedelta(days=1), upto, city),
+            )
+            return {"new": 0, "changed": 0, "ended": 0, **dict(cur.fetchall())}
+    finally:
+        conn.close()
+
+
+def state_diff(url: str, city: str, a: dt.date, b: dt.date) -> dict:
+    """{new, changed, ended} buildings between the states at ``a`` and ``b``, straight from the
+    two states (not from the feed): what the feed must agree with."""
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """WITH a AS (SELECT building_id, version_id FROM kc.building_state(%(a)s)
+                               WHERE city_code = %(city)s),
+                        b AS (SELECT building_id, version_id FROM kc.building_state(%(b)s)
+                               WHERE city_code = %(city)s)
+                   SELECT count(*) FILTER (WHERE a.building_id IS NULL),
+                          count(*) FILTER (WHERE a.version_id <> b.version_id),
+                          count(*) FILTER (WHERE b.building_id IS NULL)
+                     FROM a FULL JOIN b USING (building_id)""",
+                {"a": a, "b": b, "city": city},
+            )
+            new, changed, ended = cur.fetchone()
+            return {"new": new, "changed": changed, "ended": ended}
+    finally:
+        conn.close()
+
+
+def wait_compare(page, left: str, right: str) -> dict:
+    page.wait_for_function(
+        """([l, r]) => window.kc && (window.kc.state.error || (window.kc.state.tilesLoaded
+             && window.kc.state.compare && window.kc.state.compare.left === l
+             && window.kc.state.point === r && window.kc.state.compare.leftLoaded))""",
+        arg=[left, right],
+        timeout=LOAD_TIMEOUT,
+    )
+    state = page.evaluate("({...window.kc.state})")
+    assert state["error"] is None, state["error"]
+    return state
+
+
+def touch_drag(page, start: tuple[float, float], end: tuple[float, float], steps: int = 8) -> None:
+    """A finger dragging from ``start`` to ``end`` (real touch events through the DevTools
+    protocol: Chromium turns them into pointer events of pointerType touch)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send(
+            "Input.dispatchTouchEvent",
+            {"type": "touchStart", "touchPoints": [{"x": start[0], "y": start[1]}]},
+        )
+        for i in range(1, steps + 1):
+            x = start[0] + (end[0] - start[0]) * i / steps
+            y = start[1] + (end[1] - start[1]) * i / steps
+            cdp.send(
+                "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
+            )
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finally:
+        cdp.detach()
+
+
+def divider_x(page) -> float:
+    box = page.locator("#divider").bounding_box()
+    return box["x"] + box["width"] / 2
+
+
+def test_compare_mode(site: Site) -> None:
+    """?compare=PM18,PM24 shows the two points side by side (two instances of the temporal
+    tileset, split by a divider), labelled with both points and the change feed's counts, which
+    equal SQL's (the feed and a direct diff of the two states); the divider follows a finger
+    and a mouse; the mode is reachable from the timeline's button and speaks German."""
+    from playwright.sync_api import sync_playwright
+
+    base = site.server.base
+    dates = point_dates(site.db_url)
+    buildings = feed_counts(site.db_url, "building_changes", CITY, dates["PM18"], dates["PM24"])
+    assert buildings == state_diff(site.db_url, CITY, dates["PM18"], dates["PM24"])
+    assert buildings["ended"] == 2576  # the real Lyon buildings give way to the sample
+    projects = feed_counts(site.db_url, "project_changes", CITY, dates["PM18"], dates["PM24"])
+    with sync_playwright() as pw:
+        browser = Browser(pw, base)
+        page = browser.page
+        try:
+            page.goto(f"{base}/viewer/?city={CITY}&compare=PM18,PM24&lang=en")
+            state = wait_compare(page, "PM18", "PM24")
+            assert state["previous"] == "PM18"
+            assert state["changes"] == buildings
+            head = page.locator("#compare-head")
+            assert head.locator("[data-side=left]").get_attribute("data-point") == "PM18"
+            assert head.locator("[data-side=right]").get_attribute("data-point") == "PM24"
+            assert page.locator("#compare-left").input_value() == "PM18"
+            assert "PM24" in head.locator("[data-side=right]").inner_text()
+            counts = head.locator("#compare-counts").inner_text()
+            assert counts == (
+                f"{buildings['new']} new · {buildings['changed']} changed · "
+                f"{buildings['ended']} ended · {sum(projects.values())} projects changed"
+            ), counts
+            assert page.locator("#changes [data-change=ended] b").inner_text() == str(
+                buildings["ended"]
+            )
+            split = page.evaluate(
+                """() => ({split: window.kc.scene().scene.splitPosition,
+                   left: window.kc.scene().compare.tileset.splitDirection,
+                   right: window.kc.scene().tileset.splitDirection,
+                   same: window.kc.scene().compare.tileset.resource.url
+                         === window.kc.scene().tileset.resource.url})"""
+            )
+            assert split == {"split": 0.5, "left": -1, "right": 1, "same": True}
+            assert "compare=PM18%2CPM24" in page.url or "compare=PM18,PM24" in page.url
+            browser.shot("compare_lyon_PM18_PM24")
+
+            # The divider follows a finger, then a mouse.
+            globe = page.locator("#globe").bounding_box()
+            x0 = divider_x(page)
+            assert abs(x0 - (globe["x"] + globe["width"] / 2)) < 2
+            y = globe["y"] + globe["height"] / 2
+            touch_drag(page, (x0, y), (x0 - 200, y))
+            moved = page.evaluate("window.kc.state.compare.split")
+            assert abs(moved - (0.5 - 200 / globe["width"])) < 0.01, moved
+            assert abs(divider_x(page) - (x0 - 200)) < 2
+            assert page.evaluate("window.kc.scene().scene.splitPosition") == pytest.approx(moved)
+            page.mouse.move(x0 - 200, y)
+            page.mouse.down()
+            page.mouse.move(x0 + 100, y, steps=6)
+            page.mouse.up()
+            moved = page.evaluate("window.kc.state.compare.split")
+            assert abs(moved - (0.5 + 100 / globe["width"])) < 0.01, moved
+            assert abs(divider_x(page) - (x0 + 100)) < 2
+            # The divider's head stays inside the view, off the legend and the changes card.
+            head = page.locator("#compare-head").bounding_box()
+            head = {
+                "x0": head["x"],
+                "y0": head["y"],
+                "x1": head["x"] + head["width"],
+                "y1": head["y"] + head["height"],
+            }
+            assert globe["x"] <= head["x0"] and head["x1"] <= globe["x"] + globe["width"], head
+            for card in page.locator(".map .legend, .map .changes").evaluate_all(
+                """els => els.map(e => { const r = e.getBoundingClientRect();
+                     return {x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; })"""
+            ):
+                assert not overlap(head, card), (head, card)
+            browser.shot("compare_lyon_dragged")
+
+            # From the UI: the timeline's button ends and starts the comparison.
+            page.click("#compare-toggle")
+            page.wait_for_function(
+                "() => window.kc.state.compare === null && window.kc.state.tilesLoaded"
+            )
+            assert page.locator("#compare").is_hidden()
+            assert page.evaluate("window.kc.scene().compare") is None
+            assert "compare" not in page.url
+            page.click("#compare-toggle")
+            state = wait_compare(page, "PM18", "PM24")
+            assert state["changes"] == buildings
+            page.click("#languages button[data-lang=de]")
+            page.wait_for_function("() => window.kc.state.shownLang === 'de'", timeout=60_000)
+            assert page.locator("#compare-toggle").inner_text() == "Vergleich beenden"
+            counts = page.locator("#compare-counts").inner_text()
+            assert f"{buildings['ended']} entfallen" in counts, counts
+            assert not any(page.evaluate("window.kc.missingStrings()").values())
+
+            # Same area at both points (the synthetic Munich district): side by side.
+            munich = feed_counts(
+                site.db_url, "building_changes", "munich", dates["PM18"], dates["PM24"]
+            )
+            page.goto(f"{base}/viewer/?city=munich&compare=PM24,PM18&lang=fr")
+            state = wait_compare(page, "PM18", "PM24")
+            assert state["changes"] == munich
+            assert page.locator("#compare-toggle").inner_text() == "Terminer la comparaison"
+            browser.shot("compare_munich_PM18_PM24_fr")
+            # Two points apart: each building counts once (its net change), as in the states.
+            page.select_option("#compare-left", "PM18")
+            page.click("#timeline button[data-point=PM30]")
+            state = wait_compare(page, "PM18", "PM30")
+            assert state["changes"] == state_diff(
+                site.db_url, "munich", dates["PM18"], dates["PM30"]
+            )
+            assert browser.errors == []
+            assert browser.outside == []
+        finally:
+            browser.close()

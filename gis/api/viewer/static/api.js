@@ -29,15 +29,19 @@ export async function getJson(path, params = {}) {
   return response.json();
 }
 
-/** All items of a collection matching `params` (one page: the server allows 10000). */
+/**
+ * All items of a collection matching `params`: pages of up to 10000 (the server's limit),
+ * following the `next` links, so that a count shown is never that of a first page only.
+ */
 export async function items(collection, params = {}, lang = "en") {
-  const body = await getJson(`collections/${collection}/items`, {
-    f: "json",
-    limit: 10000,
-    lang,
-    ...params,
-  });
-  return body.features ?? [];
+  let body = await getJson(`collections/${collection}/items`, { f: "json", limit: 10000, lang, ...params });
+  const features = [...(body.features ?? [])];
+  for (;;) {
+    const next = (body.links ?? []).find((link) => link.rel === "next");
+    if (!next || !(body.features ?? []).length) return features;
+    body = await getJson(new URL(next.href, ROOT).href);
+    features.push(...(body.features ?? []));
+  }
 }
 
 /**

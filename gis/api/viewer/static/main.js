@@ -3,6 +3,7 @@
 /* global Cesium */
 
 import * as api from "./api.js";
+import { countChanges, netChanges, sinceInterval } from "./changes.js";
 import { buildingColour, CHANGE_COLOURS, legendEntries, MODES, projectColour } from "./colours.js";
 import { h, replace, swatch, textOf } from "./dom.js";
 import {
@@ -22,6 +23,12 @@ import { previousPoint, renderTimeline } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
 const CITY_TEXTS = ["concept", "objectives", "vision"];
+// What the viewer keeps of a change feed's features (the outlines of ended buildings follow).
+const FEED_FIELDS = "feature_id,change,point_date,changed_properties";
+const FEED_IDS = {
+  building_changes: { skipGeometry: "true", properties: `${FEED_FIELDS},source_id` },
+  project_changes: { skipGeometry: "true", properties: FEED_FIELDS },
+};
 
 const state = {
   ready: false,
@@ -31,7 +38,8 @@ const state = {
   city: null,
   point: null,
   date: null,
-  previous: null,
+  previous: null, // the point the changes are counted from (in compare mode: the left one)
+  compare: null, // compare mode: {left, right, split (0..1 of the view's width), leftLoaded}
   mode: "status",
   tab: "city",
   tilesLoaded: false,
@@ -58,8 +66,9 @@ const data = {
   challenges: [],
   projects: [],
   endedProjects: [],
-  endedBuildings: [],
-  closedSourceIds: new Set(),
+  endedBuildings: [], // the building feed's tombstones of the buildings ended since the previous point
+  buildingChanges: new Map(), // feature_id -> net change since the previous point (changes.js)
+  projectChanges: new Map(),
   field: null,
   themeProjects: [],
   themeChallenges: [],
@@ -144,7 +153,12 @@ async function showPoint(code, { fly = false } = {}) {
   if (!point) return;
   state.point = code;
   state.date = point.valid_at;
-  state.previous = previousPoint(data.points, availablePoints(), code)?.id ?? null;
+  if (state.compare && !isBefore(state.compare.left, code)) {
+    const before = previousPoint(data.points, availablePoints(), code)?.id;
+    state.compare = before ? { ...state.compare, left: before } : null;
+  }
+  if (state.compare) state.compare = { ...state.compare, right: code, leftLoaded: false };
+  state.previous = state.compare?.left ?? previousPoint(data.points, availablePoints(), code)?.id ?? null;
   state.tilesLoaded = false;
   updateUrl();
   drawTimeline();
@@ -161,26 +175,22 @@ async function showPoint(code, { fly = false } = {}) {
     scene.clearTileset();
     if (fly && data.city?.geometry) scene.flyToGeometry(data.city.geometry);
   }
-  // Building versions closed and opened at this point: what changed in the whole district,
-  // whatever part of it the camera shows. Ids only: the outlines of ended buildings follow.
-  const ids = { skipGeometry: "true", properties: "source_id" };
-  const [projects, prevProjects, closed, opened, features] = await Promise.all([
+  // What changed since the previous point: the change feeds (ids only: the outlines of ended
+  // buildings follow), for the whole district whatever part of it the camera shows.
+  const since = prevDate ? sinceInterval(prevDate, point.valid_at) : null;
+  const [projects, prevProjects, buildingFeed, projectFeed, features] = await Promise.all([
     api.items("projects", { city: state.city, datetime: point.valid_at }, state.lang),
     prevDate ? api.items("projects", { city: state.city, datetime: prevDate }, state.lang) : [],
-    prevDate ? api.items("buildings", { city: state.city, valid_to: point.valid_at, ...ids }, "en") : [],
-    prevDate ? api.items("buildings", { city: state.city, valid_from: point.valid_at, ...ids }, "en") : [],
+    since ? api.items("building_changes", { city: state.city, datetime: since, ...FEED_IDS.building_changes }, "en") : [],
+    since ? api.items("project_changes", { city: state.city, datetime: since, ...FEED_IDS.project_changes }, "en") : [],
     tiles,
   ]);
   if (token !== generation || features === null) return;
+  data.buildingChanges = netChanges(buildingFeed);
+  data.projectChanges = netChanges(projectFeed);
   classifyProjects(projects, prevProjects);
-  const openedIds = new Set(opened.map((f) => f.properties.source_id));
-  data.closedSourceIds = new Set(closed.map((f) => f.properties.source_id));
-  data.endedBuildings = closed.filter((f) => !openedIds.has(f.properties.source_id));
-  const counts = {
-    new: [...openedIds].filter((id) => !data.closedSourceIds.has(id)).length,
-    changed: [...openedIds].filter((id) => data.closedSourceIds.has(id)).length,
-    ended: data.endedBuildings.length,
-  };
+  data.endedBuildings = [...data.buildingChanges.values()].filter((c) => c.change === "ended").map((c) => c.last);
+  const counts = countChanges(data.buildingChanges);
   // The buildings at the point: the tileset's count (its levels of detail draw the far ones
   // as blocks, so the loaded tiles need not hold them all).
   state.buildings = entry ? entry.feature_count : 0;
@@ -202,17 +212,162 @@ async function showPoint(code, { fly = false } = {}) {
     drawPanels();
   }
   if (token !== generation) return;
+  drawCompare();
+  if (!(await showCompareSide(token))) return;
   state.tilesLoaded = true;
-  if (scene && data.endedBuildings.length) showEndedOutlines(token, point.valid_at).catch(fail);
+  if (scene && data.endedBuildings.length) showEndedOutlines(token, since).catch(fail);
 }
 
-/** The outlines of the buildings that ended at the point, once the point is on screen. */
-async function showEndedOutlines(token, date) {
-  const closed = await api.items("buildings", { city: state.city, valid_to: date, properties: "source_id" }, "en");
+/** The outlines of the buildings that ended since the previous point (the feed's tombstones
+ * carry their last geometry), once the point is on screen. */
+async function showEndedOutlines(token, since) {
+  const ended = await api.items(
+    "building_changes",
+    { city: state.city, datetime: since, change: "ended", properties: "feature_id,source_id,change,point_date" },
+    "en",
+  );
   if (token !== generation) return;
-  const ended = new Set(data.endedBuildings.map((f) => f.properties.source_id));
-  data.endedBuildings = closed.filter((f) => ended.has(f.properties.source_id));
+  const net = new Set(data.endedBuildings.map((f) => f.properties.feature_id));
+  data.endedBuildings = ended.filter((f) => net.has(f.properties.feature_id));
   scene.showEnded(state.previous ? data.endedBuildings : [], CHANGE_COLOURS.ended);
+}
+
+// --- compare mode: two points side by side, a draggable divider between them ---------------
+
+/** Whether point `a` comes before point `b`. */
+function isBefore(a, b) {
+  const at = (code) => pointOf(code)?.valid_at ?? "";
+  return Boolean(pointOf(a) && pointOf(b)) && at(a) < at(b);
+}
+
+/** The left side of compare mode (the earlier point); false when superseded. */
+async function showCompareSide(token) {
+  const temporal = temporalOf(state.city);
+  if (!scene) return true;
+  if (!state.compare || !temporal) {
+    scene.clearCompare();
+    return true;
+  }
+  const url = new URL(`../tiles/${temporal.href}`, document.baseURI).href;
+  const left = await scene.showCompare(`${state.city}/temporal`, url, {
+    point: state.compare.left,
+    colourOf: leftColour,
+    split: state.compare.split,
+  });
+  if (token !== generation || left === null) return false;
+  state.compare = { ...state.compare, leftLoaded: true, leftBuildings: new Set(left.map((f) => f.getProperty("version_id"))).size };
+  return true;
+}
+
+/** The colour of a building at the left point: as at its own point; by change, the buildings
+ * that ended or changed by the right point stand out. */
+function leftColour(props) {
+  const change = data.buildingChanges.get(`${props.city}/${props.source_id}`)?.change;
+  if (state.mode === "change") return CHANGE_COLOURS[change === "ended" || change === "changed" ? change : "unchanged"];
+  return buildingColour(state.mode, { projects: props.projects, change: "unchanged" }, data.statuses);
+}
+
+/** Enter compare mode with `left` (default: the point before the shown one), or leave it. */
+async function setCompare(left) {
+  if (left === null) {
+    state.compare = null;
+    scene?.clearCompare();
+    await showPoint(state.point);
+    return;
+  }
+  const before = previousPoint(data.points, availablePoints(), state.point)?.id;
+  const code = isBefore(left, state.point) ? left : before;
+  if (!code) return; // the first point has nothing before it
+  state.compare = { left: code, right: state.point, split: state.compare?.split ?? 0.5, leftLoaded: false };
+  await showPoint(state.point);
+}
+
+/** The divider, the two points' labels and the feed's counts between them. */
+function drawCompare() {
+  const box = $("compare");
+  const toggle = $("compare-toggle");
+  toggle.setAttribute("aria-pressed", String(Boolean(state.compare)));
+  toggle.textContent = t(state.compare ? "compareClose" : "compare");
+  toggle.disabled = !state.compare && !previousPoint(data.points, availablePoints(), state.point);
+  $("divider").setAttribute("aria-label", t("dragDivider"));
+  box.hidden = !state.compare || !scene;
+  if (box.hidden) return;
+  const { left, right } = state.compare;
+  const c = state.changes;
+  const options = data.points
+    .filter((p) => availablePoints().has(p.id) && isBefore(p.id, right))
+    .map((p) => h("option", { value: p.id, selected: p.id === left }, `${pointCode(p.id)} · ${formatDate(p.valid_at)}`));
+  replace(
+    $("compare-head"),
+    h(
+      "label",
+      { class: "side left", "data-side": "left", "data-point": left },
+      h("span", { class: "visually-hidden" }, t("compareWith")),
+      h("select", { id: "compare-left", onChange: (e) => setCompare(e.target.value).catch(fail) }, options),
+    ),
+    h("span", { class: "side right", "data-side": "right", "data-point": right }, `${pointCode(right)} · ${formatDate(pointOf(right).valid_at)}`),
+    h(
+      "span",
+      { class: "compare-counts", id: "compare-counts" },
+      t("compareCounts", { new: c.new, changed: c.changed, ended: c.ended, projects: data.projectChanges.size }),
+    ),
+  );
+  placeDivider(state.compare.split);
+}
+
+/** The divider at `fraction` of the view's width, its head kept inside the view and, where it
+ * would cover the legend or the changes card, moved below them. */
+function placeDivider(fraction) {
+  const divider = $("divider");
+  divider.style.left = `${(fraction * 100).toFixed(3)}%`;
+  divider.setAttribute("aria-valuenow", String(Math.round(fraction * 100)));
+  const head = $("compare-head");
+  head.style.transform = "translateX(-50%)";
+  head.style.top = "";
+  const view = $("globe").getBoundingClientRect();
+  const box = head.getBoundingClientRect();
+  const dx = Math.max(view.left + 8 - box.left, 0) + Math.min(view.right - 8 - box.right, 0);
+  head.style.transform = `translateX(calc(-50% + ${Math.round(dx)}px))`;
+  const [x0, x1] = [box.left + dx, box.right + dx];
+  const below = [...document.querySelectorAll(".map .legend, .map .changes")]
+    .map((el) => el.getBoundingClientRect())
+    .filter((r) => r.height && r.left < x1 && x0 < r.right && r.top < box.bottom)
+    .reduce((low, r) => Math.max(low, r.bottom), 0);
+  if (below) head.style.top = `${Math.round(below - view.top + 8)}px`;
+}
+
+/** Drag the divider with a mouse, a pen or a finger (pointer events), or the arrow keys. */
+function wireDivider() {
+  const divider = $("divider");
+  const moveTo = (clientX) => {
+    const rect = $("globe").getBoundingClientRect();
+    const fraction = Math.min(0.98, Math.max(0.02, (clientX - rect.left) / rect.width));
+    if (!state.compare) return;
+    state.compare = { ...state.compare, split: fraction };
+    placeDivider(fraction);
+    scene?.setSplit(fraction);
+  };
+  divider.addEventListener("pointerdown", (e) => {
+    divider.setPointerCapture(e.pointerId);
+    divider.classList.add("dragging");
+    e.preventDefault();
+  });
+  divider.addEventListener("pointermove", (e) => {
+    if (divider.hasPointerCapture(e.pointerId)) moveTo(e.clientX);
+  });
+  const stop = (e) => {
+    if (divider.hasPointerCapture(e.pointerId)) divider.releasePointerCapture(e.pointerId);
+    divider.classList.remove("dragging");
+  };
+  divider.addEventListener("pointerup", stop);
+  divider.addEventListener("pointercancel", stop);
+  divider.addEventListener("keydown", (e) => {
+    if (!state.compare || (e.key !== "ArrowLeft" && e.key !== "ArrowRight")) return;
+    e.stopPropagation();
+    e.preventDefault();
+    const rect = $("globe").getBoundingClientRect();
+    moveTo(rect.left + (state.compare.split + (e.key === "ArrowRight" ? 0.05 : -0.05)) * rect.width);
+  });
 }
 
 /**
@@ -230,28 +385,34 @@ function provenanceOf(features, total) {
   return { synthetic, real: ids.size - synthetic };
 }
 
-/** new / changed / unchanged of a building version at the current point. */
-function changeOf(sourceId, validFrom) {
-  if (validFrom !== state.date) return "unchanged";
+/** new / changed / unchanged of a building at the current point (from the change feed). */
+function changeOf(city, sourceId) {
   if (!state.previous) return "new";
-  return data.closedSourceIds.has(sourceId) ? "changed" : "new";
+  const change = data.buildingChanges.get(`${city}/${sourceId}`)?.change;
+  return change === "new" || change === "changed" ? change : "unchanged";
 }
 
+/**
+ * The projects at the point, each marked with its change since the previous point from the
+ * project feed (status when its status changed, footprint for any other change), and the
+ * projects that ended (as they were at the previous point).
+ */
 function classifyProjects(projects, prevProjects) {
+  const changeOfProject = (code) => {
+    const entry = data.projectChanges.get(code);
+    if (!entry) return "unchanged";
+    if (entry.change !== "changed") return entry.change;
+    return entry.changedProperties.includes("status") ? "status" : "footprint";
+  };
   const before = new Map(prevProjects.map((f) => [f.properties.project, f]));
-  const now = new Set(projects.map((f) => f.properties.project));
   data.projects = projects
     .map((f) => {
-      const prev = before.get(f.properties.project);
-      let change = "unchanged";
-      if (state.previous && !prev) change = "new";
-      else if (prev && prev.properties.status !== f.properties.status) change = "status";
-      else if (prev && String(prev.id) !== String(f.id)) change = "footprint";
-      return { ...f, change, previousStatus: prev?.properties.status_label };
+      const change = state.previous ? changeOfProject(f.properties.project) : "unchanged";
+      return { ...f, change, previousStatus: before.get(f.properties.project)?.properties.status_label };
     })
     .sort((a, b) => a.properties.project.localeCompare(b.properties.project));
   data.endedProjects = prevProjects
-    .filter((f) => !now.has(f.properties.project))
+    .filter((f) => changeOfProject(f.properties.project) === "ended")
     .map((f) => ({ ...f, change: "ended" }));
 }
 
@@ -276,13 +437,14 @@ function paint() {
   if (!scene) return;
   const mode = state.mode;
   scene.recolour((props) =>
-    buildingColour(mode, { projects: props.projects, change: changeOf(props.source_id, props.valid_from) }, data.statuses),
+    buildingColour(mode, { projects: props.projects, change: changeOf(props.city, props.source_id) }, data.statuses),
   );
   scene.showFootprints(
     data.projects,
     (f) => projectColour(mode, { ...f.properties, change: f.change }, data.statuses),
     labelOf,
   );
+  scene.recolourLeft(leftColour);
   scene.showEnded(state.previous ? data.endedBuildings : [], CHANGE_COLOURS.ended);
   if (data.city) scene.showBoundary(data.city.geometry);
   drawLegend();
@@ -351,7 +513,7 @@ function drawChanges() {
     return;
   }
   const c = state.changes;
-  const changedProjects = data.projects.filter((p) => p.change !== "unchanged").length + data.endedProjects.length;
+  const changedProjects = data.projectChanges.size;
   replace(
     box,
     h("h3", {}, t("changesSince", { point: pointCode(state.previous) })),
@@ -578,6 +740,7 @@ async function switchLanguage(lang) {
   paint();
   drawStatusLine();
   drawChanges();
+  drawCompare();
   drawPanels();
   state.shownLang = state.lang;
 }
@@ -630,6 +793,7 @@ function drawModeSelect() {
 
 function updateUrl() {
   const params = new URLSearchParams({ city: state.city ?? "", point: state.point ?? "", lang: state.lang });
+  if (state.compare) params.set("compare", `${state.compare.left},${state.point}`);
   history.replaceState(null, "", `?${params}`);
 }
 
@@ -639,6 +803,8 @@ function wireControls() {
   }
   $("city").addEventListener("change", (e) => switchCity(e.target.value).catch(fail));
   $("colour-mode").addEventListener("change", (e) => setMode(e.target.value));
+  $("compare-toggle").addEventListener("click", () => setCompare(state.compare ? null : undefined).catch(fail));
+  wireDivider();
   document.addEventListener("keydown", (e) => {
     if (e.target.closest("input, select, textarea")) return;
     if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
@@ -687,9 +853,16 @@ async function start() {
   drawCitySelect();
   await loadCity();
   const available = availablePoints();
-  const point = available.has(params.get("point"))
+  let point = available.has(params.get("point"))
     ? params.get("point")
     : [...data.points].reverse().find((p) => available.has(p.id))?.id;
+  // ?compare=PM18,PM24: the two points side by side (the earlier on the left).
+  const pair = (params.get("compare") ?? "").split(",").filter((code) => available.has(code));
+  if (pair.length === 2 && pair[0] !== pair[1]) {
+    const [left, right] = isBefore(pair[0], pair[1]) ? pair : [pair[1], pair[0]];
+    point = right;
+    state.compare = { left, right, split: 0.5, leftLoaded: false };
+  }
   await showPoint(point, { fly: true });
   state.shownLang = state.lang;
   state.ready = true;

@@ -81,6 +81,9 @@ export class Scene {
     this.ticket = 0; // the latest showTileset call: earlier ones give up
     this.features = new Map(); // tile -> [Cesium3DTileFeature]
     this.colourOf = () => "#ffffff";
+    // Compare mode: a second instance of the same tileset (its tiles come from the HTTP cache)
+    // drawn left of the divider at another point, the main one right of it (scene.splitPosition).
+    this.compare = null; // {tileset, key, features, point, colourOf}
     this.selectedKey = null;
     this.footprints = new Cesium.CustomDataSource("footprints");
     this.ended = scene.primitives.add(new Cesium.PolylineCollection());
@@ -180,7 +183,11 @@ export class Scene {
     const building = picked.find(
       (p) => p instanceof Cesium.Cesium3DTileFeature && p.getProperty("version_id") > 0,
     );
-    if (building) return { kind: "building", properties: featureProperties(building, this.point) };
+    if (building) {
+      // Left of the divider in compare mode: the building as at the left point.
+      const point = this.compare && building.tileset === this.compare.tileset ? this.compare.point : this.point;
+      return { kind: "building", properties: featureProperties(building, point), point };
+    }
     const entity = picked.map((p) => p?.id).find((id) => id instanceof Cesium.Entity && id.properties?.project);
     if (entity) return { kind: "project", code: entity.properties.project.getValue() };
     return { kind: "none" };
@@ -240,6 +247,7 @@ export class Scene {
     }
     const previous = this.tileset;
     this.tileset = tileset;
+    if (this.compare) tileset.splitDirection = Cesium.SplitDirection.RIGHT;
     this.tilesetKey = key;
     this.region = region;
     this.features = features;
@@ -253,6 +261,7 @@ export class Scene {
   /** No 3D data for the chosen city: remove the tileset and forget its features. */
   clearTileset() {
     this.ticket += 1; // a tileset still loading is not wanted any more
+    this.clearCompare();
     if (this.tileset) this.scene.primitives.remove(this.tileset);
     this.tileset = null;
     this.tilesetKey = null;
@@ -319,6 +328,75 @@ export class Scene {
       const timer = setInterval(() => this.scene.requestRender(), 100);
       this.scene.requestRender();
     });
+  }
+
+  /**
+   * Compare mode: the tileset at `url` shown at measurement point `point` left of the divider
+   * (coloured by `colourOf(properties)`), the main tileset at its own point right of it. The
+   * same URL as the main tileset: Cesium asks for the same tiles, which the browser's HTTP cache
+   * answers. Resolves with the left side's buildings in the loaded tiles, null when superseded.
+   */
+  async showCompare(key, url, { point, colourOf, split = 0.5 }) {
+    const ticket = this.ticket;
+    if (this.compare?.key !== key) {
+      this.clearCompare();
+      const tileset = await Cesium.Cesium3DTileset.fromUrl(url, { preloadWhenHidden: true });
+      if (ticket !== this.ticket) {
+        tileset.destroy();
+        return null;
+      }
+      tileset.colorBlendMode = Cesium.Cesium3DTileColorBlendMode.REPLACE;
+      tileset.splitDirection = Cesium.SplitDirection.LEFT;
+      const features = new Map();
+      this.compare = { tileset, key, features, point, colourOf };
+      tileset.tileLoad.addEventListener((tile) => {
+        const content = tile.content;
+        const list = [];
+        for (let i = 0; i < content.featuresLength; i += 1) list.push(content.getFeature(i));
+        features.set(tile, list);
+        for (const feature of list) this.paintLeft(feature);
+      });
+      tileset.tileUnload.addEventListener((tile) => features.delete(tile));
+      this.scene.primitives.add(tileset);
+    }
+    this.compare.point = point;
+    this.compare.colourOf = colourOf;
+    if (this.tileset) this.tileset.splitDirection = Cesium.SplitDirection.RIGHT;
+    this.setSplit(split);
+    for (const feature of [...this.compare.features.values()].flat()) this.paintLeft(feature);
+    const loaded = await this.untilLoaded(this.compare.tileset, this.compare.features, ticket, this.region);
+    if (!loaded || !this.compare) return null;
+    return [...this.compare.features.values()].flat().filter((f) => f.show && f.getProperty("version_id") > 0);
+  }
+
+  /** Leave compare mode: one tileset again, over the whole view. */
+  clearCompare() {
+    if (this.compare) this.scene.primitives.remove(this.compare.tileset);
+    this.compare = null;
+    if (this.tileset) this.tileset.splitDirection = Cesium.SplitDirection.NONE;
+    this.scene.splitPosition = 0.5;
+    this.scene.requestRender();
+  }
+
+  /** The divider at `fraction` of the view's width (0 left edge, 1 right edge). */
+  setSplit(fraction) {
+    this.scene.splitPosition = Math.min(1, Math.max(0, fraction));
+    this.scene.requestRender();
+  }
+
+  /** Recolour the left side of compare mode with `colourOf(properties)`. */
+  recolourLeft(colourOf) {
+    if (!this.compare) return;
+    this.compare.colourOf = colourOf;
+    for (const feature of [...this.compare.features.values()].flat()) this.paintLeft(feature);
+    this.scene.requestRender();
+  }
+
+  paintLeft(feature) {
+    const { point, colourOf } = this.compare;
+    const props = featureProperties(feature, point);
+    feature.show = props.shown;
+    if (props.shown) feature.color = Cesium.Color.fromCssColorString(colourOf(props));
   }
 
   /**
