@@ -147,11 +147,15 @@ def page_problems(
     limit: int | None = None,
     offset: int = 0,
     selected: Iterable[str] | None = None,
+    keyset: bool = False,
 ) -> list[str]:
     """What is wrong with one page (a GeoJSON FeatureCollection) of ``/items``.
 
     ``limit``: the page size in effect (the request's, at most the server's maximum); a page with
     fewer features is the last one, so ``numberMatched``, when given, must end there.
+    ``keyset``: the page starts after or ends before a cursor (``after=``/``before=``), so where
+    it lies among the ``numberMatched`` features is unknown, as for a page past an offset: only
+    that they are at least the page's can be checked.
     """
     if not isinstance(body, Mapping):
         return [f"the page is a {type(body).__name__}, not an object"]
@@ -172,6 +176,9 @@ def page_problems(
     if matched is not None:
         if not _is_type(matched, "integer") or matched < 0:
             problems.append(f"numberMatched {matched!r} is not a count")
+        elif keyset:
+            if matched < len(features):
+                problems.append(f"numberMatched {matched} < {len(features)} returned")
         elif not features and offset > 0:
             # A page past the end: all that can be said is that nothing starts at the offset.
             if matched > offset:

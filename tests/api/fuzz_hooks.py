@@ -91,6 +91,7 @@ def ogc_feature_content(ctx, response, case) -> bool | None:
             limit=_page_size(case, query.get("limit")),
             offset=_integer(query.get("offset"), 0),
             selected=selected,
+            keyset=bool(query.get("after") or query.get("before")),
         )
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -123,12 +123,20 @@ def test_null_fits_every_type() -> None:
         (page([feature(1), feature(2)], numberMatched=5), {"limit": 2}, "but no next link"),
         (page([feature(1), feature(2)]), {"limit": 1}, "2 features on a page with limit=1"),
         (page([feature(1), feature(1)]), {}, "the same id twice"),
+        (page([feature(1), feature(2)], numberMatched=1), {"keyset": True}, "numberMatched 1 < 2"),
         ({"type": "Feature"}, {}, "not 'FeatureCollection'"),
     ],
 )
 def test_page_problems(body, kwargs, says) -> None:
     problems = page_problems(body, DECLARED, **kwargs)
     assert any(says in p for p in problems), problems
+
+
+def test_a_keyset_page_may_hold_fewer_than_it_matched() -> None:
+    """A page before or after a cursor is positioned like one past an offset (found by the fuzzer:
+    ``before=`` a cursor nothing comes before is empty while the filter matches 1)."""
+    assert page_problems(page([], numberMatched=1), DECLARED, limit=10, keyset=True) == []
+    assert page_problems(page([], numberMatched=1), DECLARED, limit=10) != []
 
 
 def test_a_last_page_at_an_offset_is_consistent() -> None:
