@@ -26,11 +26,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 ELSE kc.uri_component_encoded(value) END
 $$;
 
--- The validity rows of one kind of feature ('buildings' or 'projects'), under one shape:
--- ident is the feature's key. Inlined into its callers; the other kind's branch is cut off by
--- its constant condition before it reads anything.
+-- The validity rows of one kind of feature ('buildings', 'projects' or 'reports'), under one
+-- shape: ident is the feature's key. Inlined into its callers; the other kinds' branches are cut
+-- off by their constant condition before they read anything.
+-- A report (one per project and point, transaction time only) is valid from its point until the
+-- project's next report believed at known_at (as the reports collection, kc.api_reports_known):
+-- its version is the report, its feature the project.
 DROP FUNCTION IF EXISTS kc.validity_of(text) CASCADE;
-CREATE FUNCTION kc.validity_of(kind text)
+DROP FUNCTION IF EXISTS kc.validity_of(text, timestamptz) CASCADE;
+CREATE FUNCTION kc.validity_of(kind text, known_at timestamptz DEFAULT NULL)
 RETURNS TABLE (row_id bigint, ident bigint, version_id bigint, valid_from date, valid_to date,
                recorded_at timestamptz, superseded_at timestamptz, load_id bigint)
 LANGUAGE sql STABLE AS $$
@@ -41,6 +45,31 @@ LANGUAGE sql STABLE AS $$
     SELECT r.row_id, r.project_id, r.version_id, r.valid_from, r.valid_to, r.recorded_at,
            r.superseded_at, r.load_id
       FROM kc.project_validity r WHERE kind = 'projects'
+    UNION ALL
+    SELECT r.report_id, r.project_id, r.report_id, m.valid_at,
+           (SELECT min(n.valid_at) FROM kc.report x
+              JOIN kc.measurement_point n ON n.code = x.point_code
+             WHERE x.project_id = r.project_id AND n.valid_at > m.valid_at
+               AND kc.believed(x.recorded_at, x.superseded_at, known_at)),
+           r.recorded_at, r.superseded_at, r.load_id
+      FROM kc.report r JOIN kc.measurement_point m ON m.code = r.point_code
+     WHERE kind = 'reports'
+$$;
+
+-- The names of the properties that differ, in the order given: what every feed's
+-- changed_properties holds (names[i] when differs[i]).
+DROP FUNCTION IF EXISTS kc.changed_names(text[], boolean[]) CASCADE;
+CREATE FUNCTION kc.changed_names(names text[], differs boolean[])
+RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ARRAY(SELECT d.name FROM unnest(names, differs) WITH ORDINALITY AS d(name, differs, n)
+                  WHERE d.differs ORDER BY d.n)
+$$;
+
+-- A geometry as compared by the feeds: exact to 1e-9 degrees, vertex for vertex.
+DROP FUNCTION IF EXISTS kc.feed_geometry(geometry) CASCADE;
+CREATE FUNCTION kc.feed_geometry(geom geometry)
+RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ST_AsEWKB(ST_SnapToGrid(geom, 1e-9))
 $$;
 
 -- The RFC 5829 links of one version as a JSON array: version-history (the feature's versions in
@@ -73,23 +102,27 @@ $$;
 --   new      a version starts and none ended there (old_version NULL);
 --   changed  a version ends and the next starts there;
 --   ended    a version ends and none follows (new_version NULL).
+-- version: the version the change leads to (for ended: the last one); change_id: a feed's id for
+-- it, unique per change (2 x version, + 1 for an ended one).
 -- correction: the row that makes the change was recorded by a correction (a second load of a
--- point); superseded_version is then the version believed at that date before it.
+-- point; for reports: a report that replaced one of the same point, however it was recorded);
+-- superseded_version is then the version believed at that date before it. This is the core all
+-- three feeds share.
 DROP FUNCTION IF EXISTS kc.version_changes(text, date, date, timestamptz) CASCADE;
 CREATE FUNCTION kc.version_changes(kind text, from_date date, to_date date,
                                    known_at timestamptz DEFAULT NULL)
 RETURNS TABLE (ident bigint, at date, point text, change text, new_version bigint,
-               old_version bigint, recorded_at timestamptz, correction boolean,
-               superseded_version bigint)
+               old_version bigint, version bigint, change_id bigint, recorded_at timestamptz,
+               correction boolean, superseded_version bigint)
 LANGUAGE sql STABLE AS $$
 WITH starts AS (
-    SELECT r.* FROM kc.validity_of(kind) r
+    SELECT r.* FROM kc.validity_of(version_changes.kind, version_changes.known_at) r
      WHERE r.valid_from >= coalesce(from_date, '-infinity') AND r.valid_from <= coalesce(to_date, 'infinity')
-       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+       AND kc.believed(r.recorded_at, r.superseded_at, version_changes.known_at)
 ), ends AS (
-    SELECT r.* FROM kc.validity_of(kind) r
+    SELECT r.* FROM kc.validity_of(version_changes.kind, version_changes.known_at) r
      WHERE r.valid_to >= coalesce(from_date, '-infinity') AND r.valid_to <= coalesce(to_date, 'infinity')
-       AND kc.believed(r.recorded_at, r.superseded_at, known_at)
+       AND kc.believed(r.recorded_at, r.superseded_at, version_changes.known_at)
 ), pairs AS (
     SELECT coalesce(s.ident, e.ident) AS ident, coalesce(s.valid_from, e.valid_to) AS at,
            s.version_id AS new_version, e.version_id AS old_version,
@@ -97,29 +130,40 @@ WITH starts AS (
            CASE WHEN s.row_id IS NULL THEN e.recorded_at ELSE s.recorded_at END AS recorded_at
       FROM starts s
       FULL JOIN ends e ON e.ident = s.ident AND e.valid_to = s.valid_from
+), superseding AS (
+    SELECT p.*, coalesce(l.is_correction, false) AS by_correction,
+           CASE WHEN l.is_correction OR version_changes.kind = 'reports' THEN (
+               SELECT x.version_id
+                 FROM kc.validity_of(version_changes.kind, version_changes.known_at) x
+                WHERE x.ident = p.ident AND x.superseded_at = p.recorded_at
+                  AND x.valid_from <= p.at AND (x.valid_to IS NULL OR x.valid_to > p.at)
+                  AND x.version_id IS DISTINCT FROM p.new_version
+                ORDER BY x.row_id DESC LIMIT 1)
+           END AS superseded_version
+      FROM pairs p
+      LEFT JOIN kc.load_run l ON l.load_id = p.load_id
 )
 SELECT p.ident, p.at,
        (SELECT m.code FROM kc.measurement_point m WHERE m.valid_at = p.at ORDER BY m.code LIMIT 1),
        CASE WHEN p.new_version IS NULL THEN 'ended'
             WHEN p.old_version IS NULL THEN 'new' ELSE 'changed' END,
-       p.new_version, p.old_version, p.recorded_at, coalesce(l.is_correction, false),
-       CASE WHEN l.is_correction THEN (
-           SELECT x.version_id FROM kc.validity_of(kind) x
-            WHERE x.ident = p.ident AND x.superseded_at = p.recorded_at
-              AND x.valid_from <= p.at AND (x.valid_to IS NULL OR x.valid_to > p.at)
-              AND x.version_id IS DISTINCT FROM p.new_version
-            ORDER BY x.row_id DESC LIMIT 1)
-       END
-  FROM pairs p
-  LEFT JOIN kc.load_run l ON l.load_id = p.load_id
+       p.new_version, p.old_version, coalesce(p.new_version, p.old_version),
+       coalesce(p.new_version, p.old_version) * 2 + (p.new_version IS NULL)::integer,
+       p.recorded_at,
+       -- a reporting load corrects some reports and adds others: only the former are corrections
+       CASE WHEN version_changes.kind = 'reports' THEN p.superseded_version IS NOT NULL
+            ELSE p.by_correction END,
+       p.superseded_version
+  FROM superseding p
 $$;
 COMMENT ON FUNCTION kc.version_changes IS
-    'new, changed, ended versions of buildings or projects at each date in [from, to], as known at known_at';
+    'new, changed, ended versions of buildings, projects or reports at each date in [from, to], as known at known_at';
 
 -- The change feed of buildings (kc.version_changes with what a harvester keeps of each):
 -- version_id is the version the change leads to (for ended: the last version, a tombstone with
 -- its last geometry and properties), changed_properties names what differs from the previous.
--- id: unique per change (2 x the version it leads to, + 1 for an ended one).
+-- The three feeds share the core (kc.version_changes, kc.changed_names, kc.feed_geometry); each
+-- adds its own columns and the properties it compares.
 DROP FUNCTION IF EXISTS kc.building_changes(date, date, timestamptz, text) CASCADE;
 CREATE FUNCTION kc.building_changes(from_date date, to_date date,
                                     known_at timestamptz DEFAULT NULL, in_city text DEFAULT NULL)
@@ -130,29 +174,26 @@ RETURNS TABLE (
     height_estimated boolean, storeys integer, base_elevation double precision, source_crs text,
     recorded_at timestamptz, geom geometry
 ) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-SELECT v.version_id * 2 + (c.change = 'ended')::integer, c.change,
-       b.city_code || '/' || b.source_id, b.city_code, b.source_id, c.point, c.at,
-       v.version_id, c.old_version,
-       CASE WHEN c.change = 'changed' THEN ARRAY(
-           SELECT d.name FROM (VALUES
-               (1, 'geometry', ST_AsEWKB(ST_SnapToGrid(o.footprint, 1e-9))
-                               IS DISTINCT FROM ST_AsEWKB(ST_SnapToGrid(v.footprint, 1e-9))),
-               (2, 'height', o.height IS DISTINCT FROM v.height),
-               (3, 'height_estimated', o.height_estimated IS DISTINCT FROM v.height_estimated),
-               (4, 'storeys', o.storeys IS DISTINCT FROM v.storeys),
-               (5, 'base_elevation', o.base_elevation IS DISTINCT FROM v.base_elevation),
-               (6, 'geom_3d', ST_AsEWKB(ST_SnapToGrid(o.geom_3d, 1e-9))
-                              IS DISTINCT FROM ST_AsEWKB(ST_SnapToGrid(v.geom_3d, 1e-9))),
-               (7, 'source_crs', o.source_crs IS DISTINCT FROM v.source_crs),
-               (8, 'source_attributes', o.source_attributes IS DISTINCT FROM v.source_attributes)
-           ) AS d(n, name, differs) WHERE d.differs ORDER BY d.n)
+SELECT c.change_id, c.change, b.city_code || '/' || b.source_id, b.city_code, b.source_id,
+       c.point, c.at, c.version, c.old_version,
+       CASE WHEN c.change = 'changed' THEN kc.changed_names(
+           ARRAY['geometry', 'height', 'height_estimated', 'storeys', 'base_elevation', 'geom_3d',
+                 'source_crs', 'source_attributes'],
+           ARRAY[kc.feed_geometry(o.footprint) IS DISTINCT FROM kc.feed_geometry(v.footprint),
+                 o.height IS DISTINCT FROM v.height,
+                 o.height_estimated IS DISTINCT FROM v.height_estimated,
+                 o.storeys IS DISTINCT FROM v.storeys,
+                 o.base_elevation IS DISTINCT FROM v.base_elevation,
+                 kc.feed_geometry(o.geom_3d) IS DISTINCT FROM kc.feed_geometry(v.geom_3d),
+                 o.source_crs IS DISTINCT FROM v.source_crs,
+                 o.source_attributes IS DISTINCT FROM v.source_attributes])
        ELSE '{}'::text[] END,
        c.correction, c.superseded_version,
        v.height, v.height_estimated, v.storeys, v.base_elevation, v.source_crs, c.recorded_at,
        v.footprint
   FROM kc.version_changes('buildings', from_date, to_date, known_at) c
   JOIN kc.building b ON b.building_id = c.ident
-  JOIN kc.building_version v ON v.version_id = coalesce(c.new_version, c.old_version)
+  JOIN kc.building_version v ON v.version_id = c.version
   LEFT JOIN kc.building_version o ON o.version_id = c.old_version
  WHERE in_city IS NULL OR b.city_code = in_city
 $$;
@@ -170,22 +211,19 @@ RETURNS TABLE (
     changed_properties text[], correction boolean, superseded_version_id bigint, status text,
     buildings text[], recorded_at timestamptz, geom geometry
 ) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-SELECT v.version_id * 2 + (c.change = 'ended')::integer, c.change,
-       j.code, j.city_code, j.thematic_field, j.title::jsonb, c.point, c.at,
-       v.version_id, c.old_version,
-       CASE WHEN c.change = 'changed' THEN ARRAY(
-           SELECT d.name FROM (VALUES
-               (1, 'geometry', ST_AsEWKB(ST_SnapToGrid(o.footprint, 1e-9))
-                               IS DISTINCT FROM ST_AsEWKB(ST_SnapToGrid(v.footprint, 1e-9))),
-               (2, 'status', o.status IS DISTINCT FROM v.status),
-               (3, 'attributes', o.attributes IS DISTINCT FROM v.attributes),
-               (4, 'source_crs', o.source_crs IS DISTINCT FROM v.source_crs),
-               (5, 'buildings', ARRAY(SELECT t.building_id FROM kc.project_touch t
-                                       WHERE t.version_id = o.version_id ORDER BY 1)
-                                IS DISTINCT FROM
-                                ARRAY(SELECT t.building_id FROM kc.project_touch t
-                                       WHERE t.version_id = v.version_id ORDER BY 1))
-           ) AS d(n, name, differs) WHERE d.differs ORDER BY d.n)
+SELECT c.change_id, c.change, j.code, j.city_code, j.thematic_field, j.title::jsonb, c.point,
+       c.at, c.version, c.old_version,
+       CASE WHEN c.change = 'changed' THEN kc.changed_names(
+           ARRAY['geometry', 'status', 'attributes', 'source_crs', 'buildings'],
+           ARRAY[kc.feed_geometry(o.footprint) IS DISTINCT FROM kc.feed_geometry(v.footprint),
+                 o.status IS DISTINCT FROM v.status,
+                 o.attributes IS DISTINCT FROM v.attributes,
+                 o.source_crs IS DISTINCT FROM v.source_crs,
+                 ARRAY(SELECT t.building_id FROM kc.project_touch t
+                        WHERE t.version_id = o.version_id ORDER BY 1)
+                 IS DISTINCT FROM
+                 ARRAY(SELECT t.building_id FROM kc.project_touch t
+                        WHERE t.version_id = v.version_id ORDER BY 1)])
        ELSE '{}'::text[] END,
        c.correction, c.superseded_version, v.status,
        ARRAY(SELECT b.city_code || '/' || b.source_id FROM kc.project_touch t
@@ -194,7 +232,7 @@ SELECT v.version_id * 2 + (c.change = 'ended')::integer, c.change,
        c.recorded_at, v.footprint
   FROM kc.version_changes('projects', from_date, to_date, known_at) c
   JOIN kc.project j ON j.project_id = c.ident
-  JOIN kc.project_version v ON v.version_id = coalesce(c.new_version, c.old_version)
+  JOIN kc.project_version v ON v.version_id = c.version
   LEFT JOIN kc.project_version o ON o.version_id = c.old_version
  WHERE in_city IS NULL OR j.city_code = in_city
 $$;
