@@ -23,9 +23,9 @@ import shapely.geometry
 
 from gis.store.building_snapshots import apply_staged, stage_rows
 from gis.store.db import connect
+from gis.store.problems import ProblemList
 from gis.store.project_snapshots import apply_staged as apply_projects
 from gis.store.project_snapshots import stage_rows as stage_projects
-from gis.store.problems import ProblemList
 from gis.store.report_answers import check_answers, read_context, record
 from tests.api.server import CHANGED, load_lyon, pm24_rows
 from tests.databases import fresh_database, query
