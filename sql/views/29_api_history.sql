@@ -44,8 +44,10 @@ GRANT SELECT ON kc.api_project_changes TO kc_reader;
 -- changed_properties may be empty when it says the same again); correction: it replaced a
 -- report of the same point (superseded_version_id).
 DROP FUNCTION IF EXISTS kc.report_changes(date, date, timestamptz, text) CASCADE;
+DROP FUNCTION IF EXISTS kc.report_changes(date, date, timestamptz, text, timestamptz) CASCADE;
 CREATE FUNCTION kc.report_changes(from_date date, to_date date,
-                                  known_at timestamptz DEFAULT NULL, in_city text DEFAULT NULL)
+                                  known_at timestamptz DEFAULT NULL, in_city text DEFAULT NULL,
+                                  recorded_after timestamptz DEFAULT NULL)
 RETURNS TABLE (
     id bigint, change text, feature_id text, project text, city text, thematic_field text,
     title jsonb, point text, point_date date, version_id bigint, previous_version_id bigint,
@@ -53,8 +55,16 @@ RETURNS TABLE (
     status_label jsonb, progress double precision, objectives jsonb, partners jsonb,
     drivers jsonb, barriers jsonb, corrective_actions jsonb, risks jsonb, lessons_learned jsonb,
     reported_on date, challenges text[], recorded_at timestamptz, geom geometry
-) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-WITH report AS MATERIALIZED (SELECT * FROM kc.api_reports_known(known_at))
+) LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+-- the reports believed at known_at and, with recorded_after, those believed then (what ended)
+WITH report AS MATERIALIZED (
+    SELECT DISTINCT ON (r.id) r.* FROM (
+        SELECT 1 AS rank, * FROM kc.api_reports_known($3)
+        UNION ALL
+        SELECT 2, * FROM kc.api_reports_known($5) WHERE $5 IS NOT NULL) r
+     ORDER BY r.id, r.rank)
 SELECT c.change_id, c.change, v.feature_id, v.project, v.city, v.thematic_field, v.title::jsonb,
        c.point, c.at, c.version, c.old_version,
        CASE WHEN c.change = 'changed' THEN kc.changed_names(
@@ -77,10 +87,13 @@ SELECT c.change_id, c.change, v.feature_id, v.project, v.city, v.thematic_field,
        v.objectives::jsonb, v.partners::jsonb, v.drivers::jsonb, v.barriers::jsonb,
        v.corrective_actions::jsonb, v.risks::jsonb, v.lessons_learned::jsonb, v.reported_on,
        v.challenges, c.recorded_at, v.geom
-  FROM kc.version_changes('reports', from_date, to_date, known_at) c
+  FROM %s c
   JOIN report v ON v.id = c.version
   LEFT JOIN report o ON o.id = c.old_version
- WHERE in_city IS NULL OR v.city = in_city
+ WHERE $4 IS NULL OR v.city = $4
+$q$, kc.feed_core('reports', recorded_after IS NOT NULL))
+    USING from_date, to_date, known_at, in_city, recorded_after;
+END
 $$;
 COMMENT ON FUNCTION kc.report_changes IS
     'Change feed of reports: a project''s new and changed reports at each date in [from, to], as known at known_at';

@@ -569,3 +569,80 @@ def test_report_feed_names_what_changed_since_the_previous_report(server, histor
     assert differing == ["status", "progress", "objectives", "drivers", "challenges"]
     assert [n for n in p["changed_properties"] if n in compared] == differing
     assert "geometry" not in p["changed_properties"]  # the same footprint at both points
+
+
+# -- what was recorded after a harvest -------------------------------------------------------
+def state_diff_counts(url: str, at: dt.date, since: dt.datetime) -> dict[str, int]:
+    """new/changed/ended between the buildings at ``at`` as known at ``since`` and now (SQL)."""
+    rows = query(
+        url,
+        "WITH a AS (SELECT building_id, version_id FROM kc.building_state(%(at)s, %(since)s)), "
+        "b AS (SELECT building_id, version_id FROM kc.building_state(%(at)s)) "
+        "SELECT CASE WHEN a.building_id IS NULL THEN 'new' WHEN b.building_id IS NULL "
+        "THEN 'ended' ELSE 'changed' END, count(*) FROM a FULL JOIN b USING (building_id) "
+        "WHERE a.version_id IS DISTINCT FROM b.version_id GROUP BY 1",
+        {"at": at, "since": since},
+    )
+    return dict(rows)
+
+
+def test_recorded_after_brings_a_harvest_up_to_date(server, history) -> None:
+    """A harvester that took the buildings at PM24 before the correction asks what was recorded
+    since then about PM24, applies it with the same script, and has PM24 as it is now."""
+    before = stamp(history.before)
+    state = {
+        f["properties"]["feature_id"]: building_from_feed(f)
+        for f in all_features(server, "buildings", datetime="2018-01-31", known_at=before)
+    }
+    assert set(state.values()) == expected_buildings(history.url, PM24, history.before)
+    feed = all_features(server, "building_changes", datetime="2018-01-31", recorded_after=before)
+    counts = {
+        c: sum(f["properties"]["change"] == c for f in feed) for c in ("new", "changed", "ended")
+    }
+    expected = state_diff_counts(history.url, PM24, history.before)
+    assert {c: n for c, n in counts.items() if n} == expected
+    assert expected == {"changed": REVERTED + MORE_CHANGED, "new": 1}  # the restored building
+    assert all(f["properties"]["correction"] for f in feed)
+    assert all(
+        f["properties"]["superseded_version_id"] for f in feed if f["properties"]["change"] != "new"
+    )
+    apply_feed(state, feed, building_from_feed)
+    assert set(state.values()) == expected_buildings(history.url, PM24, None)
+    # Nothing was recorded after now; and about PM18 nothing was recorded after the correction.
+    assert (
+        all_features(server, "building_changes", datetime="2017-07-31", recorded_after=before) == []
+    )
+
+
+def test_recorded_after_on_the_reports_and_projects(server, history) -> None:
+    before = stamp(history.before)
+    reports = all_features(server, "report_changes", datetime="2018-01-31", recorded_after=before)
+    assert [(f["properties"]["feature_id"], f["properties"]["change"]) for f in reports] == [
+        ("LYO-EV-1", "changed")
+    ]
+    p = reports[0]["properties"]
+    [(old_report,)] = query(
+        history.url,
+        "SELECT r.report_id FROM kc.report r JOIN kc.project p USING (project_id) "
+        "WHERE p.code = 'LYO-EV-1' AND r.point_code = 'PM24' AND r.superseded_at IS NOT NULL",
+    )
+    assert p["correction"] and p["superseded_version_id"] == p["previous_version_id"] == old_report
+    assert p["status"] == "in_preparation" and "status" in p["changed_properties"]
+    projects = all_features(server, "project_changes", datetime="2018-01-31", recorded_after=before)
+    assert [f["properties"]["feature_id"] for f in projects] == ["LYO-EV-1"]
+    assert projects[0]["properties"]["status"] == "in_implementation"
+
+
+@pytest.mark.parametrize("collection", ["building_changes", "project_changes", "report_changes"])
+def test_recorded_after_is_declared_and_checked(server, collection) -> None:
+    document = get(server, "/openapi", f="json").json()
+    get_items = document["paths"][f"/collections/{collection}/items"]["get"]
+    assert "recorded_after" in [p.get("name") for p in get_items["parameters"]]
+    bad = get(server, f"/collections/{collection}/items", recorded_after="yesterday")
+    assert bad.status_code == 400 and "RFC 3339" in bad.json()["description"]
+
+
+def test_recorded_after_is_only_on_the_feeds(server) -> None:
+    response = get(server, "/collections/buildings/items", recorded_after="2018-03-01T00:00:00Z")
+    assert response.status_code == 400
+    assert "unknown query parameter 'recorded_after'" in response.json()["description"]
