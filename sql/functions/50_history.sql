@@ -169,7 +169,9 @@ COMMENT ON FUNCTION kc.version_changes IS
 -- the feed's result as known at `until`: corrections of points it already harvested included.
 -- correction: made by a correction (a second load of a point; for reports a report replacing
 -- one of the same point), superseded_version then the version believed at since.
--- Only the features with a row recorded or superseded in (since, until] are compared.
+-- Only the features with a row recorded or superseded in (since, until] are compared. A version
+-- can be there at several points: change_id also holds the point's rank (2 x version, + 1 for
+-- an ended one, times 1024, + the rank: unique while there are fewer than 1024 points).
 DROP FUNCTION IF EXISTS kc.recorded_changes(text, date, date, timestamptz, timestamptz) CASCADE;
 CREATE FUNCTION kc.recorded_changes(kind text, from_date date, to_date date, since timestamptz,
                                     until timestamptz DEFAULT NULL)
@@ -178,28 +180,31 @@ RETURNS TABLE (ident bigint, at date, point text, change text, new_version bigin
                correction boolean, superseded_version bigint)
 LANGUAGE sql STABLE AS $$
 WITH points AS (
-    SELECT m.valid_at AS at, min(m.code) AS point FROM kc.measurement_point m
-     WHERE m.valid_at >= coalesce(from_date, '-infinity') AND m.valid_at <= coalesce(to_date, 'infinity')
-     GROUP BY m.valid_at
+    SELECT p.* FROM (
+        SELECT m.valid_at AS at, min(m.code) AS point,
+               (rank() OVER (ORDER BY m.valid_at) - 1)::integer AS rank
+          FROM kc.measurement_point m GROUP BY m.valid_at) p
+     WHERE p.at >= coalesce(from_date, '-infinity') AND p.at <= coalesce(to_date, 'infinity')
 ), touched AS (
     SELECT DISTINCT r.ident FROM kc.validity_of(recorded_changes.kind) r
      WHERE (r.recorded_at > since AND (until IS NULL OR r.recorded_at <= until))
         OR (r.superseded_at > since AND (until IS NULL OR r.superseded_at <= until))
 ), was AS (
-    SELECT p.at, p.point, r.* FROM points p
+    SELECT p.at, p.point, p.rank, r.* FROM points p
       JOIN kc.validity_of(recorded_changes.kind, since) r
         ON r.valid_from <= p.at AND (r.valid_to IS NULL OR r.valid_to > p.at)
      WHERE kc.believed(r.recorded_at, r.superseded_at, since)
        AND r.ident IN (SELECT t.ident FROM touched t)
 ), now_ AS (
-    SELECT p.at, p.point, r.* FROM points p
+    SELECT p.at, p.point, p.rank, r.* FROM points p
       JOIN kc.validity_of(recorded_changes.kind, until) r
         ON r.valid_from <= p.at AND (r.valid_to IS NULL OR r.valid_to > p.at)
      WHERE kc.believed(r.recorded_at, r.superseded_at, until)
        AND r.ident IN (SELECT t.ident FROM touched t)
 ), pairs AS (
     SELECT coalesce(n.ident, o.ident) AS ident, coalesce(n.at, o.at) AS at,
-           coalesce(n.point, o.point) AS point, n.version_id AS new_version,
+           coalesce(n.point, o.point) AS point, coalesce(n.rank, o.rank) AS rank,
+           n.version_id AS new_version,
            o.version_id AS old_version, n.valid_from AS new_from, o.valid_from AS old_from,
            n.load_id, coalesce(n.recorded_at, o.superseded_at) AS recorded_at
       FROM was o
@@ -220,7 +225,8 @@ SELECT f.ident, f.at, f.point,
        CASE WHEN f.new_version IS NULL THEN 'ended'
             WHEN f.old_version IS NULL THEN 'new' ELSE 'changed' END,
        f.new_version, f.old_version, coalesce(f.new_version, f.old_version),
-       coalesce(f.new_version, f.old_version) * 2 + (f.new_version IS NULL)::integer,
+       ((coalesce(f.new_version, f.old_version) * 2 + (f.new_version IS NULL)::integer) << 10)
+           + f.rank,
        f.recorded_at, f.correction, CASE WHEN f.correction THEN f.old_version END
   FROM flagged f
 $$;

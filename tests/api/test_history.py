@@ -646,3 +646,18 @@ def test_recorded_after_is_only_on_the_feeds(server) -> None:
     response = get(server, "/collections/buildings/items", recorded_after="2018-03-01T00:00:00Z")
     assert response.status_code == 400
     assert "unknown query parameter 'recorded_after'" in response.json()["description"]
+
+
+def test_recorded_after_long_ago_is_every_state_once(server, history) -> None:
+    """Recorded after a time before any load, with no datetime: every feature at every point
+    is new there, each once, with its own id (a version there at two points is two changes)."""
+    feed = all_features(server, "building_changes", recorded_after="2000-01-01T00:00:00Z")
+    ids = [f["id"] for f in feed]
+    assert len(ids) == len(set(ids))
+    assert {f["properties"]["change"] for f in feed} == {"new"}
+    [(expected,)] = query(
+        history.url,
+        "SELECT sum((SELECT count(*) FROM kc.building_state(m.valid_at))) "
+        "FROM kc.measurement_point m",
+    )
+    assert len(feed) == expected > 5000
