@@ -164,8 +164,11 @@ def source(view, history: CollectionHistory, request: HistoryRequest | None):
         first = valid_time.first if valid_time else None
         last = valid_time.last if valid_time else None
         after = request.recorded_after if request else None
-        arguments = (first, last, known_at) + ((None, after) if after is not None else ())
-        call = getattr(func.kc, history.changes_function)(*arguments)
+        if after is None:
+            call = getattr(func.kc, history.changes_function)(first, last, known_at)
+        else:  # kc.<feed>_recorded: what was recorded after ``after`` (sql/functions/50_history)
+            recorded = getattr(func.kc, f"{history.changes_function}_recorded")
+            call = recorded(first, last, after, known_at)
     elif history.known_at_function and known_at is not None:
         call = getattr(func.kc, history.known_at_function)(known_at)
     else:

@@ -45,25 +45,28 @@ GRANT SELECT ON kc.api_project_changes TO kc_reader;
 -- report of the same point (superseded_version_id).
 DROP FUNCTION IF EXISTS kc.report_changes(date, date, timestamptz, text) CASCADE;
 DROP FUNCTION IF EXISTS kc.report_changes(date, date, timestamptz, text, timestamptz) CASCADE;
-CREATE FUNCTION kc.report_changes(from_date date, to_date date,
-                                  known_at timestamptz DEFAULT NULL, in_city text DEFAULT NULL,
-                                  recorded_after timestamptz DEFAULT NULL)
-RETURNS TABLE (
+DROP FUNCTION IF EXISTS kc.report_changes_recorded(date, date, timestamptz, timestamptz, text) CASCADE;
+DROP FUNCTION IF EXISTS kc.report_change_rows(text, date, date, timestamptz, text, timestamptz) CASCADE;
+DROP TYPE IF EXISTS kc.report_change CASCADE;
+CREATE TYPE kc.report_change AS (
     id bigint, change text, feature_id text, project text, city text, thematic_field text,
     title jsonb, point text, point_date date, version_id bigint, previous_version_id bigint,
     changed_properties text[], correction boolean, superseded_version_id bigint, status text,
     status_label jsonb, progress double precision, objectives jsonb, partners jsonb,
     drivers jsonb, barriers jsonb, corrective_actions jsonb, risks jsonb, lessons_learned jsonb,
     reported_on date, challenges text[], recorded_at timestamptz, geom geometry
-) LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-BEGIN
-    RETURN QUERY EXECUTE format($q$
+);
+-- The rows, for mode 'changes' or 'recorded' (kc.feed_rows). Plain SQL, inlined into the two
+-- functions below with its mode a constant, so only that core is planned.
+CREATE FUNCTION kc.report_change_rows(mode text, from_date date, to_date date, known_at timestamptz,
+                              in_city text, recorded_after timestamptz)
+RETURNS SETOF kc.report_change LANGUAGE sql STABLE AS $$
 -- the reports believed at known_at and, with recorded_after, those believed then (what ended)
 WITH report AS MATERIALIZED (
     SELECT DISTINCT ON (r.id) r.* FROM (
-        SELECT 1 AS rank, * FROM kc.api_reports_known($3)
+        SELECT 1 AS rank, * FROM kc.api_reports_known(known_at)
         UNION ALL
-        SELECT 2, * FROM kc.api_reports_known($5) WHERE $5 IS NOT NULL) r
+        SELECT 2, * FROM kc.api_reports_known(recorded_after) WHERE recorded_after IS NOT NULL) r
      ORDER BY r.id, r.rank)
 SELECT c.change_id, c.change, v.feature_id, v.project, v.city, v.thematic_field, v.title::jsonb,
        c.point, c.at, c.version, c.old_version,
@@ -87,13 +90,22 @@ SELECT c.change_id, c.change, v.feature_id, v.project, v.city, v.thematic_field,
        v.objectives::jsonb, v.partners::jsonb, v.drivers::jsonb, v.barriers::jsonb,
        v.corrective_actions::jsonb, v.risks::jsonb, v.lessons_learned::jsonb, v.reported_on,
        v.challenges, c.recorded_at, v.geom
-  FROM %s c
+  FROM kc.feed_rows(mode, 'reports', from_date, to_date, known_at, recorded_after) c
   JOIN report v ON v.id = c.version
   LEFT JOIN report o ON o.id = c.old_version
- WHERE $4 IS NULL OR v.city = $4
-$q$, kc.feed_core('reports', recorded_after IS NOT NULL))
-    USING from_date, to_date, known_at, in_city, recorded_after;
-END
+ WHERE in_city IS NULL OR v.city = in_city
+$$;
+-- The feed: the changes at the points in [from_date, to_date], as known at known_at.
+CREATE FUNCTION kc.report_changes(from_date date, to_date date, known_at timestamptz DEFAULT NULL,
+                        in_city text DEFAULT NULL)
+RETURNS SETOF kc.report_change LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    SELECT * FROM kc.report_change_rows('changes', from_date, to_date, known_at, in_city, NULL)
+$$;
+-- With recorded_after: what was recorded after it up to known_at about those points' states.
+CREATE FUNCTION kc.report_changes_recorded(from_date date, to_date date, recorded_after timestamptz,
+                                 known_at timestamptz DEFAULT NULL, in_city text DEFAULT NULL)
+RETURNS SETOF kc.report_change LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    SELECT * FROM kc.report_change_rows('recorded', from_date, to_date, known_at, in_city, recorded_after)
 $$;
 COMMENT ON FUNCTION kc.report_changes IS
     'Change feed of reports: a project''s new and changed reports at each date in [from, to], as known at known_at';
