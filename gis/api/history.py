@@ -14,7 +14,10 @@ superseded (transaction time). Three things make that reachable by any OGC API c
   with the feature itself (``kc.version_links``).
 - The change feeds: a collection with ``changes_function`` (``kc.building_changes``) reads that
   function with the request's ``datetime`` as its bounds, so a feed over one interval reads only
-  the rows that start or end in it.
+  the rows that start or end in it. With ``recorded_after`` (an instant), a feed answers what was
+  recorded after it (up to ``known_at``, or now) about the state at the points of ``datetime``:
+  what a harvester that applied the feed then must apply now, corrections of points it already
+  harvested included.
 
 The request's values reach the provider in a context variable set around pygeoapi's items and
 item endpoints (``history_context``), as the paging context does (``gis.api.provider``).
@@ -33,8 +36,9 @@ from sqlalchemy import BigInteger, column, func
 
 from gis.api.valid_time import ValidTime, parse_datetime
 
-#: The query parameter.
+#: The query parameters.
 KNOWN_AT = "known_at"
+RECORDED_AFTER = "recorded_after"
 KNOWN_AT_EXPECTED = (
     "expected an RFC 3339 date-time with a time zone, e.g. 2018-03-01T12:00:00Z or "
     "2018-03-01T13:00:00+01:00"
@@ -75,6 +79,7 @@ class HistoryRequest:
     items_url: str  #: the collection's items URL, as pygeoapi writes links
     known_at: dt.datetime | None
     valid_time: ValidTime | None  #: the request's datetime (None: absent or not valid time)
+    recorded_after: dt.datetime | None = None  #: a change feed's recording-time start
 
     @property
     def link_query(self) -> str:
@@ -99,10 +104,16 @@ def _request(api, request, dataset: str) -> HistoryRequest:
         known_at = parse_known_at(params[KNOWN_AT]) if KNOWN_AT in params else None
     except ValueError:  # refused before (gis.api.parameters) on every documented path
         known_at = None
+    try:
+        after = params.get(RECORDED_AFTER)
+        recorded_after = parse_known_at(after) if after is not None else None
+    except ValueError:  # refused before, as known_at
+        recorded_after = None
     return HistoryRequest(
         items_url=f"{api.get_collections_url()}/{dataset}/items",
         known_at=known_at,
         valid_time=valid_time,
+        recorded_after=recorded_after,
     )
 
 
@@ -152,7 +163,12 @@ def source(view, history: CollectionHistory, request: HistoryRequest | None):
         valid_time = request.valid_time if request else None
         first = valid_time.first if valid_time else None
         last = valid_time.last if valid_time else None
-        call = getattr(func.kc, history.changes_function)(first, last, known_at)
+        after = request.recorded_after if request else None
+        if after is None:
+            call = getattr(func.kc, history.changes_function)(first, last, known_at)
+        else:  # kc.<feed>_recorded: what was recorded after ``after`` (sql/functions/50_history)
+            recorded = getattr(func.kc, f"{history.changes_function}_recorded")
+            call = recorded(first, last, after, known_at)
     elif history.known_at_function and known_at is not None:
         call = getattr(func.kc, history.known_at_function)(known_at)
     else:
@@ -218,6 +234,17 @@ KNOWN_AT_PARAMETER = {
     "correction. Without it: what is believed now.",
     "schema": {"type": "string", "format": "date-time"},
 }
+RECORDED_AFTER_PARAMETER = {
+    "name": RECORDED_AFTER,
+    "in": "query",
+    "required": False,
+    "description": "Recording time: instead of the changes at the points of datetime, what was "
+    "recorded after this instant (RFC 3339 date-time with a time zone) up to known_at (or now) "
+    "about the state at each of those points: new, changed or ended against what was believed "
+    "at this instant, corrections of earlier points included. A harvester that applied the feed "
+    "at S applies recorded_after=S (in point order) and is up to date.",
+    "schema": {"type": "string", "format": "date-time"},
+}
 FEATURE_ID_DESCRIPTION = (
     "The stable identity of a feature: with sortby=valid_from, the history of one feature (its "
     "versions in valid-time order), as the version-history link of each version gives it."
@@ -226,7 +253,8 @@ FEATURE_ID_DESCRIPTION = (
 
 def declare_history_parameters(document: dict, resources: Mapping[str, Mapping]) -> dict:
     """``document`` with ``known_at`` declared on the items and item operations of every
-    collection that takes it, and ``feature_id`` described as the way to a feature's history.
+    collection that takes it (``recorded_after`` too on the change feeds), and ``feature_id``
+    described as the way to a feature's history.
 
     ``resources``: ``{collection: provider definition}``.
     """
@@ -240,6 +268,8 @@ def declare_history_parameters(document: dict, resources: Mapping[str, Mapping])
             parameters = get.setdefault("parameters", [])
             if history.takes_known_at:
                 parameters.append(dict(KNOWN_AT_PARAMETER))
+            if history.changes_function:
+                parameters.append(dict(RECORDED_AFTER_PARAMETER))
             if history.version_links:
                 for parameter in parameters:
                     if parameter.get("name") == "feature_id" and parameter.get("in") == "query":

@@ -25,7 +25,7 @@ from http import HTTPStatus
 from flask import Flask, Response, request
 
 from gis.api.errors import error_response
-from gis.api.history import KNOWN_AT, known_at_problem
+from gis.api.history import KNOWN_AT, RECORDED_AFTER, known_at_problem
 
 #: Parameters every path accepts whatever the document says (pygeoapi reads them everywhere).
 ALWAYS = frozenset({"f", "lang"})
@@ -146,7 +146,12 @@ def sortby_problem(value: str) -> str | None:
     return None
 
 
-VALUE_CHECKS = {"bbox": bbox_problem, "sortby": sortby_problem, KNOWN_AT: known_at_problem}
+VALUE_CHECKS = {
+    "bbox": bbox_problem,
+    "sortby": sortby_problem,
+    KNOWN_AT: known_at_problem,
+    RECORDED_AFTER: known_at_problem,
+}
 
 
 def register(app: Flask, document: dict) -> None:

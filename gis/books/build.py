@@ -23,7 +23,13 @@ from pathlib import Path
 import psycopg2.extensions
 
 from gis.books.challenges import build_matrix, matrix_document
-from gis.books.data import BooksError, load_matrix_rows, load_projects, load_reference
+from gis.books.data import (
+    BooksError,
+    load_feeds,
+    load_matrix_rows,
+    load_projects,
+    load_reference,
+)
 from gis.books.i18n import LANGS
 from gis.books.pages import build_book
 from gis.books.pdf import pdf_unavailable, write_pdf
@@ -155,9 +161,10 @@ def build_books(
         matrix = build_matrix(ref, point, load_matrix_rows(conn, point))
         write_json(out / point / "challenges.json", matrix_document(matrix))
         manifest = _read_manifest(out / point / MANIFEST)
+        feeds = load_feeds(conn, ref, point)
+        books = [build_book(ref, by_point, point, f, feeds) for f in ref.fields]
         for lang in langs:
             folder = out / point / lang
-            books = [build_book(ref, by_point, point, f) for f in ref.fields]
             entries = []
             for book in books:
                 html = render_book(ref, book, lang, pdf=with_pdf)

@@ -1,17 +1,20 @@
 """The database edge of the books: reference vocabularies and projects at points, set-based.
 
 Two queries fetch every project at every requested point (``kc.project_at_point``) and the
-footprints of the buildings they touch; everything after that is pure Python.
+footprints of the buildings they touch, one the changes since the previous point from the change
+feeds (``gis.store.history``); everything after that is pure Python.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 import psycopg2.extensions
 
 from gis.books.model import SECTIONS, Building, Named, Point, ProjectAtPoint, Reference, Status
 from gis.store.errors import KCError
+from gis.store.history import FeedChange, project_changes_between
 
 
 class BooksError(KCError):
@@ -117,3 +120,16 @@ def load_matrix_rows(conn: psycopg2.extensions.connection, point: str) -> list[t
     with conn.cursor() as cur:
         cur.execute(MATRIX, (point,))
         return cur.fetchall()
+
+
+def load_feeds(
+    conn: psycopg2.extensions.connection, ref: Reference, point: str
+) -> dict[str, dict[str, FeedChange]]:
+    """The changes since the previous point from the change feeds (report and footprint), by
+    project code: ``(previous point, point]``, as a harvester asks ``datetime`` for it. Empty
+    at the first point."""
+    previous = ref.previous(point)
+    if previous is None:
+        return {}
+    first = previous.valid_at + dt.timedelta(days=1)
+    return project_changes_between(conn, first, ref.point(point).valid_at)

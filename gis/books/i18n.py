@@ -64,6 +64,7 @@ UI: dict[str, dict[str, str]] = {
         "fr": "Premier point de mesure",
     },
     "change_new": {"en": "New project", "de": "Neues Projekt", "fr": "Nouveau projet"},
+    "change_reported": {"en": "First report", "de": "Erster Bericht", "fr": "Premier rapport"},
     "change_status": {"en": "Status changed", "de": "Status geändert", "fr": "Statut modifié"},
     "change_text": {"en": "Texts changed", "de": "Texte geändert", "fr": "Textes modifiés"},
     "change_footprint": {

@@ -162,3 +162,74 @@ def feature_history(
     if not rows:
         raise HistoryError(f"no {kind[:-1]} {feature!r} in {city!r}")
     return rows
+
+
+# -- what the Project Books read: the changes of each project between two points -------------
+#: The feeds of a project: its report (status, texts, challenges) and its footprint.
+PROJECT_FEEDS = ("report_changes", "project_changes")
+
+PROJECT_CHANGES = """
+SELECT 'report_changes', f.feature_id, f.change, f.changed_properties, f.correction, f.status,
+       o.status, f.challenges,
+       ARRAY(SELECT c.challenge_code FROM kc.report_challenge c
+              WHERE c.report_id = o.report_id ORDER BY 1)
+  FROM kc.report_changes(%(first)s, %(last)s, %(known_at)s) f
+  LEFT JOIN kc.report o ON o.report_id = f.previous_version_id
+UNION ALL
+SELECT 'project_changes', f.feature_id, f.change, f.changed_properties, f.correction, f.status,
+       o.status, f.buildings,
+       ARRAY(SELECT b.city_code || '/' || b.source_id FROM kc.project_touch t
+               JOIN kc.building b ON b.building_id = t.building_id
+              WHERE t.version_id = o.version_id ORDER BY 1)
+  FROM kc.project_changes(%(first)s, %(last)s, %(known_at)s) f
+  LEFT JOIN kc.project_version o ON o.version_id = f.previous_version_id
+ ORDER BY 2, 1
+"""
+
+
+@dataclass(frozen=True)
+class FeedChange:
+    """One change of a project in one of its feeds, with what its previous version said.
+
+    ``items``: the report's challenges (``report_changes``) or the buildings the footprint
+    touches, as ``city/source id`` (``project_changes``); ``previous_*``: the same of the
+    previous version (None and () for a new one).
+    """
+
+    feed: str
+    project: str
+    change: str
+    changed_properties: tuple[str, ...]
+    correction: bool
+    status: str
+    previous_status: str | None
+    items: tuple[str, ...]
+    previous_items: tuple[str, ...]
+
+
+def project_changes_between(
+    conn: psycopg2.extensions.connection,
+    first: dt.date,
+    last: dt.date,
+    known_at: dt.datetime | None = None,
+) -> dict[str, dict[str, FeedChange]]:
+    """The changes of every project in ``[first, last]`` as the change feeds ``report_changes``
+    and ``project_changes`` serve them: ``{project code: {feed: change}}``.
+
+    One change per project and feed: ``first`` to ``last`` must hold one measurement point.
+    """
+    with conn.cursor() as cur:
+        cur.execute(PROJECT_CHANGES, {"first": first, "last": last, "known_at": known_at})
+        rows = cur.fetchall()
+    found: dict[str, dict[str, FeedChange]] = {}
+    for feed, project, change, names, correction, status, before, items, items_before in rows:
+        if feed in found.get(project, {}):
+            raise HistoryError(
+                f"project {project} changes twice in its {feed} between {first} and {last}: "
+                "expected one measurement point in the interval"
+            )
+        found.setdefault(project, {})[feed] = FeedChange(
+            feed, project, change, tuple(names), correction, status, before,
+            tuple(items or ()), tuple(items_before or ()),
+        )  # fmt: skip
+    return found

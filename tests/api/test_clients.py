@@ -50,6 +50,9 @@ SERVED = {
     "WHERE r.superseded_at IS NULL AND r.valid_to IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
     "kc.project_validity n WHERE n.project_id = r.project_id AND n.valid_from = r.valid_to "
     "AND n.superseded_at IS NULL)",
+    # A report holds until the project's next one: every current report starts once (new or
+    # changed), none ends.
+    "report_changes": "SELECT 2 * report_id FROM kc.report WHERE superseded_at IS NULL",
 }
 
 

@@ -23,8 +23,10 @@ import shapely.geometry
 
 from gis.store.building_snapshots import apply_staged, stage_rows
 from gis.store.db import connect
+from gis.store.problems import ProblemList
 from gis.store.project_snapshots import apply_staged as apply_projects
 from gis.store.project_snapshots import stage_rows as stage_projects
+from gis.store.report_answers import check_answers, read_context, record
 from tests.api.server import CHANGED, load_lyon, pm24_rows
 from tests.databases import fresh_database, query
 from tests.shared_data import lyon_rows
@@ -67,6 +69,21 @@ def project_rows(status_ev: str) -> list[tuple]:
     ]  # fmt: skip
 
 
+def correct_report(cur) -> None:
+    """LYO-EV-1's PM24 report corrected through the reporting code (another status and text)."""
+    problems = ProblemList("correction of LYO-EV-1 at PM24")
+    answers = {
+        "project_code": "LYO-EV-1",
+        "status": "in_preparation",
+        "progress": 5,
+        "objectives": "Car sharing at three stations",
+        "challenge_1": "business-models",
+    }
+    staged = check_answers(answers, "correction", read_context(cur), problems, free := {})
+    assert staged is not None and not len(problems), problems
+    record(cur, [staged], free, "PM24", "reports-PM24 corrected", None)
+
+
 @pytest.fixture(scope="module")
 def history(server_url: str, template_db: str) -> Iterator[History]:
     for url in fresh_database(server_url, template_db):
@@ -82,6 +99,8 @@ def history(server_url: str, template_db: str) -> Iterator[History]:
             with conn:
                 stage_projects(conn.cursor(), project_rows("in_implementation"))
                 apply_projects(conn, "lyon", "PM24", source="projects-PM24 corrected")
+            with conn, conn.cursor() as cur:
+                correct_report(cur)
         finally:
             conn.close()
         yield History(url, before)
@@ -132,7 +151,8 @@ def all_features(base: str, collection: str, **params) -> list[dict]:
 
 # -- known_at --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "collection", ["buildings", "projects", "reports", "building_changes", "project_changes"]
+    "collection",
+    ["buildings", "projects", "reports", "building_changes", "project_changes", "report_changes"],
 )
 def test_known_at_is_declared_and_checked(server, collection) -> None:
     document = get(server, "/openapi", f="json").json()
@@ -205,7 +225,7 @@ def test_known_at_with_bbox_filter_and_sortby(server, history) -> None:
 def test_a_report_as_known_at(server, history) -> None:
     """Before anything was recorded, nothing was known."""
     long_ago = "2000-01-01T00:00:00Z"
-    for collection in ("reports", "projects", "buildings", "building_changes"):
+    for collection in ("reports", "projects", "buildings", "building_changes", "report_changes"):
         page = get(server, f"/collections/{collection}/items", known_at=long_ago).json()
         assert page["features"] == [] and page["numberMatched"] == 0, collection
 
@@ -461,3 +481,183 @@ def test_uri_component_keeps_plain_ids_and_encodes_the_others(db_url) -> None:
         ("lyon/B0000001-x_y.z~", "a b&ü%/"),
     )
     assert row == ("lyon/B0000001-x_y.z~", "a%20b%26%C3%BC%25/", None, "")
+
+
+# -- the reports' feed -----------------------------------------------------------------------
+def report_content(feature_id: str, point: str, status: str, progress, objectives, challenges):
+    """What a harvester keeps of a report (texts in English, as served without lang; GDAL
+    writes a string list as (n:a,b))."""
+    if isinstance(challenges, str):
+        items = challenges[1:-1].partition(":")[2] if challenges.startswith("(") else challenges
+        challenges = items.split(",") if items else []
+    return (feature_id, point, status, float(progress), objectives,
+            tuple(sorted(challenges or ())))  # fmt: skip
+
+
+def expected_reports(url: str, at: dt.date, known_at) -> set[tuple]:
+    """The reports valid at ``at`` from the base table: each project's latest report up to it."""
+    rows = query(
+        url,
+        "SELECT DISTINCT ON (r.project_id) p.code, r.point_code, r.status, r.progress, "
+        "r.objectives->>'en', ARRAY(SELECT c.challenge_code FROM kc.report_challenge c "
+        "WHERE c.report_id = r.report_id) FROM kc.report r JOIN kc.project p USING (project_id) "
+        "JOIN kc.measurement_point m ON m.code = r.point_code "
+        "WHERE m.valid_at <= %s AND kc.believed(r.recorded_at, r.superseded_at, %s) "
+        "ORDER BY r.project_id, m.valid_at DESC",
+        (at, known_at),
+    )
+    return {report_content(*row) for row in rows}
+
+
+@pytest.mark.parametrize("as_known_before_correction", [False, True])
+def test_incremental_harvest_of_the_reports(server, history, tmp_path, as_known_before_correction):
+    """ogr2ogr's copy of the reports valid at PM18 plus report_changes for (PM18, PM24] is
+    exactly the reports valid at PM24, now (after a correction) and as known before it."""
+    known_at = history.before if as_known_before_correction else None
+    extra = f"&known_at={stamp(known_at)}" if known_at else ""
+    frame = ogr2ogr(
+        f"{server}/collections/reports/items?f=json&datetime=2017-07-31{extra}",
+        tmp_path / "reports.gpkg",
+    )
+    state = {
+        row.feature_id: report_content(row.feature_id, row.point, row.status, row.progress,
+                                       row.objectives, row.challenges)
+        for row in frame.itertuples()
+    }  # fmt: skip
+    assert set(state.values()) == expected_reports(history.url, PM18, known_at)
+    params = {"datetime": AFTER_PM18_TO_PM24} | ({"known_at": stamp(known_at)} if known_at else {})
+    feed = all_features(server, "report_changes", **params)
+    assert sorted(f["properties"]["change"] for f in feed) == ["changed", "new"]
+    corrected = [f["properties"] for f in feed if f["properties"]["correction"]]
+    if known_at is None:
+        assert [c["feature_id"] for c in corrected] == ["LYO-EV-1"]
+        assert corrected[0]["superseded_version_id"] is not None
+    else:
+        assert corrected == []
+    apply_feed(
+        state,
+        feed,
+        lambda f: report_content(
+            f["properties"]["feature_id"], f["properties"]["point"],
+            f["properties"]["status"], f["properties"]["progress"],
+            f["properties"]["objectives"], f["properties"]["challenges"],
+        ),
+    )  # fmt: skip
+    assert set(state.values()) == expected_reports(history.url, PM24, known_at)
+    assert expected_reports(history.url, PM24, known_at) != expected_reports(
+        history.url, PM18, known_at
+    )
+
+
+def test_report_feed_names_what_changed_since_the_previous_report(server, history) -> None:
+    """LYO-REF-A's PM24 report against its PM18 report: the properties that differ, checked
+    against the two reports read from the reports collection."""
+    [feature] = [
+        f
+        for f in all_features(server, "report_changes", datetime=AFTER_PM18_TO_PM24)
+        if f["properties"]["feature_id"] == "LYO-REF-A"
+    ]
+    p = feature["properties"]
+    assert p["change"] == "changed" and p["point"] == "PM24" and not p["correction"]
+    reports = {
+        f["id"]: f["properties"]
+        for f in all_features(server, "reports", feature_id="LYO-REF-A", lang="en")
+    }
+    old, new = reports[p["previous_version_id"]], reports[p["version_id"]]
+    compared = ("status", "progress", "objectives", "drivers", "challenges")
+    differing = [name for name in compared if old[name] != new[name]]
+    assert differing == ["status", "progress", "objectives", "drivers", "challenges"]
+    assert [n for n in p["changed_properties"] if n in compared] == differing
+    assert "geometry" not in p["changed_properties"]  # the same footprint at both points
+
+
+# -- what was recorded after a harvest -------------------------------------------------------
+def state_diff_counts(url: str, at: dt.date, since: dt.datetime) -> dict[str, int]:
+    """new/changed/ended between the buildings at ``at`` as known at ``since`` and now (SQL)."""
+    rows = query(
+        url,
+        "WITH a AS (SELECT building_id, version_id FROM kc.building_state(%(at)s, %(since)s)), "
+        "b AS (SELECT building_id, version_id FROM kc.building_state(%(at)s)) "
+        "SELECT CASE WHEN a.building_id IS NULL THEN 'new' WHEN b.building_id IS NULL "
+        "THEN 'ended' ELSE 'changed' END, count(*) FROM a FULL JOIN b USING (building_id) "
+        "WHERE a.version_id IS DISTINCT FROM b.version_id GROUP BY 1",
+        {"at": at, "since": since},
+    )
+    return dict(rows)
+
+
+def test_recorded_after_brings_a_harvest_up_to_date(server, history) -> None:
+    """A harvester that took the buildings at PM24 before the correction asks what was recorded
+    since then about PM24, applies it with the same script, and has PM24 as it is now."""
+    before = stamp(history.before)
+    state = {
+        f["properties"]["feature_id"]: building_from_feed(f)
+        for f in all_features(server, "buildings", datetime="2018-01-31", known_at=before)
+    }
+    assert set(state.values()) == expected_buildings(history.url, PM24, history.before)
+    feed = all_features(server, "building_changes", datetime="2018-01-31", recorded_after=before)
+    counts = {
+        c: sum(f["properties"]["change"] == c for f in feed) for c in ("new", "changed", "ended")
+    }
+    expected = state_diff_counts(history.url, PM24, history.before)
+    assert {c: n for c, n in counts.items() if n} == expected
+    assert expected == {"changed": REVERTED + MORE_CHANGED, "new": 1}  # the restored building
+    assert all(f["properties"]["correction"] for f in feed)
+    assert all(
+        f["properties"]["superseded_version_id"] for f in feed if f["properties"]["change"] != "new"
+    )
+    apply_feed(state, feed, building_from_feed)
+    assert set(state.values()) == expected_buildings(history.url, PM24, None)
+    # Nothing was recorded after now; and about PM18 nothing was recorded after the correction.
+    assert (
+        all_features(server, "building_changes", datetime="2017-07-31", recorded_after=before) == []
+    )
+
+
+def test_recorded_after_on_the_reports_and_projects(server, history) -> None:
+    before = stamp(history.before)
+    reports = all_features(server, "report_changes", datetime="2018-01-31", recorded_after=before)
+    assert [(f["properties"]["feature_id"], f["properties"]["change"]) for f in reports] == [
+        ("LYO-EV-1", "changed")
+    ]
+    p = reports[0]["properties"]
+    [(old_report,)] = query(
+        history.url,
+        "SELECT r.report_id FROM kc.report r JOIN kc.project p USING (project_id) "
+        "WHERE p.code = 'LYO-EV-1' AND r.point_code = 'PM24' AND r.superseded_at IS NOT NULL",
+    )
+    assert p["correction"] and p["superseded_version_id"] == p["previous_version_id"] == old_report
+    assert p["status"] == "in_preparation" and "status" in p["changed_properties"]
+    projects = all_features(server, "project_changes", datetime="2018-01-31", recorded_after=before)
+    assert [f["properties"]["feature_id"] for f in projects] == ["LYO-EV-1"]
+    assert projects[0]["properties"]["status"] == "in_implementation"
+
+
+@pytest.mark.parametrize("collection", ["building_changes", "project_changes", "report_changes"])
+def test_recorded_after_is_declared_and_checked(server, collection) -> None:
+    document = get(server, "/openapi", f="json").json()
+    get_items = document["paths"][f"/collections/{collection}/items"]["get"]
+    assert "recorded_after" in [p.get("name") for p in get_items["parameters"]]
+    bad = get(server, f"/collections/{collection}/items", recorded_after="yesterday")
+    assert bad.status_code == 400 and "RFC 3339" in bad.json()["description"]
+
+
+def test_recorded_after_is_only_on_the_feeds(server) -> None:
+    response = get(server, "/collections/buildings/items", recorded_after="2018-03-01T00:00:00Z")
+    assert response.status_code == 400
+    assert "unknown query parameter 'recorded_after'" in response.json()["description"]
+
+
+def test_recorded_after_long_ago_is_every_state_once(server, history) -> None:
+    """Recorded after a time before any load, with no datetime: every feature at every point
+    is new there, each once, with its own id (a version there at two points is two changes)."""
+    feed = all_features(server, "building_changes", recorded_after="2000-01-01T00:00:00Z")
+    ids = [f["id"] for f in feed]
+    assert len(ids) == len(set(ids))
+    assert {f["properties"]["change"] for f in feed} == {"new"}
+    [(expected,)] = query(
+        history.url,
+        "SELECT sum((SELECT count(*) FROM kc.building_state(m.valid_at))) "
+        "FROM kc.measurement_point m",
+    )
+    assert len(feed) == expected > 5000

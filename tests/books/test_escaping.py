@@ -16,6 +16,7 @@ from gis.books.challenges import build_matrix
 from gis.books.model import SECTIONS, Building, Named, Point, ProjectAtPoint, Reference, Status
 from gis.books.pages import build_book
 from gis.books.render import render_book, render_matrix, render_point_index, render_root_index
+from gis.store.history import FeedChange
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -100,6 +101,19 @@ BY_POINT = {
     FIRST: [entry(FIRST, "planned", "City of Lyon", ("B1",))],
     "PM24": [entry("PM24", "delayed", f"Partners {SCRIPT}", ("B1", f"B2{SCRIPT}"))],
 }
+# The project's rows of the change feeds for (FIRST, PM24], as gis.store.history reads them.
+FEEDS = {
+    CODE: {
+        "report_changes": FeedChange(
+            "report_changes", CODE, "changed", ("status", "partners", "challenges"), False,
+            "delayed", "planned", ("free",), (),
+        ),
+        "project_changes": FeedChange(
+            "project_changes", CODE, "changed", ("buildings",), False, "delayed", "planned",
+            ("lyon/B1", f"lyon/B2{SCRIPT}"), ("lyon/B1",),
+        ),
+    }
+}  # fmt: skip
 # One row of kc.challenge_matrix: the free tag, raised by the project at PM24.
 MATRIX_ROW = (
     "free",
@@ -129,7 +143,7 @@ ENTRIES = [
 
 @pytest.fixture(scope="module")
 def pages() -> dict[str, str]:
-    book = build_book(REF, BY_POINT, "PM24", FIELD)
+    book = build_book(REF, BY_POINT, "PM24", FIELD, FEEDS)
     assert book.projects and book.projects[0].changes  # what the book shows below
     return {
         "book": render_book(REF, book, "en", pdf=True),

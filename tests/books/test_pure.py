@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import shapely
 
 from gis.books.i18n import pick
@@ -9,6 +11,7 @@ from gis.books.model import SECTIONS, Building, ProjectAtPoint
 from gis.books.pages import changes
 from gis.books.render import t
 from gis.books.svg import footprint_map, text_colour
+from gis.store.history import FeedChange
 
 
 def entry(
@@ -45,19 +48,51 @@ def test_pick_falls_back_to_english_and_marks_it() -> None:
     assert html.startswith('<p lang="en" class="fb">Aim &lt;b&gt;') and ">EN</span>" in html
 
 
-def test_changes_name_what_differs() -> None:
-    before = entry(objectives={"en": "a"})
-    assert [c.kind for c in changes(None, before, has_previous=True)] == ["new"]
-    assert changes(None, before, has_previous=False) == []
-    assert changes(before, before, has_previous=True) == []
-    after = entry("delayed", size=2, buildings=("B1", "B2"), objectives={"en": "b"})
-    found = {c.kind: c.detail for c in changes(before, after, has_previous=True)}
+def feed(kind: str, change: str, *names: str, status=("planned", "delayed"), items=((), ())):
+    """One project's row of report_changes ("report") or project_changes ("footprint")."""
+    name = {"report": "report_changes", "footprint": "project_changes"}[kind]
+    before, after = status
+    return FeedChange(name, "P", change, names, False, after, before, *reversed(items))
+
+
+def test_changes_name_what_the_feeds_say_changed() -> None:
+    now = entry(objectives={"en": "a"})
+    assert changes(now, {}) == []
+    footprint_new = {"project_changes": feed("footprint", "new")}
+    assert [c.kind for c in changes(now, footprint_new)] == ["new"]
+    both_new = footprint_new | {"report_changes": feed("report", "new")}
+    assert [c.kind for c in changes(now, both_new)] == ["new"]
+    first_report = {"report_changes": feed("report", "new")}  # the footprint was there before
+    assert [c.kind for c in changes(now, first_report)] == ["reported"]
+    no_footprint = replace(now, version_id=None, footprint_wkb=None, buildings=())
+    assert [c.kind for c in changes(no_footprint, first_report)] == ["new"]
+    said_again = {"report_changes": feed("report", "changed")}  # reported again, the same
+    assert changes(now, said_again) == []
+    rows = {
+        "report_changes": feed(
+            "report", "changed", "status", "objectives", "risks", "challenges",
+            items=(("a", "b"), ("b", "c")),
+        ),
+        "project_changes": feed(
+            "footprint", "changed", "geometry", "buildings", items=(("lyon/B1",), ("lyon/B2",)),
+        ),
+    }  # fmt: skip
+    found = {c.kind: c.detail for c in changes(now, rows)}
     assert found == {
         "status": ("planned", "delayed"),
-        "text": ("objectives",),
+        "text": ("objectives", "risks"),
         "footprint": (),
-        "buildings": ("+B2",),
+        "buildings": ("+B2", "-B1"),
+        "challenges": ("c",),
     }
+    # only a challenge dropped: nothing raised to show; the footprint's status is not the report's
+    dropped = {
+        "report_changes": feed("report", "changed", "challenges", items=(("a", "b"), ("a",))),
+        "project_changes": feed("footprint", "changed", "status"),
+    }
+    assert changes(now, dropped) == []
+    by_footprint = replace(now, status_source="footprint", report_id=None)
+    assert [c.detail for c in changes(by_footprint, dropped)] == [("planned", "delayed")]
 
 
 def test_footprint_map_draws_every_shape_without_any_url() -> None:

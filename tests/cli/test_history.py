@@ -128,3 +128,66 @@ def test_feed_counts_equal_every_load_summary_of_the_demo_data(db_url, tmp_path)
         expected = {c: summary[c] for c in ("new", "changed", "ended") if summary[c]}
         assert counts == expected, (kind, city, at)
     assert any(s["changed"] and s["ended"] and s["new"] for *_, s in loads)
+
+
+def corrected_workbook(source, target, status: str) -> str:
+    """A copy of a Common Reporting workbook with the first project's status changed; its code."""
+    import openpyxl
+
+    from etl.workbook import KEYS
+
+    book = openpyxl.load_workbook(source)
+    sheet = book.active
+    code = sheet.cell(row=3, column=KEYS.index("project_code") + 1).value
+    cell = sheet.cell(row=3, column=KEYS.index("status") + 1)
+    assert cell.value != status
+    cell.value = status
+    book.save(target)
+    return code
+
+
+def test_report_feed_counts_equal_every_reporting_load_summary(db_url, tmp_path) -> None:
+    """Each reporting load of the demo sample (and a correction of PM24) said how many reports
+    were new at its point and how many it changed (a report of the same point replaced); the
+    feed as known right after the load, over the rows it recorded, says the same: new+changed
+    for the former (new: a project's first report), corrections for the latter."""
+    from etl.reporting import load_reporting
+
+    load_sample(db_url, tmp_path, count=200, echo=lambda _: None)
+    code = corrected_workbook(
+        tmp_path / "reporting_PM24.xlsx", tmp_path / "corrected_PM24.xlsx", "cancelled"
+    )
+    corrected = load_reporting(db_url, tmp_path / "corrected_PM24.xlsx", "PM24")
+    assert (corrected.new, corrected.changed) == (0, 1)
+    loads = query(
+        db_url,
+        "SELECT l.point_code, m.valid_at, l.recorded_at, l.summary FROM kc.load_run l "
+        "JOIN kc.measurement_point m ON m.code = l.point_code "
+        "WHERE l.kind = 'reporting' ORDER BY l.load_id",
+    )
+    [(projects,)] = query(db_url, "SELECT count(*) FROM kc.project")
+    assert [(point, s["new"], s["changed"]) for point, _, _, s in loads] == [
+        ("PM18", projects, 0), ("PM24", projects, 0), ("PM30", projects, 0), ("PM24", 0, 1),
+    ]  # fmt: skip
+    for point, at, recorded_at, summary in loads:
+        rows = query(
+            db_url,
+            "SELECT change, correction, feature_id, superseded_version_id, changed_properties "
+            "FROM kc.report_changes(%s, %s, %s) WHERE recorded_at = %s",
+            (at, at, recorded_at, recorded_at),
+        )
+        made = [r for r in rows if not r[1]]
+        corrections = [r for r in rows if r[1]]
+        assert len(made) == summary["new"] and len(corrections) == summary["changed"], point
+        # every sample project reports at every point: first reports at PM18 only
+        expected = "new" if point == "PM18" else "changed"
+        assert {r[0] for r in made} <= {expected}, point
+        for _, _, feature, superseded, names in corrections:
+            assert feature == code and superseded is not None and "status" in names
+    # Now (after the correction) PM24's feed: the corrected report replaces the first one.
+    now = query(
+        db_url,
+        "SELECT correction, count(*) FROM kc.report_changes('2018-01-31', '2018-01-31') "
+        "GROUP BY 1 ORDER BY 1",
+    )
+    assert now == [(False, projects - 1), (True, 1)]
