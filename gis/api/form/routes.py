@@ -111,6 +111,10 @@ def register(app: Flask, writer: Writer, home: Path, secure: bool) -> None:
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=secure,
         SESSION_COOKIE_NAME="kc_session",
+        # Only the form's pages get the cookie: the OGC API, the viewer and the books need no
+        # session, and pygeoapi's responses (headers replaced by a dict) cannot take a cookie:
+        # a session refreshed on an API answer was a 500 for a logged-in browser.
+        SESSION_COOKIE_PATH="/report",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
     )
     bp = Blueprint(BLUEPRINT, __name__, template_folder="templates", url_prefix="/report")

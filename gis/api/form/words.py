@@ -28,6 +28,16 @@ WORDS: dict[str, dict[str, str]] = {
         "de": "Gespeichert. Die früheren Antworten bleiben im Verlauf erhalten.",
         "fr": "Enregistré. Les réponses précédentes restent dans l'historique.",
     },
+    "in_viewer": {
+        "en": "See it in the viewer",
+        "de": "Im Viewer ansehen",
+        "fr": "Voir dans la visionneuse",
+    },
+    "in_books": {
+        "en": "The Project Books show it from their next build (kc books build).",
+        "de": "Die Projektbücher zeigen ihn ab ihrem nächsten Bau (kc books build).",
+        "fr": "Les livres de projets le montrent dès leur prochaine construction (kc books build).",
+    },
     "unchanged": {"en": "Nothing changed.", "de": "Nichts geändert.", "fr": "Rien n'a changé."},
     "problems": {
         "en": "Nothing was saved; please correct:",
