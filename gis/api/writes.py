@@ -465,7 +465,7 @@ def _report_write(conn, account: Account, feature: str | None) -> Response:
 # --- projects ------------------------------------------------------------------------------------
 
 
-def _footprint(geometry: object, problems: ProblemList) -> str | None:
+def footprint_hex(geometry: object, problems: ProblemList) -> str | None:
     """Hex EWKB (EPSG:4326) of a GeoJSON geometry in CRS84, or None with a problem."""
     if geometry is None:
         problems.add("feature", "geometry", "(empty)", "a footprint (GeoJSON geometry, CRS84)")
@@ -579,7 +579,7 @@ def _project_write(conn, account: Account, feature: str | None) -> Response:
     status = _vocab(cur, statuses, "status", props.get("status"), problems)
     field = _vocab(cur, thematic_fields, "thematic_field", props.get("thematic_field"), problems)
     title = _title(props.get("title"), problems)
-    footprint = _footprint(geometry, problems)
+    footprint = footprint_hex(geometry, problems)
     buildings = props.get("buildings")
     if buildings is not None and not (
         isinstance(buildings, list) and all(isinstance(b, str) for b in buildings)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
 
+from gis.api.form.footprint import FootprintRefused, as_geojson, posted_footprint
 from gis.api.form.words import LANGUAGES, WORDS, say
 from gis.api.roles import reader_password
 from gis.api.writes import Writer
@@ -217,6 +218,54 @@ def register(app: Flask, writer: Writer, home: Path, secure: bool) -> None:
             message = say("saved" if saved != base_id else "unchanged", _lang())
             values = fw.read_report(cur, saved).values
             return _render("kc_form_report.html", values=values, base=saved, saved=message,
+                           **page)  # fmt: skip
+
+    @bp.route("/<project>/<point>/footprint", methods=["GET", "POST"])
+    def footprint(project: str, point: str):
+        with writer.transaction() as conn, conn.cursor() as cur:
+            account = _current_account(cur)
+            if account is None:
+                return redirect(url_for(f"{BLUEPRINT}.login"))
+            cur.execute("SELECT city_code, title FROM kc.project WHERE code = %s", (project,))
+            found = cur.fetchone()
+            cur.execute("SELECT valid_at FROM kc.measurement_point WHERE code = %s", (point,))
+            at = cur.fetchone()
+            if found is None or at is None:
+                abort(HTTPStatus.NOT_FOUND)
+            city, title = found
+            if not account.may_write(city):
+                return _render("kc_form_message.html", HTTPStatus.FORBIDDEN, account=account,
+                               message=say("forbidden", _lang()))  # fmt: skip
+            version = fw.version_at(cur, project, point)
+            if version is None:
+                return _render("kc_form_message.html", HTTPStatus.CONFLICT, account=account,
+                               message=say("not_valid_at", _lang()))  # fmt: skip
+            stored = fw.read_project(cur, version)
+            page = {"account": account, "project": project, "point": point, "title": title,
+                    "city": city, "date": at[0].isoformat()}  # fmt: skip
+            if request.method == "GET":
+                return _render("kc_form_footprint.html", base=stored.tag,
+                               footprint=as_geojson(stored.footprint_hex), **page)  # fmt: skip
+            _check_csrf()
+            try:
+                hexwkb, source_crs = posted_footprint(request)
+                fw.check_project_current(cur, stored, request.form.get("base") or None)
+            except FootprintRefused as refused:
+                return _render("kc_form_footprint.html", refused.status, base=stored.tag,
+                               footprint=as_geojson(stored.footprint_hex),
+                               problems=refused.problems.items, **page)  # fmt: skip
+            except fw.WriteRefused:
+                conn.rollback()
+                return _render("kc_form_footprint.html", HTTPStatus.CONFLICT, base=stored.tag,
+                               footprint=as_geojson(stored.footprint_hex),
+                               error=say("stale_footprint", _lang()), **page)  # fmt: skip
+            saved = fw.write_footprint(
+                conn, stored, point, hexwkb, source_crs, account=account.name,
+                source=f"web form: footprint of {project} at {point} by {account.name}",
+            )  # fmt: skip
+            now = fw.read_project(cur, saved)
+            return _render("kc_form_footprint.html", base=now.tag, saved=say("saved_footprint",
+                           _lang()), footprint=as_geojson(now.footprint_hex), version=saved,
                            **page)  # fmt: skip
 
     app.register_blueprint(bp)
