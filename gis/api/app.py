@@ -65,7 +65,8 @@ def create_app() -> Flask:
         _serve_writes(APP, settings.writer_database_url)
         if BLUEPRINT_FORM not in APP.blueprints:
             secure = (settings.public_url or "").startswith("https://")
-            form.register(APP, APP.kc_writer, settings.home, secure=secure)
+            form.register(APP, APP.kc_writer, settings.home, secure=secure,
+                          oidc=settings.oidc, public_url=settings.public_url)  # fmt: skip
     engine = _reader_engine(CONFIG)
     caching.register(APP, caching.version_reader(engine), _server_id(CONFIG, OPENAPI))
     if "building_model" not in APP.view_functions:

@@ -38,6 +38,16 @@ WORDS: dict[str, dict[str, str]] = {
         "de": "Die Projektbücher zeigen ihn ab ihrem nächsten Bau (kc books build).",
         "fr": "Les livres de projets le montrent dès leur prochaine construction (kc books build).",
     },
+    "sso": {
+        "en": "Log in with your organisation's account (single sign-on)",
+        "de": "Mit dem Konto Ihrer Organisation anmelden (Single Sign-on)",
+        "fr": "Se connecter avec le compte de votre organisation (authentification unique)",
+    },
+    "sso_refused": {
+        "en": "Single sign-on refused:",
+        "de": "Single Sign-on abgelehnt:",
+        "fr": "Authentification unique refusée :",
+    },
     "footprint": {"en": "Footprint", "de": "Fläche", "fr": "Emprise"},
     "footprint_help": {
         "en": "Click on the map to set the corners of the footprint, then save; or upload a "
