@@ -28,6 +28,8 @@
                      ``node_modules/cesium/Build/Cesium`` in the project)
 ``KC_CONTACT_EMAIL`` the operator's e-mail, the contact point of the OGC API (its HTML pages
                      and the OpenAPI document); unset, they give the contact URL only
+``KC_CORS_WRITE_ORIGINS`` origins (``https://host[:port]``, comma-separated) whose pages may
+                     write through the OGC API from the browser (CORS); any origin may read
 ``KC_OIDC_ISSUER``   an OpenID Connect provider (its issuer URL): the reporting form offers
                      single sign-on through it besides the local accounts (unset: local only)
 ``KC_OIDC_CLIENT_ID`` the form's client id at that provider
@@ -101,6 +103,20 @@ class OidcSettings:
     claim: str = "email"
 
 
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def _origins(name: str, value: str | None) -> tuple[str, ...]:
+    origins = tuple(v.strip().rstrip("/") for v in (value or "").split(",") if v.strip())
+    for origin in origins:
+        if not ORIGIN.match(origin):
+            raise ConfigError(
+                f"{name} must list origins as scheme://host[:port] (no path, no '*'), "
+                f"found {origin!r}"
+            )
+    return origins
+
+
 def _oidc(env: Mapping[str, str]) -> OidcSettings | None:
     issuer = _url("KC_OIDC_ISSUER", env.get("KC_OIDC_ISSUER"))
     if issuer is None:
@@ -143,6 +159,7 @@ class Settings:
     cesium_dir: Path = DEFAULT_CESIUM_DIR
     contact_email: str | None = None
     oidc: OidcSettings | None = None
+    cors_write_origins: tuple[str, ...] = ()
     #: ``PATH`` for the database programs the managed cluster runs (not a KC_ variable).
     program_path: str = DEFAULT_PATH
     #: True for ``kc demo`` (see :func:`demo_settings`): the demo's own database, not the user's.
@@ -192,5 +209,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cesium_dir=_path(env.get("KC_CESIUM_DIR")) or DEFAULT_CESIUM_DIR,
         contact_email=_email("KC_CONTACT_EMAIL", env.get("KC_CONTACT_EMAIL")),
         oidc=_oidc(env),
+        cors_write_origins=_origins("KC_CORS_WRITE_ORIGINS", env.get("KC_CORS_WRITE_ORIGINS")),
         program_path=env.get("PATH") or DEFAULT_PATH,
     )

@@ -22,7 +22,7 @@ def variables_read() -> set[str]:
 
 def test_every_variable_is_in_the_readme_table_and_the_module_docstring() -> None:
     names = variables_read()
-    assert len(names) == 18, names
+    assert len(names) == 19, names
     readme = (PROJECT_ROOT / "README.md").read_text()
     table = set(re.findall(r"^\| `(KC_[A-Z_]+)` \|", readme, flags=re.M))
     assert table == names
@@ -94,3 +94,16 @@ def test_single_sign_on_settings_need_a_client_and_keep_the_secret_out_of_sight(
     assert settings.oidc.client_secret == "s3cret-from-the-file"  # the file wins
     assert settings.oidc.claim == "email"
     assert "s3cret" not in repr(settings) and "s3cret" not in str(settings.oidc)
+
+
+def test_cors_write_origins_are_origins(tmp_path: Path) -> None:
+    home = {"KC_HOME": str(tmp_path)}
+    assert load_settings(home).cors_write_origins == ()
+    given = "https://data.grandlyon.com, http://127.0.0.1:8080/"
+    assert load_settings({**home, "KC_CORS_WRITE_ORIGINS": given}).cors_write_origins == (
+        "https://data.grandlyon.com",
+        "http://127.0.0.1:8080",
+    )
+    for bad in ("*", "https://data.grandlyon.com/portal", "data.grandlyon.com"):
+        with pytest.raises(ConfigError, match="scheme://host"):
+            load_settings({**home, "KC_CORS_WRITE_ORIGINS": bad})
