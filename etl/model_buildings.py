@@ -22,7 +22,6 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from etl.citymodel import CityBuilding, Part, all_polygons, footprint, z_range
-from etl.crs import area_of, to_wgs84
 from etl.errors import load_transaction
 from etl.geometry import as_multipolygons, ewkb_hex, repair_invalid
 from etl.heights import VerticalDatum, datum_of, geoid_heights, parse_srs, split
@@ -32,6 +31,7 @@ from etl.readers import check_location, crs_label, file_sha256
 from etl.surfaces_wkb import surfaces_ewkb
 from etl.vocabulary import check_city, check_point
 from gis.store import building_snapshots as store
+from gis.store.crs import area_of, to_wgs84
 from gis.store.versioning import SnapshotSummary
 
 #: Buildings per COPY batch, and at most this many vertices (a Lyon LoD2 block has 10,000 or

@@ -1,39 +1,27 @@
-"""Vector files to GeoDataFrames in the storage CRS, with the source CRS kept.
+"""The loaders' checks of what they read: a file's digest, features far from their city.
 
-Anything GDAL reads (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, GML …) is read through pyogrio in
-one vectorised call. Reading problems (unreadable file, ambiguous or unknown layer, no CRS, a
-``--crs`` that contradicts the file) are added to the load's problems instead of raised, so the
-user sees them together with everything else wrong.
+Reading itself (any GDAL vector format to EPSG:4326, the source CRS kept) is
+``gis.store.vector_files``, shared with the web server's footprint upload.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
-import pyogrio
 import shapely
-from pyproj import CRS
-from pyproj.exceptions import CRSError
 
-from etl.crs import reproject_to_wgs84
 from etl.problems import Problems
+from gis.store.vector_files import STORAGE_EPSG, VectorData, crs_label, parse_crs, read_vector
 
-STORAGE_EPSG = 4326
+__all__ = [
+    "MAX_DEGREES_FROM_DISTRICT", "STORAGE_EPSG", "VectorData", "check_location", "crs_label",
+    "file_sha256", "parse_crs", "read_vector",
+]  # fmt: skip
 #: Features farther than this from their city's district (in degrees, about 40-55 km in Europe)
 #: are taken as a sign of a wrong or missing CRS.
 MAX_DEGREES_FROM_DISTRICT = 0.5
-
-
-@dataclass(frozen=True)
-class VectorData:
-    """A file's features, reprojected to EPSG:4326 (2D), and where they came from."""
-
-    frame: gpd.GeoDataFrame
-    source_crs: str
 
 
 def file_sha256(path: Path) -> str | None:
@@ -45,96 +33,6 @@ def file_sha256(path: Path) -> str | None:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def crs_label(crs: CRS) -> str:
-    """``EPSG:nnnn`` when the CRS has an EPSG code, else its WKT."""
-    authority = crs.to_authority(min_confidence=90)
-    return f"{authority[0]}:{authority[1]}" if authority else crs.to_wkt()
-
-
-def parse_crs(text: str, problems: Problems) -> CRS | None:
-    try:
-        return CRS.from_user_input(text)
-    except CRSError:
-        problems.add("(command line)", "--crs", text, "a CRS such as EPSG:3946")
-        return None
-
-
-def _pick_layer(path: Path, layer: str | None, problems: Problems) -> str | bool | None:
-    """The layer to read (None = the only one); False when the file cannot be read at all."""
-    try:
-        layers = pyogrio.list_layers(path)
-    except Exception as err:  # pyogrio raises several GDAL error types for unreadable files
-        problems.add(
-            "(file)",
-            "(file)",
-            _gdal_message(err),
-            "a complete, readable vector file (GeoPackage, GeoJSON, Shapefile … any format GDAL reads)",
-        )
-        return False
-    names = [str(name) for name, geometry_type in layers if geometry_type is not None]
-    if layer is not None:
-        if layer not in names:
-            problems.add(
-                "(file)", "--layer", layer, f"one of the layers: {', '.join(names) or '(none)'}"
-            )
-            return False
-        return layer
-    if not names:
-        problems.add("(file)", "(layers)", "no layer with geometries", "a layer with geometries")
-        return False
-    if len(names) > 1:
-        problems.add("(file)", "--layer", "(not given)", f"one of the layers: {', '.join(names)}")
-        return False
-    return names[0]
-
-
-def _gdal_message(err: Exception) -> str:
-    return " ".join(str(err).split()) or type(err).__name__
-
-
-def read_vector(
-    path: Path, problems: Problems, *, layer: str | None = None, crs: str | None = None
-) -> VectorData | None:
-    """Read ``path`` and reproject it to EPSG:4326 as 2D; None when problems make that impossible."""
-    if not path.exists():
-        problems.add("(file)", "(file)", str(path), "an existing file")
-        return None
-    chosen = _pick_layer(path, layer, problems)
-    if chosen is False:
-        return None
-    given = parse_crs(crs, problems) if crs else None
-    try:
-        frame = pyogrio.read_dataframe(path, layer=chosen)
-    except Exception as err:  # a truncated or corrupt file fails here
-        problems.add("(file)", "(file)", _gdal_message(err), "a complete, readable vector file")
-        return None
-    if frame.crs is None and given is None:
-        problems.add(
-            "(file)",
-            "CRS",
-            "no CRS in the file",
-            "a file with a CRS, or --crs (e.g. --crs EPSG:3946)",
-        )
-        return None
-    if frame.crs is not None and given is not None and not frame.crs.equals(given):
-        problems.add(
-            "(file)",
-            "--crs",
-            crs_label(given),
-            f"the file's own CRS {crs_label(frame.crs)} (drop --crs)",
-        )
-        return None
-    source = frame.crs or given
-    frame = frame.set_crs(source, allow_override=True)
-    frame = frame.set_geometry(shapely.force_2d(frame.geometry.values)).set_crs(
-        source, allow_override=True
-    )
-    if not source.equals(CRS.from_epsg(STORAGE_EPSG)):
-        geoms = reproject_to_wgs84(frame.geometry.values, source.to_string())
-        frame = frame.set_geometry(geoms).set_crs(STORAGE_EPSG, allow_override=True)
-    return VectorData(frame=frame, source_crs=crs_label(source))
 
 
 def check_location(

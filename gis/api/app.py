@@ -16,6 +16,7 @@ from flask import Flask, Response, abort, request, send_from_directory
 
 from gis.api import assets, caching, errors, models, parameters, writes
 from gis.api.config import read_tilesets, tileset_links
+from gis.api.cors import cors_headers, vary
 from gis.api.form import routes as form
 from gis.api.form.routes import BLUEPRINT as BLUEPRINT_FORM
 from gis.api.languages import pick_language, translate
@@ -33,12 +34,6 @@ TILE_TYPES = {
     ".pnts": "application/octet-stream",
     ".cmpt": "application/octet-stream",
     ".subtree": "application/octet-stream",
-}
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Type, Range",
-    "Access-Control-Expose-Headers": "Content-Language, Content-Crs, Content-Length, Link, ETag, Location",
 }
 LANDING_REL = "tiles3d"
 #: Items and single items: GeoJSON, whatever pygeoapi's generic JSON type says.
@@ -60,12 +55,15 @@ def create_app() -> Flask:
     # pygeoapi keeps a JSON document as the text it serves; the checks need it parsed.
     parameters.register(APP, json.loads(OPENAPI) if isinstance(OPENAPI, str) else OPENAPI)
     settings = load_settings()
+    # Cross-origin writes only where the server writes at all.
+    write_origins = settings.cors_write_origins if settings.writer_database_url else ()
     if settings.writer_database_url:
         # Before caching: its after_request (weak data tags, gzip) runs before the features' tags.
         _serve_writes(APP, settings.writer_database_url)
         if BLUEPRINT_FORM not in APP.blueprints:
             secure = (settings.public_url or "").startswith("https://")
-            form.register(APP, APP.kc_writer, settings.home, secure=secure)
+            form.register(APP, APP.kc_writer, settings.home, secure=secure,
+                          oidc=settings.oidc, public_url=settings.public_url)  # fmt: skip
     engine = _reader_engine(CONFIG)
     caching.register(APP, caching.version_reader(engine), _server_id(CONFIG, OPENAPI))
     if "building_model" not in APP.view_functions:
@@ -98,7 +96,9 @@ def create_app() -> Flask:
 
     @APP.after_request
     def decorate(response: Response) -> Response:
-        response.headers.update(CORS_HEADERS)
+        response.headers.update(cors_headers(request.headers.get("Origin"), write_origins))
+        if write_origins:  # the answer depends on the origin
+            response.headers["Vary"] = vary(response.headers.get("Vary"), "Origin")
         errors.log_response(response)
         _geojson_type(response)
         # pygeoapi replaces the headers with a dict, so response.mimetype is not set: read them.

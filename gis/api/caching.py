@@ -24,6 +24,8 @@ from flask import Flask, Response, request
 from werkzeug.datastructures import ETags
 from werkzeug.http import http_date, parse_date
 
+from gis.api.cors import vary
+
 LOGGER = logging.getLogger(__name__)
 
 #: Seconds a shared cache may serve a page without asking again.
@@ -102,7 +104,7 @@ def register(app: Flask, read_version: Callable[[], DataVersion | None], server:
         response.set_etag(tag, weak=True)
         response.headers["Last-Modified"] = http_date(data.changed_at)
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE_S}"
-        response.headers["Vary"] = VARY
+        response.headers["Vary"] = vary(response.headers.get("Vary"), *VARY.split(", "))
 
     @app.before_request
     def answer_conditional() -> Response | None:

@@ -4,8 +4,10 @@ Served only when the server has a writer role (``KC_WRITER_DATABASE_URL``, or ``
 ``kc_api_writer`` on the managed cluster); then /conformance and the OpenAPI document declare
 the operations (``gis.api.openapi.declare_writes``). Reads keep the read-only role.
 
-- Who: an account of ``kc users`` over HTTP Basic authentication (use HTTPS outside localhost).
-  No account or a wrong password: 401; an editor writing another city's project: 403.
+- Who: an account of ``kc users`` over HTTP Basic authentication, or one of its bearer tokens
+  (``kc users token add``; ``Authorization: Bearer kct_…``); use HTTPS outside localhost.
+  No account, a wrong password or an unknown, expired or revoked token: 401; an editor
+  writing another city's project: 403.
 - What: a GeoJSON feature. A report's properties are the Common Reporting answers (the text
   sections as ``{"en": …, "de": …, "fr": …}`` or a plain English string, ``challenges`` a list)
   checked by the workbook loader's code (``gis.store.report_answers``): the same messages, as a
@@ -47,6 +49,7 @@ from flask import Flask, Response, request
 from gis.api.errors import error_response
 from gis.store import feature_writes as fw
 from gis.store.accounts import FAILURE_WINDOW, Account, login, too_many_failures
+from gis.store.api_tokens import token_account
 from gis.store.errors import KCError, UnknownReference
 from gis.store.problems import ProblemList
 from gis.store.report_answers import (
@@ -65,6 +68,11 @@ COLLECTIONS = ("projects", "reports")
 ITEMS = re.compile(r"^/collections/(projects|reports)/items(?:/([^/]+))?/?$")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 REALM = 'Basic realm="Knowledge Carrier", charset="UTF-8"'
+BEARER_REALM = 'Bearer realm="Knowledge Carrier"'
+#: RFC 6750 3.1: what a client is told when its token is not (or no longer) accepted.
+BAD_TOKEN = (
+    f'{BEARER_REALM}, error="invalid_token", error_description="unknown, expired or revoked"'
+)
 #: Part 4 (draft 1.0): create/replace/delete and update (PATCH).
 CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
@@ -167,6 +175,13 @@ def _raise_problems(problems: ProblemList) -> None:
 
 
 # --- request pieces (pure) -----------------------------------------------------------------------
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (RFC 6750), None when absent."""
+    if not header or header[:7].lower() != "bearer ":
+        return None
+    return header[7:].strip() or None
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
@@ -291,13 +306,30 @@ class Writer:
             pool.putconn(conn, close=broken or conn.closed != 0)
 
 
+def _token_account(conn: psycopg2.extensions.connection, token: str) -> Account:
+    with conn.cursor() as cur:
+        account = token_account(cur, token)
+    if account is None:
+        raise Refused(
+            HTTPStatus.UNAUTHORIZED,
+            "unknown, expired or revoked token (kc users token list shows the tokens)",
+            headers={"WWW-Authenticate": BAD_TOKEN},
+        )
+    return account
+
+
 def _account(conn: psycopg2.extensions.connection) -> Account:
-    credentials = basic_credentials(request.headers.get("Authorization"))
+    header = request.headers.get("Authorization")
+    token = bearer_token(header)
+    if token is not None:
+        return _token_account(conn, token)
+    credentials = basic_credentials(header)
     if credentials is None:
         raise Refused(
             HTTPStatus.UNAUTHORIZED,
-            "writing needs an account: send HTTP Basic credentials (kc users add)",
-            headers={"WWW-Authenticate": REALM},
+            "writing needs an account: send HTTP Basic credentials (kc users add) or a bearer "
+            "token (kc users token add)",
+            headers={"WWW-Authenticate": f"{REALM}, {BEARER_REALM}"},
         )
     with conn.cursor() as cur:
         if too_many_failures(cur, credentials[0]):
@@ -433,7 +465,7 @@ def _report_write(conn, account: Account, feature: str | None) -> Response:
 # --- projects ------------------------------------------------------------------------------------
 
 
-def _footprint(geometry: object, problems: ProblemList) -> str | None:
+def footprint_hex(geometry: object, problems: ProblemList) -> str | None:
     """Hex EWKB (EPSG:4326) of a GeoJSON geometry in CRS84, or None with a problem."""
     if geometry is None:
         problems.add("feature", "geometry", "(empty)", "a footprint (GeoJSON geometry, CRS84)")
@@ -547,7 +579,7 @@ def _project_write(conn, account: Account, feature: str | None) -> Response:
     status = _vocab(cur, statuses, "status", props.get("status"), problems)
     field = _vocab(cur, thematic_fields, "thematic_field", props.get("thematic_field"), problems)
     title = _title(props.get("title"), problems)
-    footprint = _footprint(geometry, problems)
+    footprint = footprint_hex(geometry, problems)
     buildings = props.get("buildings")
     if buildings is not None and not (
         isinstance(buildings, list) and all(isinstance(b, str) for b in buildings)
@@ -670,6 +702,11 @@ SECURITY_SCHEME = {
     "scheme": "basic",
     "description": "An account of `kc users` (editor of cities, or coordinator).",
 }
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A token of an account (`kc users token add`): writes with its cities.",
+}
 IF_MATCH = {
     "name": "If-Match",
     "in": "header",
@@ -708,7 +745,7 @@ def _answers(*codes: int, written: int | None = None) -> dict:
         201: "Created (Location names it)",
         204: "Done: nothing was deleted, see the history",
         400: "Bad input: every problem listed (where, field, found, expected)",
-        401: "No account or a wrong password",
+        401: "No account, a wrong password, or an unknown, expired or revoked token",
         403: "The account may not write this city",
         404: "No such feature",
         409: "Conflicts with what is there (see the message)",
@@ -734,8 +771,9 @@ def declare_writes(document: dict, collections: tuple[str, ...] = COLLECTIONS) -
     """``document`` with the Part 4 operations on ``collections`` (only when they are served)."""
     paths = document.get("paths", {})
     components = document.setdefault("components", {})
-    components.setdefault("securitySchemes", {})["basicAuth"] = dict(SECURITY_SCHEME)
-    security = [{"basicAuth": []}]
+    schemes = components.setdefault("securitySchemes", {})
+    schemes["basicAuth"], schemes["bearerAuth"] = dict(SECURITY_SCHEME), dict(BEARER_SCHEME)
+    security = [{"basicAuth": []}, {"bearerAuth": []}]
     for name in collections:
         items, item = f"/collections/{name}/items", f"/collections/{name}/items/{{featureId}}"
         if items not in paths or item not in paths:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import click
 
 from gis.cli.options import pass_settings
-from gis.store import accounts
+from gis.store import accounts, api_tokens
 from gis.store.db import connect, database_url
 from gis.store.settings import Settings
 
@@ -97,3 +97,65 @@ def passwd(settings: Settings, name: str, password_stdin: bool) -> None:
     with _cursor(settings) as cur:
         accounts.set_password(cur, name, password)
     click.echo(f"Password of {name} changed.")
+
+
+@users.group("token")
+def token() -> None:
+    """Bearer tokens: an account's writes over the OGC API without its password."""
+
+
+@token.command("add")
+@click.argument("name")
+@click.option(
+    "--days",
+    type=click.IntRange(1, api_tokens.MAX_DAYS),
+    default=api_tokens.DEFAULT_DAYS,
+    show_default=True,
+    help="Days until the token expires.",
+)
+@click.option("--label", default="", help="What the token is for (shown by 'token list').")
+@pass_settings
+def token_add(settings: Settings, name: str, days: int, label: str) -> None:
+    """Make a token for account NAME and print it once (only its SHA-256 is kept).
+
+    The token alone goes to standard output (TOKEN=$(kc users token add anne)); send it as
+    'Authorization: Bearer <token>'. It writes with the account's cities until it expires or
+    is revoked.
+    """
+    with _cursor(settings) as cur:
+        token_id, secret = api_tokens.add_token(cur, name, days=days, label=label)
+    click.echo(
+        f"Token {token_id} of {name}, valid for {days} days. It is shown only now: keep it "
+        "like a password.",
+        err=True,
+    )
+    click.echo(secret)
+
+
+@token.command("list")
+@click.argument("name", required=False)
+@pass_settings
+def token_list(settings: Settings, name: str | None) -> None:
+    """List the tokens (of account NAME): id, account, state, expiry, last use, label."""
+    with _cursor(settings) as cur:
+        cur.execute("SELECT now()")
+        (now,) = cur.fetchone()
+        found = api_tokens.list_tokens(cur, name)
+    if not found:
+        click.echo("No tokens ('kc users token add NAME' makes one).")
+    for info in found:
+        used = f"{info.last_used_at:%Y-%m-%d %H:%M}" if info.last_used_at else "never used"
+        click.echo(
+            f"{info.token_id}\t{info.account}\t{info.state(now)}\t"
+            f"expires {info.expires_at:%Y-%m-%d %H:%M}\t{used}\t{info.label}"
+        )
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@pass_settings
+def token_revoke(settings: Settings, token_id: int) -> None:
+    """Revoke token TOKEN_ID (from 'token list'): refused from now on, kept in the list."""
+    with _cursor(settings) as cur:
+        info = api_tokens.revoke_token(cur, token_id)
+    click.echo(f"Token {info.token_id} of {info.account} revoked.")

@@ -283,6 +283,19 @@ class ProjectContent:
         )
 
 
+def version_at(cur: psycopg2.extensions.cursor, code: str, point: str) -> int | None:
+    """The believed version of project ``code`` valid at ``point`` (None: not valid there)."""
+    cur.execute(
+        "SELECT r.version_id FROM kc.project_validity r JOIN kc.project p USING (project_id) "
+        "JOIN kc.measurement_point m ON m.code = %s WHERE p.code = %s "
+        "AND r.superseded_at IS NULL AND r.valid_from <= m.valid_at "
+        "AND (r.valid_to IS NULL OR r.valid_to > m.valid_at)",
+        (point, code),
+    )
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
 def write_project(
     conn: psycopg2.extensions.connection,
     city: str,
@@ -300,15 +313,37 @@ def write_project(
     cur = conn.cursor()
     stage_rows(cur, [content.stage_row()] if content is not None else [])
     apply_staged(conn, city, point, source=source, only=[code], written_by=account)
-    cur.execute(
-        "SELECT r.version_id FROM kc.project_validity r JOIN kc.project p USING (project_id) "
-        "JOIN kc.measurement_point m ON m.code = %s WHERE p.code = %s "
-        "AND r.superseded_at IS NULL AND r.valid_from <= m.valid_at "
-        "AND (r.valid_to IS NULL OR r.valid_to > m.valid_at)",
-        (point, code),
+    return version_at(cur, code, point)
+
+
+def write_footprint(
+    conn: psycopg2.extensions.connection,
+    stored: StoredProject,
+    point: str,
+    footprint_hex: str,
+    source_crs: str,
+    *,
+    account: str,
+    source: str,
+) -> int | None:
+    """``stored`` with a new footprint at ``point``: a new version from the point, or a
+    correction when the version began there. The buildings are those the footprint touches.
+
+    Caller's transaction, after :func:`check_project_current`.
+    """
+    content = ProjectContent(
+        code=stored.code,
+        thematic_field=stored.thematic_field,
+        title=stored.title,
+        footprint_hex=footprint_hex,
+        status=stored.status,
+        attributes=stored.attributes,
+        source_crs=source_crs,
+        buildings=None,
     )
-    row = cur.fetchone()
-    return row[0] if row else None
+    return write_project(
+        conn, stored.city, point, content, code=stored.code, account=account, source=source
+    )
 
 
 def current_project_tag(cur: psycopg2.extensions.cursor, version_id: int) -> str | None:

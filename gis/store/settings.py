@@ -28,6 +28,16 @@
                      ``node_modules/cesium/Build/Cesium`` in the project)
 ``KC_CONTACT_EMAIL`` the operator's e-mail, the contact point of the OGC API (its HTML pages
                      and the OpenAPI document); unset, they give the contact URL only
+``KC_CORS_WRITE_ORIGINS`` origins (``https://host[:port]``, comma-separated) whose pages may
+                     write through the OGC API from the browser (CORS); any origin may read
+``KC_OIDC_ISSUER``   an OpenID Connect provider (its issuer URL): the reporting form offers
+                     single sign-on through it besides the local accounts (unset: local only)
+``KC_OIDC_CLIENT_ID`` the form's client id at that provider
+``KC_OIDC_CLIENT_SECRET_FILE`` a file holding the client secret (first line), kept out of the
+                     environment and never logged; ``KC_OIDC_CLIENT_SECRET`` gives it directly
+``KC_OIDC_CLIENT_SECRET`` the client secret itself, when no file is given
+``KC_OIDC_CLAIM``    the ID token claim whose value is the local account's name (default
+                     ``email``, then only with ``email_verified``); the account keeps its roles
 
 ``kc demo`` runs with :func:`demo_settings`: the same server, but its own database (the user's
 database name + ``_demo``: ``kc_demo`` on the local cluster) and its own folders under
@@ -42,7 +52,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gis.store.errors import ConfigError
@@ -84,6 +94,54 @@ def _url(name: str, value: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class OidcSettings:
+    """Single sign-on through an OpenID Connect provider (the reporting form's login)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)  # never in a log line or a traceback's locals
+    claim: str = "email"
+
+
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def _origins(name: str, value: str | None) -> tuple[str, ...]:
+    origins = tuple(v.strip().rstrip("/") for v in (value or "").split(",") if v.strip())
+    for origin in origins:
+        if not ORIGIN.match(origin):
+            raise ConfigError(
+                f"{name} must list origins as scheme://host[:port] (no path, no '*'), "
+                f"found {origin!r}"
+            )
+    return origins
+
+
+def _oidc(env: Mapping[str, str]) -> OidcSettings | None:
+    issuer = _url("KC_OIDC_ISSUER", env.get("KC_OIDC_ISSUER"))
+    if issuer is None:
+        return None
+    client_id = env.get("KC_OIDC_CLIENT_ID") or ""
+    secret_file = _path(env.get("KC_OIDC_CLIENT_SECRET_FILE"))
+    secret = env.get("KC_OIDC_CLIENT_SECRET") or ""
+    if secret_file is not None:
+        try:
+            lines = secret_file.read_text(encoding="utf-8").splitlines()
+        except OSError as err:
+            raise ConfigError(
+                f"KC_OIDC_CLIENT_SECRET_FILE {secret_file} cannot be read: {err.strerror}"
+            ) from None
+        secret = lines[0].strip() if lines else ""
+    if not client_id or not secret:
+        raise ConfigError(
+            "KC_OIDC_ISSUER needs KC_OIDC_CLIENT_ID and a client secret "
+            "(KC_OIDC_CLIENT_SECRET_FILE, or KC_OIDC_CLIENT_SECRET)"
+        )
+    claim = env.get("KC_OIDC_CLAIM") or "email"
+    return OidcSettings(issuer, client_id, secret, claim)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where things live, which database to use and how the server is reached."""
 
@@ -100,6 +158,8 @@ class Settings:
     public_url: str | None = None
     cesium_dir: Path = DEFAULT_CESIUM_DIR
     contact_email: str | None = None
+    oidc: OidcSettings | None = None
+    cors_write_origins: tuple[str, ...] = ()
     #: ``PATH`` for the database programs the managed cluster runs (not a KC_ variable).
     program_path: str = DEFAULT_PATH
     #: True for ``kc demo`` (see :func:`demo_settings`): the demo's own database, not the user's.
@@ -148,5 +208,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=_url("KC_PUBLIC_URL", env.get("KC_PUBLIC_URL")),
         cesium_dir=_path(env.get("KC_CESIUM_DIR")) or DEFAULT_CESIUM_DIR,
         contact_email=_email("KC_CONTACT_EMAIL", env.get("KC_CONTACT_EMAIL")),
+        oidc=_oidc(env),
+        cors_write_origins=_origins("KC_CORS_WRITE_ORIGINS", env.get("KC_CORS_WRITE_ORIGINS")),
         program_path=env.get("PATH") or DEFAULT_PATH,
     )

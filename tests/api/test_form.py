@@ -6,9 +6,13 @@ roles, accounts anne (Lyon), victor (Vienna), cora (coordinator)).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 import requests
@@ -67,6 +71,7 @@ def test_fill_a_report_in_german_and_a_stale_save_is_refused(site: Site) -> None
             anne.login(site.base, "anne")
             cookie = next(c for c in anne.context.cookies() if c["name"] == "kc_session")
             assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+            assert cookie["path"] == "/report"  # the API and the viewer get no session
             assert PASSWORDS["anne"] not in anne.page.content()
             anne.page.goto(f"{site.base}/report/LYO-REF-A/PM30?lang=de")
             assert "Bericht zu PM30" in anne.page.content()
@@ -105,6 +110,89 @@ def test_fill_a_report_in_german_and_a_stale_save_is_refused(site: Site) -> None
         finally:
             anne.close()
             cora.close()
+
+
+def kc_command(site: Site, *args: str) -> str:
+    """``kc`` as an operator runs it, on the site's database and ``KC_HOME`` (the server's)."""
+    env = {**os.environ, "KC_HOME": str(site.server.log.parent), "KC_DATABASE_URL": site.url}
+    kc = Path(sys.executable).parent / "kc"
+    done = subprocess.run([str(kc), *args], env=env, capture_output=True, text=True, timeout=900,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+GERMAN = {
+    "objectives_de": "Block A sanieren, Phase 2: Fassaden und Dächer der Höfe",
+    "barriers_de": "Die Eigentümerversammlung vertagte den Beschluss zweimal",
+    "lessons_learned_de": "Früh mit der Hausverwaltung sprechen spart Monate",
+}
+
+
+def test_a_report_saved_in_german_shows_in_the_viewer_and_the_project_book(site: Site) -> None:
+    """The whole way of an answer: the form, the API, the viewer (live: it reads the API) and
+    the Project Book (an edition: ``kc books build`` after the save, as an operator runs it).
+
+    The viewer shows a save at once because it reads the OGC API; the books are built
+    publications (HTML and PDF per point, language and field, a WeasyPrint PDF takes seconds),
+    so the form says they show it from their next build, and the test builds them.
+    """
+    from playwright.sync_api import sync_playwright
+
+    kc_command(site, "tiles", "export", "--at", "PM24", "--city", "lyon", "--workers", "1")
+    with sync_playwright() as pw:
+        anne = Browser(pw)
+        try:
+            anne.login(site.base, "anne")
+            anne.page.goto(f"{site.base}/report/LYO-REF-A/PM24?lang=de")
+            for key, text in GERMAN.items():
+                anne.page.fill(f"#{key}", text)
+            anne.page.fill("#barriers", "The owners' meeting postponed the decision twice")
+            anne.page.fill("#lessons_learned", "Talking to the property manager early saves months")
+            anne.page.fill("#progress", "55")
+            anne.page.click("#save")
+            anne.page.wait_for_selector("p.ok, .message.bad")
+            assert "Gespeichert" in anne.page.inner_text(".message"), anne.page.inner_text("body")
+            anne.shot("saved_pm24_de")
+
+            # The viewer, through the form's link: the project's report at PM24, in German.
+            anne.page.click("#in-viewer")
+            anne.page.wait_for_function(
+                "() => window.kc && (window.kc.state.ready || window.kc.state.error)",
+                timeout=240_000,
+            )
+            error = anne.page.evaluate("window.kc.state.error")
+            assert error is None, (error, site.server.log.read_text()[-6000:])
+            assert anne.page.evaluate("window.kc.state.point") == "PM24"
+            assert anne.page.evaluate("window.kc.state.solution.project") == "LYO-REF-A"
+            panel = anne.page.locator("#panel-solution")
+            assert panel.is_visible()
+            shown = panel.inner_text()
+            for text in GERMAN.values():
+                assert text in shown, (text, shown)
+            assert "55" in shown
+            anne.page.set_viewport_size({"width": 1280, "height": 800})
+            anne.page.screenshot(path=str(ARTIFACTS / "form_saved_in_viewer_de.png"))
+
+            # The Project Book of the field at PM24 in German, HTML and PDF.
+            kc_command(site, "books", "build", "--at", "PM24", "--lang", "de")
+            book = site.server.log.parent / "books" / "PM24" / "de"
+            anne.page.goto(f"{site.base}/books/PM24/de/holistic_refurbishment.html")
+            page_text = anne.page.inner_text("body")
+            for text in GERMAN.values():
+                assert text in page_text, text
+            anne.shot("saved_in_book_de")
+            pdftotext = shutil.which("pdftotext")
+            assert pdftotext, "poppler-utils (pdftotext) is needed: tools/setup.sh installs it"
+            pdf_text = subprocess.run(
+                [pdftotext, "-raw", str(book / "holistic_refurbishment.pdf"), "-"],
+                capture_output=True, text=True, check=True, timeout=120,
+            ).stdout  # fmt: skip
+            flat = " ".join(pdf_text.split())
+            for text in GERMAN.values():
+                assert text in flat, (text, flat[:2000])
+        finally:
+            anne.close()
 
 
 def test_an_editor_of_lyon_gets_403_for_a_vienna_project(site: Site) -> None:

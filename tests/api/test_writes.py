@@ -47,6 +47,14 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(server_url: str, template_db: str, tmp_path_factory) -> Iterator[Site]:
+    yield from serve_site(server_url, template_db, tmp_path_factory)
+
+
+def serve_site(
+    server_url: str, template_db: str, tmp_path_factory, settings: dict[str, str] | None = None
+) -> Iterator[Site]:
+    """A Lyon database with the three accounts, served by ``kc serve`` with reader and writer
+    roles (and ``settings`` besides); everything is removed afterwards."""
     for url in fresh_database(server_url, template_db):
         load_lyon(url)
         conn = connect(url)
@@ -68,6 +76,7 @@ def site(server_url: str, template_db: str, tmp_path_factory) -> Iterator[Site]:
                 "KC_DATABASE_URL": url,
                 "KC_READER_DATABASE_URL": with_credentials(url, reader, read_pw),
                 "KC_WRITER_DATABASE_URL": with_credentials(url, writer, write_pw),
+                **(settings or {}),
             },
         )
         try:

@@ -106,3 +106,24 @@ def test_a_password_change_does_not_change_the_served_data_version(db_url: str) 
     kc_stdin(db_url, "yet another passphrase\n", "users", "passwd", "anne", "--password-stdin")
     kc_stdin(db_url, "", "users", "remove", "anne")
     assert query(db_url, "SELECT version FROM kc.data_change") == before
+
+
+def test_token_add_refuses_unknown_accounts_and_bad_lifetimes(db_url: str) -> None:
+    unknown = kc_stdin(db_url, "", "users", "token", "add", "nobody")
+    assert unknown.exit_code != 0 and "no account 'nobody'" in unknown.output
+    assert query(db_url, "SELECT count(*) FROM kc_auth.api_token") == [(0,)]
+    added = kc_stdin(db_url, PASSWORD + "\n", "users", "add", "anne", "--city", "lyon",
+                     "--password-stdin")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    too_long = kc_stdin(db_url, "", "users", "token", "add", "anne", "--days", "400")
+    assert too_long.exit_code == 2 and "400" in too_long.output
+    made = kc_stdin(db_url, "", "users", "token", "add", "anne", "--days", "7")
+    assert made.exit_code == 0 and made.stdout.startswith("kct_")
+    [(days,)] = query(db_url, "SELECT round(extract(epoch FROM expires_at - created_at) / 86400) "
+                              "FROM kc_auth.api_token")  # fmt: skip
+    assert days == 7
+    missing = kc_stdin(db_url, "", "users", "token", "revoke", "999")
+    assert missing.exit_code != 0 and "no token 999" in missing.output
+    # Removing the account removes its tokens.
+    assert kc_stdin(db_url, "", "users", "remove", "anne").exit_code == 0
+    assert query(db_url, "SELECT count(*) FROM kc_auth.api_token") == [(0,)]

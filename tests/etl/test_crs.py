@@ -7,7 +7,7 @@ import pytest
 import shapely
 from pyproj import Geod, Transformer
 
-from etl.crs import area_of, reproject_to_wgs84, to_wgs84
+from gis.store.crs import area_of, reproject_to_wgs84, to_wgs84
 
 GEOD = Geod(ellps="WGS84")
 SITES = {  # a point inside each district, lon/lat

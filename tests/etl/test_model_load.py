@@ -11,7 +11,7 @@ import pytest
 import shapely
 from lxml import etree
 
-from etl.crs import to_wgs84
+from gis.store.crs import to_wgs84
 from tests.etl.city_models import (
     BLDG2,
     GML,

@@ -22,7 +22,7 @@ def variables_read() -> set[str]:
 
 def test_every_variable_is_in_the_readme_table_and_the_module_docstring() -> None:
     names = variables_read()
-    assert len(names) == 13, names
+    assert len(names) == 19, names
     readme = (PROJECT_ROOT / "README.md").read_text()
     table = set(re.findall(r"^\| `(KC_[A-Z_]+)` \|", readme, flags=re.M))
     assert table == names
@@ -73,3 +73,37 @@ def test_defaults_follow_home_and_overrides_win(tmp_path: Path) -> None:
 def test_bad_values_say_which_variable_and_what_was_found(name, value, expected) -> None:
     with pytest.raises(ConfigError, match=re.escape(expected)):
         load_settings({name: value})
+
+
+def test_single_sign_on_settings_need_a_client_and_keep_the_secret_out_of_sight(
+    tmp_path: Path,
+) -> None:
+    assert load_settings({"KC_HOME": str(tmp_path)}).oidc is None
+    issuer = {"KC_HOME": str(tmp_path), "KC_OIDC_ISSUER": "https://login.lyon.example/"}
+    with pytest.raises(ConfigError, match="KC_OIDC_CLIENT_ID and a client secret"):
+        load_settings({**issuer, "KC_OIDC_CLIENT_ID": "kc"})
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_settings({**issuer, "KC_OIDC_CLIENT_ID": "kc",
+                       "KC_OIDC_CLIENT_SECRET_FILE": str(tmp_path / "missing")})  # fmt: skip
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("s3cret-from-the-file\n")
+    settings = load_settings({**issuer, "KC_OIDC_CLIENT_ID": "kc",
+                              "KC_OIDC_CLIENT_SECRET": "from-the-environment",
+                              "KC_OIDC_CLIENT_SECRET_FILE": str(secret_file)})  # fmt: skip
+    assert settings.oidc.issuer == "https://login.lyon.example"
+    assert settings.oidc.client_secret == "s3cret-from-the-file"  # the file wins
+    assert settings.oidc.claim == "email"
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(settings.oidc)
+
+
+def test_cors_write_origins_are_origins(tmp_path: Path) -> None:
+    home = {"KC_HOME": str(tmp_path)}
+    assert load_settings(home).cors_write_origins == ()
+    given = "https://data.grandlyon.com, http://127.0.0.1:8080/"
+    assert load_settings({**home, "KC_CORS_WRITE_ORIGINS": given}).cors_write_origins == (
+        "https://data.grandlyon.com",
+        "http://127.0.0.1:8080",
+    )
+    for bad in ("*", "https://data.grandlyon.com/portal", "data.grandlyon.com"):
+        with pytest.raises(ConfigError, match="scheme://host"):
+            load_settings({**home, "KC_CORS_WRITE_ORIGINS": bad})

@@ -39,6 +39,12 @@ REFUSED = [
     "UPDATE kc_auth.account SET coordinator = true",
     "INSERT INTO kc_auth.account (name, password_hash) VALUES ('eve', '$argon2id$x')",
     "INSERT INTO kc.city (code, name) VALUES ('x', '{}')",
+    # Tokens (0057): the writer finds them and notes their use; it never makes or revives one.
+    "INSERT INTO kc_auth.api_token (account, token_sha256, expires_at) "
+    "VALUES ('anne', repeat('a', 64), now() + interval '1 day')",
+    "UPDATE kc_auth.api_token SET revoked_at = NULL",
+    "UPDATE kc_auth.api_token SET expires_at = now() + interval '10 years'",
+    "DELETE FROM kc_auth.api_token",
 ]
 
 

@@ -15,8 +15,8 @@ import pyproj
 import shapely
 from shapely import affinity
 
-from etl.crs import to_wgs84
 from gis.store.building_snapshots import apply_staged, stage_rows
+from gis.store.crs import to_wgs84
 from gis.store.project_snapshots import apply_staged as apply_projects
 from gis.store.project_snapshots import stage_rows as stage_projects
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
-from etl.crs import to_wgs84
+from gis.store.crs import to_wgs84
 from tests.tiles.data import synthetic_footprints
 from tiles.geometry import GeometryError, prism, solid, surface_mesh, triangulate_3d
 from tiles.placement import Frame

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from etl.crs import operation, to_wgs84
+from gis.store.crs import operation, to_wgs84
 from tiles.placement import Frame, to_ecef, y_up
 
 VIENNA = (16.40, 48.16, 16.45, 48.18)

@@ -16,8 +16,21 @@ import secrets
 from http import HTTPStatus
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from gis.api.form.footprint import FootprintRefused, as_geojson, posted_footprint
+from gis.api.form.oidc import Provider, SignOnRefused, Transaction
 from gis.api.form.words import LANGUAGES, WORDS, say
 from gis.api.roles import reader_password
 from gis.api.writes import Writer
@@ -26,10 +39,13 @@ from gis.store.accounts import FAILURE_WINDOW, Account, list_accounts, too_many_
 from gis.store.accounts import login as login_as
 from gis.store.problems import ProblemList
 from gis.store.report_answers import LANGS, TEXT_SECTIONS, check_answers, read_context
+from gis.store.settings import OidcSettings
 
 BLUEPRINT = "kc_form"
 SECRET_FILE = "form-session.json"  # noqa: S105 - a file name
 SESSION_HOURS = 8
+#: The single sign-on's transaction cookie: its name, path and lifetime (seconds).
+OIDC_COOKIE, OIDC_PATH, OIDC_SECONDS = "kc_oidc", "/report/oidc", 600
 
 
 def _lang() -> str:
@@ -103,14 +119,35 @@ def _changes(before: dict, now: dict) -> list[tuple[str, object, object]]:
     return [(k, before.get(k), now.get(k)) for k in keys if before.get(k) != now.get(k)]
 
 
-def register(app: Flask, writer: Writer, home: Path, secure: bool) -> None:
-    """The form under ``/report/``, its session cookie settings and secret."""
+def _start_session(account: Account) -> None:
+    lang = session.get("lang")
+    session.clear()  # a new session at login: nothing carried over but the language
+    session.permanent = True
+    session["account"] = account.name
+    if lang:
+        session["lang"] = lang
+
+
+def register(
+    app: Flask,
+    writer: Writer,
+    home: Path,
+    secure: bool,
+    oidc: OidcSettings | None = None,
+    public_url: str | None = None,
+) -> None:
+    """The form under ``/report/``, its session cookie settings and secret; with ``oidc``,
+    single sign-on through that provider besides the local accounts."""
     app.secret_key = form_secret(home)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=secure,
         SESSION_COOKIE_NAME="kc_session",
+        # Only the form's pages get the cookie: the OGC API, the viewer and the books need no
+        # session, and pygeoapi's responses (headers replaced by a dict) cannot take a cookie:
+        # a session refreshed on an API answer was a 500 for a logged-in browser.
+        SESSION_COOKIE_PATH="/report",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
     )
     bp = Blueprint(BLUEPRINT, __name__, template_folder="templates", url_prefix="/report")
@@ -132,13 +169,55 @@ def register(app: Flask, writer: Writer, home: Path, secure: bool) -> None:
             if account is None:
                 return _render("kc_form_login.html", HTTPStatus.UNAUTHORIZED,
                                error=say("wrong", _lang()))  # fmt: skip
-        lang = session.get("lang")
-        session.clear()  # a new session at login: nothing carried over but the language
-        session.permanent = True
-        session["account"] = account.name
-        if lang:
-            session["lang"] = lang
+        _start_session(account)
         return redirect(url_for(f"{BLUEPRINT}.index"))
+
+    provider = Provider(oidc) if oidc else None
+    app.config["KC_SSO"] = provider is not None  # the login page offers it
+    sealer = URLSafeTimedSerializer(app.secret_key, salt="kc-oidc-transaction")
+
+    def callback_url() -> str:
+        base = public_url or request.host_url.rstrip("/")
+        return f"{base}{OIDC_PATH}/callback"
+
+    @bp.route("/oidc/start", methods=["GET"])
+    def oidc_start():
+        if provider is None:
+            abort(HTTPStatus.NOT_FOUND)
+        url, kept = provider.start(callback_url())
+        response = redirect(url)
+        response.set_cookie(OIDC_COOKIE, sealer.dumps(kept.as_dict()), max_age=OIDC_SECONDS,
+                            path=OIDC_PATH, httponly=True, secure=secure, samesite="Lax")  # fmt: skip
+        return response
+
+    @bp.route("/oidc/callback", methods=["GET"])
+    def oidc_callback():
+        if provider is None:
+            abort(HTTPStatus.NOT_FOUND)
+        try:
+            try:
+                kept = Transaction(**sealer.loads(request.cookies.get(OIDC_COOKIE, ""),
+                                                  max_age=OIDC_SECONDS))  # fmt: skip
+            except (BadSignature, TypeError) as err:
+                raise SignOnRefused(
+                    "no sign-on was started in this browser, or it expired"
+                ) from err
+            name = provider.finish(kept, request.args.to_dict(), callback_url())
+            with writer.transaction() as conn, conn.cursor() as cur:
+                found = [a for a in list_accounts(cur) if a.name == name]
+            if not found:
+                raise SignOnRefused(f"no local account {name!r}: ask a coordinator (kc users add)")
+        except SignOnRefused as refused:
+            page, _ = _render(
+                "kc_form_login.html", error=f"{say('sso_refused', _lang())} {refused}"
+            )
+            response = make_response(page, HTTPStatus.FORBIDDEN)
+        else:
+            _start_session(found[0])
+            response = make_response(render_template("kc_form_onward.html",
+                                                     target=url_for(f"{BLUEPRINT}.index")))  # fmt: skip
+        response.delete_cookie(OIDC_COOKIE, path=OIDC_PATH)
+        return response
 
     @bp.route("/logout", methods=["POST"])
     def logout():
@@ -213,6 +292,54 @@ def register(app: Flask, writer: Writer, home: Path, secure: bool) -> None:
             message = say("saved" if saved != base_id else "unchanged", _lang())
             values = fw.read_report(cur, saved).values
             return _render("kc_form_report.html", values=values, base=saved, saved=message,
+                           **page)  # fmt: skip
+
+    @bp.route("/<project>/<point>/footprint", methods=["GET", "POST"])
+    def footprint(project: str, point: str):
+        with writer.transaction() as conn, conn.cursor() as cur:
+            account = _current_account(cur)
+            if account is None:
+                return redirect(url_for(f"{BLUEPRINT}.login"))
+            cur.execute("SELECT city_code, title FROM kc.project WHERE code = %s", (project,))
+            found = cur.fetchone()
+            cur.execute("SELECT valid_at FROM kc.measurement_point WHERE code = %s", (point,))
+            at = cur.fetchone()
+            if found is None or at is None:
+                abort(HTTPStatus.NOT_FOUND)
+            city, title = found
+            if not account.may_write(city):
+                return _render("kc_form_message.html", HTTPStatus.FORBIDDEN, account=account,
+                               message=say("forbidden", _lang()))  # fmt: skip
+            version = fw.version_at(cur, project, point)
+            if version is None:
+                return _render("kc_form_message.html", HTTPStatus.CONFLICT, account=account,
+                               message=say("not_valid_at", _lang()))  # fmt: skip
+            stored = fw.read_project(cur, version)
+            page = {"account": account, "project": project, "point": point, "title": title,
+                    "city": city, "date": at[0].isoformat()}  # fmt: skip
+            if request.method == "GET":
+                return _render("kc_form_footprint.html", base=stored.tag,
+                               footprint=as_geojson(stored.footprint_hex), **page)  # fmt: skip
+            _check_csrf()
+            try:
+                hexwkb, source_crs = posted_footprint(request)
+                fw.check_project_current(cur, stored, request.form.get("base") or None)
+            except FootprintRefused as refused:
+                return _render("kc_form_footprint.html", refused.status, base=stored.tag,
+                               footprint=as_geojson(stored.footprint_hex),
+                               problems=refused.problems.items, **page)  # fmt: skip
+            except fw.WriteRefused:
+                conn.rollback()
+                return _render("kc_form_footprint.html", HTTPStatus.CONFLICT, base=stored.tag,
+                               footprint=as_geojson(stored.footprint_hex),
+                               error=say("stale_footprint", _lang()), **page)  # fmt: skip
+            saved = fw.write_footprint(
+                conn, stored, point, hexwkb, source_crs, account=account.name,
+                source=f"web form: footprint of {project} at {point} by {account.name}",
+            )  # fmt: skip
+            now = fw.read_project(cur, saved)
+            return _render("kc_form_footprint.html", base=now.tag, saved=say("saved_footprint",
+                           _lang()), footprint=as_geojson(now.footprint_hex), version=saved,
                            **page)  # fmt: skip
 
     app.register_blueprint(bp)

@@ -28,6 +28,70 @@ WORDS: dict[str, dict[str, str]] = {
         "de": "Gespeichert. Die früheren Antworten bleiben im Verlauf erhalten.",
         "fr": "Enregistré. Les réponses précédentes restent dans l'historique.",
     },
+    "in_viewer": {
+        "en": "See it in the viewer",
+        "de": "Im Viewer ansehen",
+        "fr": "Voir dans la visionneuse",
+    },
+    "in_books": {
+        "en": "The Project Books show it from their next build (kc books build).",
+        "de": "Die Projektbücher zeigen ihn ab ihrem nächsten Bau (kc books build).",
+        "fr": "Les livres de projets le montrent dès leur prochaine construction (kc books build).",
+    },
+    "sso": {
+        "en": "Log in with your organisation's account (single sign-on)",
+        "de": "Mit dem Konto Ihrer Organisation anmelden (Single Sign-on)",
+        "fr": "Se connecter avec le compte de votre organisation (authentification unique)",
+    },
+    "sso_refused": {
+        "en": "Single sign-on refused:",
+        "de": "Single Sign-on abgelehnt:",
+        "fr": "Authentification unique refusée :",
+    },
+    "footprint": {"en": "Footprint", "de": "Fläche", "fr": "Emprise"},
+    "footprint_help": {
+        "en": "Click on the map to set the corners of the footprint, then save; or upload a "
+        "file (GeoPackage, GeoJSON, zipped Shapefile … any format GDAL reads) whose polygons "
+        "make the footprint.",
+        "de": "Klicken Sie in die Karte, um die Ecken der Fläche zu setzen, und speichern Sie; "
+        "oder laden Sie eine Datei hoch (GeoPackage, GeoJSON, gezipptes Shapefile … jedes "
+        "Format, das GDAL liest), deren Polygone die Fläche bilden.",
+        "fr": "Cliquez sur la carte pour placer les sommets de l'emprise, puis enregistrez ; ou "
+        "téléversez un fichier (GeoPackage, GeoJSON, Shapefile zippé … tout format lu par "
+        "GDAL) dont les polygones forment l'emprise.",
+    },
+    "undo": {"en": "Undo last corner", "de": "Letzte Ecke zurück", "fr": "Annuler le sommet"},
+    "clear": {"en": "Start again", "de": "Neu beginnen", "fr": "Recommencer"},
+    "upload": {"en": "Or a file", "de": "Oder eine Datei", "fr": "Ou un fichier"},
+    "save_drawing": {
+        "en": "Save the drawn footprint",
+        "de": "Gezeichnete Fläche speichern",
+        "fr": "Enregistrer l'emprise dessinée",
+    },
+    "save_file": {
+        "en": "Save the file's footprint",
+        "de": "Fläche aus der Datei speichern",
+        "fr": "Enregistrer l'emprise du fichier",
+    },
+    "saved_footprint": {
+        "en": "Footprint saved at this point. The earlier one is kept in the history.",
+        "de": "Fläche zu diesem Messpunkt gespeichert. Die frühere bleibt im Verlauf erhalten.",
+        "fr": "Emprise enregistrée à ce point. La précédente reste dans l'historique.",
+    },
+    "stale_footprint": {
+        "en": "Someone else changed this project after you opened the page: nothing was saved. "
+        "The map shows the footprint now; draw or upload again.",
+        "de": "Jemand anderes hat das Projekt geändert, nachdem Sie die Seite geöffnet haben: "
+        "nichts wurde gespeichert. Die Karte zeigt die aktuelle Fläche; bitte erneut zeichnen "
+        "oder hochladen.",
+        "fr": "Quelqu'un d'autre a modifié ce projet après l'ouverture de la page : rien n'a été "
+        "enregistré. La carte montre l'emprise actuelle ; dessinez ou téléversez à nouveau.",
+    },
+    "not_valid_at": {
+        "en": "The project has no version at this measurement point.",
+        "de": "Das Projekt hat zu diesem Messpunkt keine Version.",
+        "fr": "Le projet n'a pas de version à ce point de mesure.",
+    },
     "unchanged": {"en": "Nothing changed.", "de": "Nichts geändert.", "fr": "Rien n'a changé."},
     "problems": {
         "en": "Nothing was saved; please correct:",

@@ -864,6 +864,9 @@ async function start() {
     state.compare = { left, right, split: 0.5, leftLoaded: false };
   }
   await showPoint(point, { fly: true });
+  // ?project=CODE (the reporting form's link after a save): that project's report at the point.
+  const project = params.get("project");
+  if (project && data.projects.some((p) => p.properties.project === project)) await openProject(project);
   state.shownLang = state.lang;
   state.ready = true;
 }
