@@ -1,7 +1,7 @@
 """``kc load buildings`` for city models: CityGML / CityJSON buildings with their 3D surfaces.
 
 The model is streamed in batches of buildings: each batch is checked, reprojected (x, y through
-the same datum handling as footprints, ``etl.crs``; z kept as in the source) and COPYed into the
+the same datum handling as footprints, ``gis.store.crs``; z kept as in the source) and COPYed into the
 building stage, so memory does not grow with the file. Problems of every batch are collected;
 when there are any, nothing is applied and the transaction is rolled back (nothing loaded).
 The snapshot is then applied set-based exactly as for footprints
@@ -65,7 +65,7 @@ class ModelLoad:
 
 @dataclass(frozen=True)
 class Reference:
-    """The horizontal CRS (label for etl.crs), and the vertical datum (None = unknown)."""
+    """The horizontal CRS (label for gis.store.crs), and the vertical datum (None = unknown)."""
 
     horizontal: str
     datum: VerticalDatum | None

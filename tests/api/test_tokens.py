@@ -45,6 +45,18 @@ def project_feed(site: Site, code: str) -> list[tuple[str, str]]:
     return sorted((f["properties"]["point"], f["properties"]["change"]) for f in features)
 
 
+PM30_ONLY = "2018-02-01/2018-07-31"  # after PM24, up to PM30
+
+
+def report_feed(site: Site, code: str, interval: str) -> list[dict]:
+    features = requests.get(
+        f"{site.base}/collections/report_changes/items",
+        params={"feature_id": code, "datetime": interval, "f": "json", "limit": 100},
+        timeout=60,
+    ).json()["features"]
+    return [f["properties"] for f in features]
+
+
 def test_a_project_created_replaced_updated_and_ended_with_a_token(site: Site) -> None:
     token = make_token(site, "anne", "--label", "city platform", "--days", "30")
     created = requests.post(
@@ -119,6 +131,11 @@ def test_a_report_created_replaced_updated_and_withdrawn_with_a_token(site: Site
     now = report_at(site, "LYO-EV-1", "PM30")
     assert now["id"] == third and now["properties"]["progress"] == 65
     assert now["properties"]["objectives"] == "Four stations"
+    # In the report feed: one change at PM30, to the third version, a correction of the second
+    # (all three were written at the same point).
+    [change] = report_feed(site, "LYO-EV-1", PM30_ONLY)
+    assert change["version_id"] == third and change["point"] == "PM30"
+    assert change["correction"] and change["superseded_version_id"] == second
     withdrawn = requests.delete(
         f"{site.base}/collections/reports/items/{third}",
         headers={**bearer(token), "If-Match": updated.headers["ETag"]}, timeout=60,
@@ -133,6 +150,8 @@ def test_a_report_created_replaced_updated_and_withdrawn_with_a_token(site: Site
         ([first, second, third],),
     )
     assert rows == [(first, True, "cora"), (second, True, "cora"), (third, True, "cora")]
+    # Withdrawn: PM30 has no report of its own, so no change there.
+    assert report_feed(site, "LYO-EV-1", PM30_ONLY) == []
 
 
 def test_a_token_writes_only_its_accounts_cities(site: Site) -> None:
