@@ -629,7 +629,7 @@ class ValidTimeProvider(PostgreSQLProvider):
         source = table
         linked = self._neighbours(f"ARRAY[{_PREPARER.quote(self.id_field)}]", lateral=True)
         if linked is not None:
-            source = table.outerjoin(linked, true())
+            source = table.outerjoin(linked, linked.c.version == id_column)
         statement = (
             select(literal_column(fragment), previous, following)
             .select_from(source)
