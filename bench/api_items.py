@@ -65,6 +65,7 @@ from psycopg2 import sql
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cpu
 import pgbench_raw
 import wrk
 from api_harvest import ogr2ogr, walk
@@ -349,6 +350,7 @@ def main(sections: tuple[str, ...] = SECTIONS) -> None:
             env=server.environment(files, dict(os.environ)),
             start_new_session=True,
         )
+        args.server_session = process.pid  # its own session: gunicorn and its workers
         run(args, files.base_url, reader, versions, home)
     finally:
         if process is not None:
@@ -517,10 +519,23 @@ def throughput_wrk(client: Client, base: str, reader: str, work: list, home: Pat
     )
     print("   req/s (p50 ms)                       1 client        8 clients       32 clients")
     rates: dict[str, list[float]] = {}
+    gunicorn = cpu.in_session(args.server_session)
+    postgres = cpu.backends_of(ROLE, args.database)
+    used: dict[str, list[tuple[float, float]]] = {}
     for name, paths in (("ours", ours), ("stock", stock)):
-        runs = [wrk.run(base, paths, home, n, args.wrk_seconds) for n in (1, 8, 32)]
-        for n, done in zip((1, 8, 32), runs, strict=True):
+        runs, used[name] = [], []
+        for n in (1, 8, 32):
+            before = cpu.cpu_of(gunicorn), cpu.cpu_of(postgres)
+            done = wrk.run(base, paths, home, n, args.wrk_seconds)
+            after = cpu.cpu_of(gunicorn), cpu.cpu_of(postgres)
             assert done.errors == 0 and done.requests > 0, (name, n, done)
+            runs.append(done)
+            used[name].append(
+                tuple(
+                    cpu.spent(b, a) * 1000 / done.requests
+                    for b, a in zip(before, after, strict=True)
+                )
+            )
         rates[name] = [done.rate for done in runs]
         print(
             f"   {name:<36} " + "  ".join(f"{done.rate:7.1f} ({done.p50_ms:5.1f})" for done in runs)
@@ -528,6 +543,11 @@ def throughput_wrk(client: Client, base: str, reader: str, work: list, home: Pat
     ratios = (o / s for o, s in zip(rates["ours"], rates["stock"], strict=True))
     print(f"   {'ours/stock':<36} " + "  ".join(f"{r:14.1f}x" for r in ratios))
     print("   (wrk counted 0 answers >= 400 and 0 socket errors or timeouts in every run)")
+    print("   CPU ms a request, gunicorn + PostgreSQL (steadier than req/s on a shared machine)")
+    for name in ("ours", "stock"):
+        print(f"   {name:<36} " + "  ".join(f"{g:6.2f} + {p:5.2f}" for g, p in used[name]))
+    ratios = (sum(s) / sum(o) for o, s in zip(used["ours"], used["stock"], strict=True))
+    print(f"   {'stock/ours (CPU a request)':<36} " + "  ".join(f"{r:14.1f}x" for r in ratios))
     if not pgbench_raw.available():
         return
     side = int(args.buildings**0.5) * STEP
