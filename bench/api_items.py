@@ -15,7 +15,16 @@ workers and threads) with one extra collection, and measures in the same run:
 1. latency (p50/p95, one client) of ``bbox`` (~230 x 330 m) + ``datetime`` + ``limit=100``, of
    a single item, of a deep page (``offset`` 50,000 to 100,000 of 105,952, ``limit=100``) and,
    ours only, of a deep page by its keyset cursor (``after=``);
-2. throughput of the bbox requests with 1, 8 and 32 concurrent clients;
+2. throughput of the bbox requests with 1, 8 and 32 concurrent clients: Python clients
+   (requests in threads, answers parsed, then read unparsed), then (2b) wrk, a C load
+   generator (``bench/wrk.py``; Debian ``apt-get install wrk``) cycling through
+   ``--wrk-requests`` bboxes drawn the same way, ``--wrk-seconds`` a run, the same generator
+   for ours and stock; the very paths wrk sends are checked through Python first (a sample of
+   20: ours and stock give the same features), and wrk counts every answer >= 400 and every
+   socket error or timeout (any fails the run). On 2 shared cores a Python client spends about
+   2.5 ms of CPU a request, more than half of what our server spends: its figures measure the
+   client as much as the server, wrk's do not. Then the raw-SQL floor from pgbench
+   (``bench/pgbench_raw.py``: the same statement, bboxes drawn the same way);
 3. full harvests (``bench/api_harvest.py``): ``limit=100`` following the next links (with the
    first pages' latency against the last pages'), ``ogr2ogr -f GPKG … OAPIF:… -oo
    PAGE_SIZE=1000`` and ``ogr2ogr`` with GDAL's default page size (stock: stopped after
@@ -25,8 +34,9 @@ Before anything is timed the three are checked to answer the same (ids, properti
 The machine's load average is printed: on a shared machine compare the ratios, not the times.
 
 Usage: KC_HOME=.kc .venv/bin/python bench/api_items.py [--buildings 100000] [--requests 300]
-       [--sections latency,throughput,harvest] [--keep] (keep the database for another run,
-       then --reuse)
+       [--sections latency,throughput,harvest] [--wrk-requests 3000] [--wrk-seconds 10]
+       [--keep] (keep the database for another run, then --reuse)
+Needs ``wrk`` and ``pgbench`` on PATH for 2b (skipped with a note without wrk).
 """
 
 from __future__ import annotations
@@ -55,6 +65,9 @@ from psycopg2 import sql
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cpu
+import pgbench_raw
+import wrk
 from api_harvest import ogr2ogr, walk
 
 from gis.api import serve as server
@@ -282,6 +295,8 @@ def main(sections: tuple[str, ...] = SECTIONS) -> None:
     parser.add_argument("--threads", type=int, default=server.THREADS)
     parser.add_argument("--stock-cap", type=float, default=120.0, help="seconds (harvests)")
     parser.add_argument("--sections", default=",".join(sections), help="of " + ",".join(SECTIONS))
+    parser.add_argument("--wrk-requests", type=int, default=3000, help="bboxes wrk cycles")
+    parser.add_argument("--wrk-seconds", type=float, default=10.0, help="per wrk run")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept database")
     args = parser.parse_args()
@@ -335,6 +350,7 @@ def main(sections: tuple[str, ...] = SECTIONS) -> None:
             env=server.environment(files, dict(os.environ)),
             start_new_session=True,
         )
+        args.server_session = process.pid  # its own session: gunicorn and its workers
         run(args, files.base_url, reader, versions, home)
     finally:
         if process is not None:
@@ -437,6 +453,11 @@ def run(args, base: str, reader: str, versions: int, home: Path) -> None:
         latency(calls, inputs)
     if "throughput" in sections:
         throughput(client, work)
+        if wrk.available():
+            work_wrk = boxes(args.wrk_requests, args.buildings)
+            throughput_wrk(client, base, reader, work_wrk, home, args)
+        else:
+            print("\n   (wrk is not installed: apt-get install wrk for the low-overhead client)")
     if "harvest" in sections:
         harvests(client, base, versions, home, args.stock_cap)
     load = os.getloadavg()
@@ -478,6 +499,71 @@ def throughput(client: Client, work: list) -> None:
         ratios = (o / s for o, s in zip(rates["ours"], rates["stock"], strict=True))
         print(f"   {'ours/stock':<36} " + "  ".join(f"{r:8.1f}x" for r in ratios))
     print("   (every answer 200, a FeatureCollection: a failure stops the run, so 0 errors)")
+
+
+def throughput_wrk(client: Client, base: str, reader: str, work: list, home: Path, args) -> None:
+    """The same requests (more of them) from wrk (``bench/wrk.py``), which leaves the shared
+    cores to the servers: first a sample of the very paths wrk sends, checked through Python
+    (ours and stock give the same features), then ``--wrk-seconds`` per run."""
+    ours = wrk.request_paths(base, "/collections/buildings/items", [bbox_params(w) for w in work])
+    stock = wrk.request_paths(
+        base, "/collections/buildings_plain/items", [stock_bbox_params(w) for w in work]
+    )
+    for o, s in list(zip(ours, stock, strict=True))[:: max(1, len(ours) // 20)]:
+        a, b = client.get(base + o), client.get(base + s)
+        assert len(a["features"]) == len(b["features"]), (o, s)
+        assert all(map(same_feature, a["features"], b["features"])), (o, s)
+    print(
+        f"\n2b. Throughput from wrk (C client, {len(ours):,} bbox+datetime requests in turn, "
+        f"{args.wrk_seconds:g} s a run; sample of 20 checked)"
+    )
+    print("   req/s (p50 ms)                       1 client        8 clients       32 clients")
+    rates: dict[str, list[float]] = {}
+    gunicorn = cpu.in_session(args.server_session)
+    postgres = cpu.backends_of(ROLE, args.database)
+    used: dict[str, list[tuple[float, float]]] = {}
+    for name, paths in (("ours", ours), ("stock", stock)):
+        runs, used[name] = [], []
+        for n in (1, 8, 32):
+            before = cpu.cpu_of(gunicorn), cpu.cpu_of(postgres)
+            done = wrk.run(base, paths, home, n, args.wrk_seconds)
+            after = cpu.cpu_of(gunicorn), cpu.cpu_of(postgres)
+            assert done.errors == 0 and done.requests > 0, (name, n, done)
+            runs.append(done)
+            used[name].append(
+                tuple(
+                    cpu.spent(b, a) * 1000 / done.requests
+                    for b, a in zip(before, after, strict=True)
+                )
+            )
+        rates[name] = [done.rate for done in runs]
+        print(
+            f"   {name:<36} " + "  ".join(f"{done.rate:7.1f} ({done.p50_ms:5.1f})" for done in runs)
+        )
+    ratios = (o / s for o, s in zip(rates["ours"], rates["stock"], strict=True))
+    print(f"   {'ours/stock':<36} " + "  ".join(f"{r:14.1f}x" for r in ratios))
+    print("   (wrk counted 0 answers >= 400 and 0 socket errors or timeouts in every run)")
+    print("   CPU ms a request, gunicorn + PostgreSQL (steadier than req/s on a shared machine)")
+    for name in ("ours", "stock"):
+        print(f"   {name:<36} " + "  ".join(f"{g:6.2f} + {p:5.2f}" for g, p in used[name]))
+    ratios = (sum(s) / sum(o) for o, s in zip(used["ours"], used["stock"], strict=True))
+    print(f"   {'stock/ours (CPU a request)':<36} " + "  ".join(f"{r:14.1f}x" for r in ratios))
+    if not pgbench_raw.available():
+        return
+    side = int(args.buildings**0.5) * STEP
+    runs = [
+        pgbench_raw.run(
+            reader, ORIGIN, (side - 0.003, side * 0.9 - 0.003), home, n, args.wrk_seconds
+        )
+        for n in (1, 8, 32)
+    ]
+    assert all(done.failed == 0 and done.transactions > 0 for done in runs), runs
+    print(
+        f"   {'raw SQL (pgbench, same statement)':<36} "
+        + "  ".join(f"{done.rate:7.1f} ({done.latency_ms:5.1f})" for done in runs)
+    )
+    ratios = (o / done.rate for o, done in zip(rates["ours"], runs, strict=True))
+    print(f"   {'ours/raw SQL':<36} " + "  ".join(f"{r:14.2f}x" for r in ratios))
 
 
 def harvests(client: Client, base: str, versions: int, home: Path, cap: float) -> None:

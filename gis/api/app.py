@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_from_directory
 
 from gis.api import assets, caching, errors, models, parameters, writes
-from gis.api.config import read_tilesets, tileset_links
+from gis.api.config import PROVIDER, read_tilesets, tileset_links
 from gis.api.cors import cors_headers, vary
 from gis.api.form import routes as form
 from gis.api.form.routes import BLUEPRINT as BLUEPRINT_FORM
@@ -39,6 +40,17 @@ LANDING_REL = "tiles3d"
 #: Items and single items: GeoJSON, whatever pygeoapi's generic JSON type says.
 FEATURES_PATH = re.compile(r"^/collections/[^/]+/items(/[^/]+)?/?$")
 GEOJSON = "application/geo+json"
+
+
+def _pages_reading_the_version(config: dict) -> Callable[[str], bool]:
+    """Whether a path is a page of items served by our provider, which reads the data version
+    with the features (``gis.api.caching``); pygeoapi's own providers do not."""
+    ours = {
+        f"/collections/{name}/items"
+        for name, resource in config.get("resources", {}).items()
+        if any(p.get("name") == PROVIDER for p in resource.get("providers", []))
+    }
+    return lambda path: path.rstrip("/") in ours
 
 
 def create_app() -> Flask:
@@ -65,7 +77,12 @@ def create_app() -> Flask:
             form.register(APP, APP.kc_writer, settings.home, secure=secure,
                           oidc=settings.oidc, public_url=settings.public_url)  # fmt: skip
     engine = _reader_engine(CONFIG)
-    caching.register(APP, caching.version_reader(engine), _server_id(CONFIG, OPENAPI))
+    caching.register(
+        APP,
+        caching.version_reader(engine),
+        _server_id(CONFIG, OPENAPI),
+        deferred=_pages_reading_the_version(CONFIG),
+    )
     if "building_model" not in APP.view_functions:
         models.register(APP, engine)
 

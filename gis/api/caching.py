@@ -7,6 +7,12 @@ language, format): a harvester or a viewer that asks again with ``If-None-Match`
 ``If-Modified-Since``) gets a 304 for the price of one tiny query, without the page being built.
 A proxy or CDN may keep a page for ``MAX_AGE_S`` and revalidate it after.
 
+A page of items that is not a conditional request reads the version in its own statement
+instead (``register``'s ``deferred``; the provider calls ``note_version``): one round trip less
+a request (about 1.5 ms of a page's 10), and the tag is that of the very snapshot the features
+were read in. The version is never read after the data (a load in between would tag old
+features with the new version, and the client's next conditional request would keep them).
+
 Tags are weak (``W/``): the same representation may be sent compressed or not. Compression is
 gzip, for JSON and HTML bodies above ``COMPRESS_FROM`` bytes, when the client accepts it.
 """
@@ -20,7 +26,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 from werkzeug.datastructures import ETags
 from werkzeug.http import http_date, parse_date
 
@@ -40,12 +46,29 @@ COMPRESSIBLE = ("application/json", "application/geo+json", "application/schema+
 VARY = "Accept, Accept-Language, Accept-Encoding"
 
 
+#: The request's (DataVersion, tag), once known.
+KNOWN = "kc.data_version"
+#: A page that reads the version in its own statement: the function making its tag.
+PENDING = "kc.data_version_pending"
+
+
 @dataclass(frozen=True)
 class DataVersion:
     """The version of the served data and when it last changed."""
 
     version: int
     changed_at: dt.datetime
+
+
+def version_pending() -> bool:
+    """Whether the request in hand waits for its page to tell the data version."""
+    return has_request_context() and PENDING in request.environ
+
+
+def note_version(data: DataVersion) -> None:
+    """The data version a page was read with (in the same statement): the response's tag."""
+    if version_pending() and KNOWN not in request.environ:
+        request.environ[KNOWN] = (data, request.environ[PENDING](data))
 
 
 def is_api_path(path: str) -> bool:
@@ -87,11 +110,19 @@ def compress(response: Response, accept_encoding: str) -> None:
     response.headers["Content-Encoding"] = "gzip"
 
 
-def register(app: Flask, read_version: Callable[[], DataVersion | None], server: str) -> None:
+def register(
+    app: Flask,
+    read_version: Callable[[], DataVersion | None],
+    server: str,
+    deferred: Callable[[str], bool] = lambda path: False,
+) -> None:
     """Answer conditional GET/HEAD requests to the API with 304, tag and compress the others.
 
     ``read_version`` returns None when the database cannot be asked: the request then goes on
-    uncached (and meets the database's 503 where it needs data).
+    uncached (and meets the database's 503 where it needs data). ``deferred(path)``: a page
+    whose provider reads the version with its features (``note_version``); a conditional
+    request or ``resulttype=hits`` there still reads it first. Should the page not tell it
+    (an error), the answer goes untagged.
     """
 
     def tag_for_request(data: DataVersion) -> str:
@@ -110,11 +141,15 @@ def register(app: Flask, read_version: Callable[[], DataVersion | None], server:
     def answer_conditional() -> Response | None:
         if request.method not in ("GET", "HEAD") or not is_api_path(request.path):
             return None
+        conditional = request.if_none_match or "If-Modified-Since" in request.headers
+        if not conditional and request.args.get("resulttype") != "hits" and deferred(request.path):
+            request.environ[PENDING] = tag_for_request
+            return None
         data = read_version()
         if data is None:
             return None
         tag = tag_for_request(data)
-        request.environ["kc.data_version"] = (data, tag)
+        request.environ[KNOWN] = (data, tag)
         if not_modified(
             tag, data.changed_at, request.if_none_match, request.headers.get("If-Modified-Since")
         ):
@@ -125,7 +160,7 @@ def register(app: Flask, read_version: Callable[[], DataVersion | None], server:
 
     @app.after_request
     def tag_and_compress(response: Response) -> Response:
-        known = request.environ.get("kc.data_version")
+        known = request.environ.get(KNOWN)
         if known is not None and response.status_code == 200:
             cache_headers(response, *known)
         if is_api_path(request.path):

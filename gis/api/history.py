@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, column, func
+from sqlalchemy import BigInteger, Text, column, func, select, table
 
 from gis.api.valid_time import ValidTime, parse_datetime
 
@@ -50,6 +50,16 @@ _INSTANT = re.compile(
 HISTORY_KEYS = ("known_at_function", "changes_function", "version_links")
 #: The alias of ``kc.version_neighbours`` in a statement whose features carry version links.
 NEIGHBOURS = "kc_n"
+#: The stored neighbours of the versions believed now (sql/views/28_api_version_neighbours.sql).
+STORED_NEIGHBOURS = table(
+    "api_version_neighbours",
+    column("kind", Text),
+    column("version_id", BigInteger),
+    column("predecessor", BigInteger),
+    column("successor", BigInteger),
+    column("latest", BigInteger),
+    schema="kc",
+)
 
 
 def parse_known_at(text: str) -> dt.datetime:
@@ -180,8 +190,13 @@ def source(view, history: CollectionHistory, request: HistoryRequest | None):
 def neighbours(
     history: CollectionHistory, request: HistoryRequest | None, versions, lateral: bool = False
 ):
-    """``kc.version_neighbours(kind, versions, known_at)`` as ``NEIGHBOURS``, what the links of
-    ``with_version_links`` read, to be joined on its ``version``; None without version links.
+    """The neighbours of ``versions`` as ``NEIGHBOURS``, what the links of ``with_version_links``
+    read, to be joined on its ``version`` (= the feature's id); None without version links.
+
+    As believed now they are stored (``kc.api_version_neighbours``, kept by the triggers of
+    migration 0051) and joined by id, whatever ``versions`` is: computed they cost about 2 ms of
+    PostgreSQL a page of 100, and a deep page re-ran the computation for each of its features.
+    At a ``known_at`` they are computed (``kc.version_neighbours(kind, versions, known_at)``).
 
     ``versions``: the SQL expression of the ids (``bigint[]``) of the features written, e.g. a
     page's ``ARRAY(SELECT id FROM kc_page)``: the neighbours of a whole page are looked up in one
@@ -189,6 +204,18 @@ def neighbours(
     """
     if not history.version_links or request is None:
         return None
+    if request.known_at is None:  # as believed now: stored, one index lookup a feature
+        stored = STORED_NEIGHBOURS
+        return (
+            select(
+                stored.c.version_id.label("version"),
+                stored.c.predecessor,
+                stored.c.successor,
+                stored.c.latest,
+            )
+            .where(stored.c.kind == history.version_links)
+            .subquery(NEIGHBOURS)
+        )
     call = func.kc.version_neighbours(history.version_links, versions, request.known_at)
     table = call.table_valued(
         column("version", BigInteger),

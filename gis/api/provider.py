@@ -50,6 +50,7 @@ from pygeoapi.provider.base import (
 from pygeoapi.provider.sql import PostgreSQLProvider
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -58,6 +59,7 @@ from sqlalchemy import (
     String,
     and_,
     asc,
+    column,
     create_engine,
     desc,
     exists,
@@ -68,12 +70,13 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy import DateTime as SQLDateTime
+from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DataError, DBAPIError, ProgrammingError
 
-from gis.api import cql, history
+from gis.api import caching, cql, history
 from gis.api.feature_text import passable
 from gis.api.languages import FALLBACK, pick_language
 from gis.api.valid_time import ValidTime
@@ -119,6 +122,9 @@ class Paging:
     passthrough: bool = False
     more: bool | None = None
     before: str | None = None  #: the request's ``before``
+    #: the page reads the data version with its features (``gis.api.caching.note_version``)
+    wants_data_version: bool = False
+    data_version: caching.DataVersion | None = None  #: what it read
 
     def href(self, **first: object) -> str:
         lead = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in first.items())
@@ -162,12 +168,15 @@ def keyset_paging(original: Callable) -> Callable:
             next_title=l10n.translate("Items (next)", request.locale),
             prev_title=l10n.translate("Items (prev)", request.locale),
             passthrough=request.format not in ("html", "jsonld", "csv") and not api.pretty_print,
+            wants_data_version=caching.version_pending(),
         )
         token = PAGING.set(paging)
         try:
             headers, status, content = original(api, request, dataset)
         finally:
             PAGING.reset(token)
+        if paging.data_version is not None:
+            caching.note_version(paging.data_version)
         if (
             paging.more is False
             and status == 200
@@ -421,10 +430,15 @@ class ValidTimeProvider(PostgreSQLProvider):
             beyond = self._exists([*where, id_column >= before])
         fragment = self._feature_sql(select_properties, skip_geometry, lang, crs_transform_spec)
         first = not (offset or after or before)
+        versioned = paging is not None and paging.wants_data_version
         statement = self._page_statement(
             fragment, page_where, order, offset, limit + 1, lang, deferred=not first, extra=beyond
         )
+        if versioned:  # the data version as the last two columns (``caching.note_version``)
+            statement = statement.add_columns(*_DATA_VERSION_COLUMNS)
         rows = self._fetch(statement)
+        if versioned:
+            paging.data_version, rows = self._data_version_of(rows, statement)
         if before is not None:  # read backwards from the cursor: back in id order
             rows = [*reversed(rows[:limit]), *rows[limit:]]
         texts = [row[1] for row in rows[:limit]]
@@ -567,6 +581,18 @@ class ValidTimeProvider(PostgreSQLProvider):
             .order_by(*self._get_order_by_clauses(sortby, None, lang, one.c))
         )
 
+    def _data_version_of(self, rows: list, statement) -> tuple[caching.DataVersion, list]:
+        """The data version a page's rows were read with, and the rows. An empty page has no
+        row to tell it: the version is read, then the page again (never the other way round:
+        see ``gis.api.caching``), and the page's version is the one read first unless the
+        second reading finds rows (a load in between), which tell their own."""
+        if not rows:
+            [(version, changed_at)] = self._fetch(select(*_DATA_VERSION_COLUMNS))
+            rows = self._fetch(statement)
+            if not rows:
+                return caching.DataVersion(int(version), changed_at), rows
+        return caching.DataVersion(int(rows[0][-2]), rows[0][-1]), rows
+
     def _neighbours(self, versions: str, lateral: bool = False):
         """The version neighbours of the features a statement writes (``history.neighbours``),
         or None when they carry no version links. ``versions``: SQL of their ids (bigint[])."""
@@ -629,7 +655,7 @@ class ValidTimeProvider(PostgreSQLProvider):
         source = table
         linked = self._neighbours(f"ARRAY[{_PREPARER.quote(self.id_field)}]", lateral=True)
         if linked is not None:
-            source = table.outerjoin(linked, true())
+            source = table.outerjoin(linked, linked.c.version == id_column)
         statement = (
             select(literal_column(fragment), previous, following)
             .select_from(source)
@@ -646,6 +672,19 @@ class ValidTimeProvider(PostgreSQLProvider):
         feature["prev"] = identifier if prev_id is None else prev_id
         feature["next"] = identifier if next_id is None else next_id
         return feature
+
+
+#: The version of the served data (``kc.api_data_version``, one row) as two scalar columns.
+_DATA_VERSION = sql_table(
+    "api_data_version",
+    column("version", BigInteger),
+    column("changed_at", SQLDateTime(timezone=True)),
+    schema="kc",
+)
+_DATA_VERSION_COLUMNS = (
+    select(_DATA_VERSION.c.version).scalar_subquery().label("kc_data_version"),
+    select(_DATA_VERSION.c.changed_at).scalar_subquery().label("kc_data_changed_at"),
+)
 
 
 # -- GeoJSON in SQL -------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ def run(
     host = host or settings.server_host
     port = port or settings.server_port
     workers = workers or default_workers()
+    server.check_port_free(host, port)
     url, warning = server.reader_url(settings)
     for problem in [warning, *assets.missing(settings.cesium_dir)]:
         if problem:

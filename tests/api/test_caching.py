@@ -94,3 +94,65 @@ def test_tags_and_dates_as_pure_functions() -> None:
     assert not not_modified(tag, data.changed_at, ETags(weak_etags=["other"]), None)
     assert not_modified(tag, data.changed_at, ETags(), "Wed, 31 Jan 2018 12:00:30 GMT")
     assert not not_modified(tag, data.changed_at, ETags(), "Wed, 31 Jan 2018 12:00:29 GMT")
+
+
+def test_a_page_tags_itself_as_a_conditional_request_would(api, lyon_db) -> None:
+    """A page of our provider reads the data version in its own statement (no conditional
+    header: nothing read before); its tag is the one the conditional path computes, empty page,
+    keyset page and hits included, before and after a change."""
+    queries = [
+        {"limit": "5"},
+        {"limit": "5", "bbox": "10,10,10.1,10.1"},  # no building there: an empty page
+        {"limit": "5", "after": "3"},
+        {"limit": "5", "resulttype": "hits"},
+    ]
+    for round_ in range(2):
+        for params in queries:
+            first = get(api, ITEMS, **params)
+            assert first.status_code == 200, params
+            tag = first.headers["ETag"]
+            assert first.headers["Last-Modified"] and tag.startswith('W/"'), params
+            assert get(api, ITEMS, headers={"If-None-Match": tag}, **params).status_code == 304
+        if round_ == 0:
+            conn = connect(lyon_db[0])
+            try:
+                with conn, conn.cursor() as cur:
+                    cur.execute("UPDATE kc.city SET country = country WHERE code = 'lyon'")
+            finally:
+                conn.close()
+            again = get(api, ITEMS, headers={"If-None-Match": tag}, **queries[-1])
+            assert again.status_code == 200 and again.headers["ETag"] != tag
+
+
+def test_the_page_statement_reads_the_data_version(lyon_db) -> None:
+    from gis.api.provider import PAGING, Paging
+    from tests.api.providers import make_provider
+
+    provider = make_provider(lyon_db[0], "api_buildings")
+    [(version, changed_at)] = _rows(lyon_db[0], "SELECT version, changed_at FROM kc.data_change")
+    for bbox in (None, [10, 10, 10.1, 10.1]):  # features, and none
+        paging = Paging("http://x/items", "", None, "next", "prev", wants_data_version=True)
+        token = PAGING.set(paging)
+        try:
+            page = provider.query(limit=3, bbox=bbox or [])
+        finally:
+            PAGING.reset(token)
+        assert len(page["features"]) == (3 if bbox is None else 0)
+        assert paging.data_version == DataVersion(version, changed_at)
+    paging = Paging("http://x/items", "", None, "next", "prev")  # not asked: not read
+    token = PAGING.set(paging)
+    try:
+        provider.query(limit=3)
+    finally:
+        PAGING.reset(token)
+    assert paging.data_version is None
+
+
+def _rows(url: str, statement: str) -> list:
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+            return cur.fetchall()
+    finally:
+        conn.close()

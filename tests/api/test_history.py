@@ -289,6 +289,24 @@ def test_version_links_as_known_at(server, history) -> None:
     assert [f["properties"]["feature_id"] for f in history_now["features"]] == [feature_id]
 
 
+def test_stored_version_links_are_the_computed_ones(server, history) -> None:
+    """Without known_at a page reads the stored links (migration 0051); at a known_at of now
+    they are computed from the validity rows: the same links on every feature."""
+    now = query(history.url, "SELECT clock_timestamp()")[0][0]
+    suffix = f"known_at={stamp(now)}"
+    for collection in ("buildings", "projects"):
+        stored = all_features(server, collection)
+        computed = all_features(server, collection, known_at=stamp(now))
+        assert [f["id"] for f in stored] == [f["id"] for f in computed]
+        assert sum("predecessor-version" in rels(f) for f in stored) > 0
+        for s, c in zip(stored, computed, strict=True):
+            expected = {
+                rel: href.replace(f"?{suffix}", "").replace(f"&{suffix}", "")
+                for rel, href in rels(c).items()
+            }
+            assert rels(s) == expected, s["id"]
+
+
 def test_projects_carry_version_links(server) -> None:
     page = get(server, "/collections/projects/items", feature_id="LYO-REF-A", sortby="valid_from")
     features = page.json()["features"]
