@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +81,6 @@ class Options:
     max_features: int
     palette: dict[str, str]
     store: Path
-    url: str | None
     workers: int
     lod: bool = True
     heights: str = "ground"  # see tiles.features.Buildings
@@ -106,9 +106,16 @@ def _extras(city, layout: Layout, opts: Options, which=slice(None), **more) -> d
 
 
 def build_city(
-    cur, conn, run: Path, city: str, points: Sequence[tuple[str, dt.date]], opts: Options
+    cur,
+    conn,
+    run: Path,
+    city: str,
+    points: Sequence[tuple[str, dt.date]],
+    opts: Options,
+    workers: ProcessPoolExecutor | None = None,
 ) -> list[Published]:
-    """Build the tilesets of ``city`` at ``points`` into the run folder ``run``."""
+    """Build the tilesets of ``city`` at ``points`` into the run folder ``run``, on the
+    processes of ``workers`` (``opts.workers`` of them) or in this one."""
     codes = [p for p, _ in points]
     dates = [at for _, at in points]
     layout = read_layout(cur, city, dates, opts.heights)
@@ -130,14 +137,12 @@ def build_city(
         _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal),
         _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temporal),
     )
-    # One task's worth: starting processes would cost more than it saves.
-    workers = opts.workers if len(layout) > pool.TASK_FEATURES else 1
     per_point: list[dict[str, Content]] = [{} for _ in codes]
     whole: dict[str, Content] = {}
     blocks: list[dict[str, Content]] = [{} for _ in codes]
     blocks_whole: dict[str, Content] = {}
     try:
-        for results in run_tasks(tasks, conn, url=opts.url, workers=workers):
+        for results in run_tasks(tasks, conn, pool=workers, workers=opts.workers):
             if isinstance(results, lod.InnerResult):
                 into, into_whole, results = blocks, blocks_whole, [results]
             else:
@@ -219,7 +224,13 @@ def _statuses(layout: Layout, touches, codes: list[str | None]):
 def _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal):
     """The tasks drawing the leaves, a few thousand buildings each (made one by one)."""
     leaves = (
-        (n.path, layout.version_id[n.features].tolist(), layout.member[n.features].tolist())
+        (
+            n.path,
+            layout.version_id[n.features].tolist(),
+            layout.member[n.features].tolist(),
+            layout.valid_from[n.features].tolist(),
+            layout.valid_to[n.features].tolist(),
+        )
         for n in tree.walk()
         if n.is_leaf
     )
@@ -275,7 +286,7 @@ def _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temp
 def _indices(layout: Layout, group) -> list[int]:
     import numpy as np
 
-    ids = np.array([v for _, leaf_ids, _ in group for v in leaf_ids], dtype=np.int64)
+    ids = np.array([v for leaf in group for v in leaf[1]], dtype=np.int64)
     return np.searchsorted(layout.version_id, ids).tolist()
 
 
@@ -368,6 +379,7 @@ def export_all(
         points = read_points(cur, point)
         cities = read_cities(cur, city)
     run = start_run(out)
+    processes = None
     try:
         with conn.cursor() as cur:
             cur.execute(NO_JIT)
@@ -377,7 +389,6 @@ def export_all(
                 max_features,
                 palette,
                 out / CONTENT_DIR,
-                database_url,
                 workers,
                 heights=heights,
             )
@@ -406,7 +417,14 @@ def export_all(
                         )
                     ]
                 else:
-                    done = build_city(cur, conn, run, code, points, opts)
+                    # One task's worth: starting processes would cost more than it saves.
+                    largest = max((i.get(code) or (0,))[0] for i in inputs)
+                    many = database_url is not None and workers > 1 and largest > pool.TASK_FEATURES
+                    if many and processes is None:
+                        processes = pool.start_pool(database_url, workers)
+                    done = build_city(
+                        cur, conn, run, code, points, opts, processes if many else None
+                    )
                     built = [r for r in done if r.path is not None]
                     _write_json(
                         run / code / SOURCE,
@@ -440,4 +458,7 @@ def export_all(
     except BaseException:
         shutil.rmtree(run, ignore_errors=True)
         raise
+    finally:
+        if processes is not None:
+            processes.shutdown(cancel_futures=True)
     return results

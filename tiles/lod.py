@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from tiles import temporal
 from tiles.content import Content, stored
-from tiles.geometry import Prisms, extrude
+from tiles.geometry import Prisms, bounds, extrude
 from tiles.metadata import PROPERTIES
 from tiles.placement import Frame
 
@@ -44,7 +44,8 @@ GRID = 24
 
 def cell_size(centres: FloatArray) -> float:
     """The grid cell (m) of a tile over buildings with these centres: its geometric error."""
-    extent = centres.max(axis=0) - centres.min(axis=0)
+    lo, hi = bounds(centres)
+    extent = hi - lo
     return max(float(extent.max()) / GRID, 1.0)
 
 
@@ -72,7 +73,7 @@ def merge(
     ``top`` and ``ground`` are heights above the ellipsoid as drawn (``tiles.layout.Layout``);
     a block stands on the area-weighted mean ground of its buildings when one of them is not
     drawn on the ellipsoid (city models at their true heights), else on 0."""
-    origin = centres.min(axis=0)
+    origin = bounds(centres)[0]
     ix = np.floor((centres - origin) / cell).astype(np.int64)
     ix = np.minimum(ix, GRID)
     code = (key * (GRID + 1) + ix[:, 1]) * (GRID + 1) + ix[:, 0]

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from tiles.geometry import bounds
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -68,7 +70,8 @@ def _split(idx: IntArray, centres: FloatArray, sizes: FloatArray, limit: int, pa
 def _halve(idx: IntArray, centres: FloatArray) -> list[IntArray]:
     """The features split at the median of the longer side of their centres' box."""
     pts = centres[idx]
-    axis = int(np.argmax(pts.max(axis=0) - pts.min(axis=0)))
+    lo, hi = bounds(pts)
+    axis = int(np.argmax(hi - lo))
     order = np.lexsort((idx, pts[:, axis]))
     half = len(idx) // 2
     return [idx[order[:half]], idx[order[half:]]]
