@@ -25,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import psycopg2.extensions
 
 from gis.store.errors import KCError
@@ -32,6 +33,7 @@ from tiles import lod, tiling
 from tiles import workers as pool
 from tiles.content import CONTENT_DIR, Content
 from tiles.features import FeatureError
+from tiles.geometry import bounds
 from tiles.layout import Layout
 from tiles.metadata import colouring_status
 from tiles.placement import TRUE_HEIGHTS, VERTICAL_REFERENCE
@@ -199,25 +201,31 @@ def build_city(
     return out
 
 
-def _set_errors(node: tiling.Node, centres) -> float:
-    """Each inner tile's geometric error: its LOD cell, and never less than its children's."""
+def _set_errors(node: tiling.Node, centres) -> tuple[float, np.ndarray, np.ndarray]:
+    """Each inner tile's geometric error: its LOD cell, and never less than its children's.
+    Returns the error and the bounds of the centres below (gathered from the leaves up, so
+    no tile gathers every building below it)."""
     if node.is_leaf:
-        return 0.0
-    below = max(_set_errors(child, centres) for child in node.children)
-    node.geometric_error = max(lod.cell_size(centres[node.below()]), below)
-    return node.geometric_error
+        return (0.0, *bounds(centres[node.features]))
+    below = [_set_errors(child, centres) for child in node.children]
+    lo = np.min([b[1] for b in below], axis=0)
+    hi = np.max([b[2] for b in below], axis=0)
+    cell = max(float((hi - lo).max()) / lod.GRID, 1.0)  # lod.cell_size of the centres below
+    node.geometric_error = max(cell, *(b[0] for b in below))
+    node.origin = lo
+    return node.geometric_error, lo, hi
 
 
-def _statuses(layout: Layout, touches, codes: list[str | None]):
-    """(points, n) index into ``codes`` of each version's colouring status at each point."""
-    import numpy as np
-
-    rank = {c: i for i, c in enumerate(codes)}
-    out = np.zeros((len(touches), len(layout)), dtype=np.int64)
+def _status_index(layout: Layout, idx, touches, codes: list[str | None]) -> np.ndarray:
+    """(points, len(idx)): index into ``codes`` of versions ``idx``'s colouring status."""
+    out = np.zeros((len(touches), len(idx)), dtype=np.int64)
+    building = layout.building_id[idx]
     for k, found in enumerate(touches):
-        valid = layout.at(k)
-        for i in np.flatnonzero(np.isin(layout.building_id, list(found)) & valid):
-            out[k, i] = rank[colouring_status(found[int(layout.building_id[i])])]
+        if not found:
+            continue
+        valid = (layout.member[idx] >> k) & 1 == 1
+        for j in np.flatnonzero(np.isin(building, list(found)) & valid):
+            out[k, j] = codes.index(colouring_status(found[int(building[j])]))
     return out
 
 
@@ -252,27 +260,38 @@ def _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal):
 
 
 def _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temporal):
-    """The tasks drawing the levels of detail, one per inner tile (made one by one)."""
+    """The tasks drawing the levels of detail, one per inner tile (made one by one, each
+    tile's from its children's blocks: ``tiles.lod.Parts``)."""
     if not opts.lod:
         return
     codes = [None, *sorted(opts.palette)]
-    status = _statuses(layout, touches, codes)
-    area, top = layout.area_m2(), layout.top
-    for node in tree.walk():
+    area = layout.area_m2()
+
+    def parts_of(node: tiling.Node):
+        """The tasks below ``node`` and, as the generator's value, its parts."""
         if node.is_leaf:
-            continue
-        below = node.below()
+            idx = node.features
+            return lod.Parts.of_buildings(
+                centres[idx],
+                area[idx],
+                layout.top[idx],
+                layout.ground[idx],
+                layout.member[idx],
+                _status_index(layout, idx, touches, codes),
+                len(codes),
+            )
+        below = []
+        for child in node.children:
+            below.append((yield from parts_of(child)))
+        parts = lod.Parts.join(below)
+        grouped, cells, _ = lod.group(parts, node.origin, node.geometric_error)
         yield lod.InnerTask(
             path=node.path,
             city=city,
             origin=(frame.lon, frame.lat),
             cell=node.geometric_error,
-            centres=centres[below],
-            area=area[below],
-            top=top[below],
-            member=layout.member[below],
-            ground=layout.ground[below],
-            status=status[:, below],
+            parts=grouped,
+            cells=cells,
             codes=codes,
             points=[p for p, _ in points],
             dates=[at for _, at in points],
@@ -281,11 +300,12 @@ def _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temp
             store=str(opts.store),
             temporal=temporal,
         )
+        return grouped
+
+    yield from parts_of(tree)
 
 
 def _indices(layout: Layout, group) -> list[int]:
-    import numpy as np
-
     ids = np.array([v for leaf in group for v in leaf[1]], dtype=np.int64)
     return np.searchsorted(layout.version_id, ids).tolist()
 

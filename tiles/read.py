@@ -93,7 +93,8 @@ LAYOUT_COLUMNS = (
 
 class FixedRows:
     """A file for ``COPY ... TO STDOUT (FORMAT binary)`` of fixed-width, non-NULL columns:
-    parses the rows as they arrive into numpy columns (a MB at a time), so the rows never
+    parses the rows as they arrive into numpy columns (8 MB at a time: columns of a chunk above
+    malloc's mmap threshold, given back when freed), so the rows never
     exist as Python objects (100,000 rows fetched as tuples took 0.8 s of the export's 5.7)."""
 
     HEADER = 11 + 4 + 4  # signature, flags, header extension length
@@ -110,7 +111,7 @@ class FixedRows:
 
     def write(self, data: bytes) -> None:
         self.buffer += data
-        if len(self.buffer) >= 1 << 20:
+        if len(self.buffer) >= 1 << 23:
             self._parse()
 
     def _parse(self) -> None:

@@ -32,6 +32,8 @@ class Node:
     features: IntArray
     geometric_error: float
     children: list[Node] = field(default_factory=list)
+    #: Lowest east, north of the centres below: the origin of its LOD grid (``tiles.lod``)
+    origin: FloatArray | None = None
 
     @property
     def is_leaf(self) -> bool:
