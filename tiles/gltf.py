@@ -87,8 +87,10 @@ def _property_table(
     for p in properties:
         values = _filled(p, columns[p.name])
         if p.kind == "STRING":
-            texts = values if all(type(v) is str for v in values) else list(map(str, values))
-            encoded = list(map(str.encode, texts))
+            try:
+                encoded = list(map(str.encode, values))
+            except TypeError:  # not all str (str.encode refuses anything else)
+                encoded = [str(v).encode() for v in values]
             lengths = np.fromiter(map(len, encoded), np.uint32, len(encoded))
             if not lengths.any():
                 # All empty (no value, or blocks without a source id): an optional property

@@ -140,8 +140,9 @@ def _sum(parts: Parts, of: IntArray, m: int) -> Parts:
     )
     member = np.zeros(m, np.int64)
     np.bitwise_or.at(member, of, parts.member)
-    status = np.zeros((m, *parts.status.shape[1:]))
-    np.add.at(status, of, parts.status)
+    flat = parts.status.reshape(len(parts), -1)
+    status = np.column_stack([np.bincount(of, flat[:, j], m) for j in range(flat.shape[1])])
+    status = status.reshape(m, *parts.status.shape[1:])
     return Parts(
         centre,
         area,

@@ -91,11 +91,11 @@ def run_task(cur, task: Task) -> list[LeafResult]:
             if not keep.any():
                 per_point.append(None)
                 continue
-            sub = _take(b, np.flatnonzero(keep))
+            every = bool(keep.all())  # (one point exported, or nothing changed here)
+            sub = b if every else _take(b, np.flatnonzero(keep))
             cols = columns(task.city, sub, touches)
-            per_point.append(
-                stored(folder, mesh.select(keep), PROPERTIES, cols, task.palette, task.fmt)
-            )
+            drawn = mesh if every else mesh.select(keep)
+            per_point.append(stored(folder, drawn, PROPERTIES, cols, task.palette, task.fmt))
         whole = None
         if task.temporal:
             props, cols = temporal.columns(task.city, b, member, task.points, task.touches)
