@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +82,6 @@ class Options:
     max_features: int
     palette: dict[str, str]
     store: Path
-    workers: int
     lod: bool = True
     heights: str = "ground"  # see tiles.features.Buildings
 
@@ -114,10 +112,10 @@ def build_city(
     city: str,
     points: Sequence[tuple[str, dt.date]],
     opts: Options,
-    workers: ProcessPoolExecutor | None = None,
+    workers: pool.Pool | None = None,
 ) -> list[Published]:
     """Build the tilesets of ``city`` at ``points`` into the run folder ``run``, on the
-    processes of ``workers`` (``opts.workers`` of them) or in this one."""
+    processes of ``workers`` or in this one."""
     codes = [p for p, _ in points]
     dates = [at for _, at in points]
     layout = read_layout(cur, city, dates, opts.heights)
@@ -144,7 +142,7 @@ def build_city(
     blocks: list[dict[str, Content]] = [{} for _ in codes]
     blocks_whole: dict[str, Content] = {}
     try:
-        for results in run_tasks(tasks, conn, pool=workers, workers=opts.workers):
+        for results in run_tasks(tasks, conn, pool=workers):
             if isinstance(results, lod.InnerResult):
                 into, into_whole, results = blocks, blocks_whole, [results]
             else:
@@ -409,7 +407,6 @@ def export_all(
                 max_features,
                 palette,
                 out / CONTENT_DIR,
-                workers,
                 heights=heights,
             )
             inputs = [read_fingerprints(cur, cities, at) for _, at in points]
@@ -441,7 +438,7 @@ def export_all(
                     largest = max((i.get(code) or (0,))[0] for i in inputs)
                     many = database_url is not None and workers > 1 and largest > pool.TASK_FEATURES
                     if many and processes is None:
-                        processes = pool.start_pool(database_url, workers)
+                        processes = pool.Pool(database_url, workers)
                     done = build_city(
                         cur, conn, run, code, points, opts, processes if many else None
                     )
@@ -480,5 +477,5 @@ def export_all(
         raise
     finally:
         if processes is not None:
-            processes.shutdown(cancel_futures=True)
+            processes.shutdown()
     return results

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -138,39 +139,62 @@ def _run_in_worker(task):
     return result
 
 
-def start_pool(url: str, workers: int) -> ProcessPoolExecutor:
-    """``workers`` processes, each with its own connection to ``url``, started now (so that
-    they start while the export reads its layout, not after: ~0.5 s of a 4 s export)."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["tiles.workers"])
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_connect, initargs=(url,)
-    )
-    for _ in range(workers):
-        pool.submit(int)
-    return pool
+class Pool:
+    """``workers`` processes, each with its own connection to ``url``, started in the
+    background: starting them (the forkserver importing numpy, shapely, pyproj; ~0.7 s) runs
+    while the export reads its layout instead of before or after it."""
+
+    def __init__(self, url: str, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, args=(url,), daemon=True)
+        self._thread.start()
+
+    def _start(self, url: str) -> None:
+        try:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["tiles.workers"])
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_connect, initargs=(url,)
+            )
+            for _ in range(self.workers):
+                self._executor.submit(int)
+        except BaseException as err:  # raised where the pool is used
+            self._error = err
+
+    def executor(self) -> ProcessPoolExecutor:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._executor is not None
+        return self._executor
+
+    def shutdown(self) -> None:
+        self._thread.join()
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
 
 
-def run_tasks(
-    tasks: Iterable, conn, *, pool: ProcessPoolExecutor | None, workers: int = 1
-) -> Iterator:
+def run_tasks(tasks: Iterable, conn, *, pool: Pool | None) -> Iterator:
     """The results of the tasks (``task.run(cursor)``), in order: in this process on ``conn``,
-    or on the ``workers`` processes of ``pool``. Tasks are taken from ``tasks`` as workers
-    become free, two per worker in flight."""
+    or on the processes of ``pool``. Tasks are taken from ``tasks`` as workers become free,
+    two per worker in flight."""
     if pool is None:
         with conn.cursor() as cur:
             for task in tasks:
                 yield task.run(cur)
         conn.rollback()
         return
+    executor = pool.executor()
     pending: deque = deque()
     todo = iter(tasks)
     for task in todo:
-        pending.append(pool.submit(_run_in_worker, task))
-        if len(pending) >= 2 * workers:
+        pending.append(executor.submit(_run_in_worker, task))
+        if len(pending) >= 2 * pool.workers:
             break
     while pending:
         yield pending.popleft().result()
         task = next(todo, None)
         if task is not None:
-            pending.append(pool.submit(_run_in_worker, task))
+            pending.append(executor.submit(_run_in_worker, task))
