@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from tiles.geometry import Mesh, bounds
+from tiles.geometry import Mesh, bounds, lengths
 from tiles.metadata import Property
 from tiles.placement import y_up
 
@@ -139,7 +139,7 @@ def glb(
 
     pos = y_up(mesh.positions).astype(np.float32)
     nrm = y_up(mesh.normals).astype(np.float32)
-    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True).astype(np.float32)
+    nrm /= lengths(nrm)[:, None]
     lo, hi = bounds(pos)
     attributes = {
         "POSITION": accessor(
