@@ -208,8 +208,7 @@ def _set_errors(node: tiling.Node, centres) -> tuple[float, np.ndarray, np.ndarr
     below = [_set_errors(child, centres) for child in node.children]
     lo = np.min([b[1] for b in below], axis=0)
     hi = np.max([b[2] for b in below], axis=0)
-    cell = max(float((hi - lo).max()) / lod.GRID, 1.0)  # lod.cell_size of the centres below
-    node.geometric_error = max(cell, *(b[0] for b in below))
+    node.geometric_error = max(lod.grid_cell(lo, hi), *(b[0] for b in below))
     node.origin = lo
     return node.geometric_error, lo, hi
 

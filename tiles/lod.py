@@ -8,7 +8,9 @@ the cell size: no wall of the block is further than that from a wall it stands f
 content has at most ``GRID``² boxes whatever the number of buildings, a level covers a quarter of
 the area of the level above (``tiles.tiling``) with cells half as large, and a viewer at any
 distance draws boxes of at most a few pixels' error until the real buildings are worth loading
-(refinement ``REPLACE``).
+(refinement ``REPLACE``). Above the lowest inner tiles the blocks are merged from the children's
+blocks rather than from every building (``Parts``): the sums are the same, only a child's block
+falls into a cell as a whole, by its centre; each inner tile's work is bounded by its grid.
 
 Blocks are features like buildings, with ``buildings`` = how many they stand for,
 ``version_id`` 0 and ``lod`` 1: a box, whatever the level of detail of its buildings. A city
@@ -44,9 +46,12 @@ GRID = 24
 
 def cell_size(centres: FloatArray) -> float:
     """The grid cell (m) of a tile over buildings with these centres: its geometric error."""
-    lo, hi = bounds(centres)
-    extent = hi - lo
-    return max(float(extent.max()) / GRID, 1.0)
+    return grid_cell(*bounds(centres))
+
+
+def grid_cell(lo: FloatArray, hi: FloatArray) -> float:
+    """The grid cell (m) of a tile whose buildings' centres lie within ``lo`` .. ``hi``."""
+    return max(float((hi - lo).max()) / GRID, 1.0)
 
 
 @dataclass(frozen=True)
