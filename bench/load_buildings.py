@@ -18,35 +18,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import psycopg2
 import pyogrio
-from psycopg2 import sql
+from databases import fresh_database  # bench/ is on the path of a bench script
 
 from etl.sample.districts import write_buildings
-from gis.store.db import connect, database_url
-from gis.store.migrations import migrate
-from gis.store.reference import seed
-from gis.store.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 KC = ROOT / ".venv" / "bin" / "kc"
-
-
-def fresh_database(server: str, name: str) -> str:
-    admin = psycopg2.connect(server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    conn = connect(url)
-    migrate(conn)
-    seed(conn)
-    conn.close()
-    return url
 
 
 def timed(label: str, command: list[str], env: dict[str, str]) -> float:
@@ -68,7 +48,11 @@ def pg_connection_string(url: str) -> str:
 
 
 def main(n: int) -> None:
-    url = fresh_database(database_url(load_settings()), "kc_bench")
+    with fresh_database("kc_bench") as db:
+        run(n, db.url)
+
+
+def run(n: int, url: str) -> None:
     env = {**os.environ, "KC_DATABASE_URL": url}
     with tempfile.TemporaryDirectory() as tmp:
         gpkg = Path(tmp) / "buildings.gpkg"
@@ -108,11 +92,6 @@ def main(n: int) -> None:
         f"\nfirst load: {n / load:,.0f} buildings/s, {load / ogr:.2f}x the time of ogr2ogr ({n / ogr:,.0f}/s)"
     )
     print(f"re-load:    {n / again:,.0f} buildings/s, {again / ogr:.2f}x the time of ogr2ogr")
-    admin = psycopg2.connect(database_url(load_settings()))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute("DROP DATABASE IF EXISTS kc_bench WITH (FORCE)")
-    admin.close()
 
 
 if __name__ == "__main__":

@@ -25,9 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg2
 from lxml import etree
-from psycopg2 import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 LYON = ROOT.parent / "shared" / "data" / "lyon1_citygml_lod2" / "LYON_1ER_BATI_2015-20_bldg.gml"
@@ -100,50 +98,35 @@ def run_child(task: str, path: Path, url: str | None = None) -> dict:
     return json.loads(out.stdout.splitlines()[-1])
 
 
-def drop_database(server: str, name: str) -> None:
-    admin = psycopg2.connect(server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    admin.close()
-
-
 def main() -> None:
-    from load_buildings import fresh_database  # bench/ is on the path of a bench script
-
-    from gis.store.cluster import Cluster
-    from gis.store.settings import load_settings
+    from databases import fresh_database, server_url  # bench/ is on the path of a bench script
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=float, default=50.0, help="the smaller file, in MB")
     size = parser.parse_args().size
-    settings = load_settings()
-    server = settings.database_url or Cluster(settings).start().url()
+    server = server_url()
     work = Path(tempfile.mkdtemp(prefix="kc-bench-citygml-"))
-    name = "kc_bench_citygml"
     print(f"{'file':>10} {'buildings':>9}  {'task':<28} {'s':>7} {'bldg/s':>8} {'peak MB':>8}")
     try:
         for megabytes in (size, 2 * size):
             path = work / f"lyon_{int(megabytes)}mb.gml"
             n = generate(path, megabytes)
             mb = path.stat().st_size / 1e6
-            url = fresh_database(server, name)
-            for task, label in (
-                ("iterparse", "reference: lxml iterparse"),
-                ("parse", "whole tree (etree.parse)"),
-                ("load", "kc load buildings"),
-            ):
-                r = run_child(task, path, url)
-                assert r["buildings"] == n, (task, r["buildings"], n)
-                rate = n / r["seconds"]
-                print(
-                    f"{mb:8.1f}MB {n:9,}  {label:<28} {r['seconds']:7.1f} {rate:8.1f} "
-                    f"{r['peak_mb']:8.0f}"
-                )
-            drop_database(server, name)
+            with fresh_database("kc_bench_citygml", server) as db:
+                for task, label in (
+                    ("iterparse", "reference: lxml iterparse"),
+                    ("parse", "whole tree (etree.parse)"),
+                    ("load", "kc load buildings"),
+                ):
+                    r = run_child(task, path, db.url)
+                    assert r["buildings"] == n, (task, r["buildings"], n)
+                    rate = n / r["seconds"]
+                    print(
+                        f"{mb:8.1f}MB {n:9,}  {label:<28} {r['seconds']:7.1f} {rate:8.1f} "
+                        f"{r['peak_mb']:8.0f}"
+                    )
             path.unlink()
     finally:
-        drop_database(server, name)
         for leftover in work.glob("*"):
             leftover.unlink()
         work.rmdir()

@@ -18,7 +18,7 @@ import numpy as np
 
 from tiles.b3dm import b3dm
 from tiles.features import Buildings
-from tiles.geometry import Mesh
+from tiles.geometry import Mesh, bounds
 from tiles.gltf import glb
 from tiles.metadata import ProjectTouch, Property, colouring_status, colours, projects_json
 
@@ -78,7 +78,8 @@ def encode(
 
 def box_of(mesh: Mesh) -> list[float]:
     # 1 cm margin: the float32 positions in the file may round a hair outside the float64 box.
-    lo, hi = mesh.positions.min(axis=0) - 0.01, mesh.positions.max(axis=0) + 0.01
+    lo, hi = bounds(mesh.positions)
+    lo, hi = lo - 0.01, hi + 0.01
     return [*lo.tolist(), *hi.tolist()]
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import psycopg2.extensions
 
 from gis.store.errors import KCError
@@ -31,6 +32,7 @@ from tiles import lod, tiling
 from tiles import workers as pool
 from tiles.content import CONTENT_DIR, Content
 from tiles.features import FeatureError
+from tiles.geometry import bounds
 from tiles.layout import Layout
 from tiles.metadata import colouring_status
 from tiles.placement import TRUE_HEIGHTS, VERTICAL_REFERENCE
@@ -80,8 +82,6 @@ class Options:
     max_features: int
     palette: dict[str, str]
     store: Path
-    url: str | None
-    workers: int
     lod: bool = True
     heights: str = "ground"  # see tiles.features.Buildings
 
@@ -106,9 +106,16 @@ def _extras(city, layout: Layout, opts: Options, which=slice(None), **more) -> d
 
 
 def build_city(
-    cur, conn, run: Path, city: str, points: Sequence[tuple[str, dt.date]], opts: Options
+    cur,
+    conn,
+    run: Path,
+    city: str,
+    points: Sequence[tuple[str, dt.date]],
+    opts: Options,
+    workers: pool.Pool | None = None,
 ) -> list[Published]:
-    """Build the tilesets of ``city`` at ``points`` into the run folder ``run``."""
+    """Build the tilesets of ``city`` at ``points`` into the run folder ``run``, on the
+    processes of ``workers`` or in this one."""
     codes = [p for p, _ in points]
     dates = [at for _, at in points]
     layout = read_layout(cur, city, dates, opts.heights)
@@ -130,14 +137,12 @@ def build_city(
         _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal),
         _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temporal),
     )
-    # One task's worth: starting processes would cost more than it saves.
-    workers = opts.workers if len(layout) > pool.TASK_FEATURES else 1
     per_point: list[dict[str, Content]] = [{} for _ in codes]
     whole: dict[str, Content] = {}
     blocks: list[dict[str, Content]] = [{} for _ in codes]
     blocks_whole: dict[str, Content] = {}
     try:
-        for results in run_tasks(tasks, conn, url=opts.url, workers=workers):
+        for results in run_tasks(tasks, conn, pool=workers):
             if isinstance(results, lod.InnerResult):
                 into, into_whole, results = blocks, blocks_whole, [results]
             else:
@@ -194,32 +199,43 @@ def build_city(
     return out
 
 
-def _set_errors(node: tiling.Node, centres) -> float:
-    """Each inner tile's geometric error: its LOD cell, and never less than its children's."""
+def _set_errors(node: tiling.Node, centres) -> tuple[float, np.ndarray, np.ndarray]:
+    """Each inner tile's geometric error: its LOD cell, and never less than its children's.
+    Returns the error and the bounds of the centres below (gathered from the leaves up, so
+    no tile gathers every building below it)."""
     if node.is_leaf:
-        return 0.0
-    below = max(_set_errors(child, centres) for child in node.children)
-    node.geometric_error = max(lod.cell_size(centres[node.below()]), below)
-    return node.geometric_error
+        return (0.0, *bounds(centres[node.features]))
+    below = [_set_errors(child, centres) for child in node.children]
+    lo = np.min([b[1] for b in below], axis=0)
+    hi = np.max([b[2] for b in below], axis=0)
+    node.geometric_error = max(lod.grid_cell(lo, hi), *(b[0] for b in below))
+    node.origin = lo
+    return node.geometric_error, lo, hi
 
 
-def _statuses(layout: Layout, touches, codes: list[str | None]):
-    """(points, n) index into ``codes`` of each version's colouring status at each point."""
-    import numpy as np
-
-    rank = {c: i for i, c in enumerate(codes)}
-    out = np.zeros((len(touches), len(layout)), dtype=np.int64)
+def _status_index(layout: Layout, idx, touches, codes: list[str | None]) -> np.ndarray:
+    """(points, len(idx)): index into ``codes`` of versions ``idx``'s colouring status."""
+    out = np.zeros((len(touches), len(idx)), dtype=np.int64)
+    building = layout.building_id[idx]
     for k, found in enumerate(touches):
-        valid = layout.at(k)
-        for i in np.flatnonzero(np.isin(layout.building_id, list(found)) & valid):
-            out[k, i] = rank[colouring_status(found[int(layout.building_id[i])])]
+        if not found:
+            continue
+        valid = (layout.member[idx] >> k) & 1 == 1
+        for j in np.flatnonzero(np.isin(building, list(found)) & valid):
+            out[k, j] = codes.index(colouring_status(found[int(building[j])]))
     return out
 
 
 def _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal):
     """The tasks drawing the leaves, a few thousand buildings each (made one by one)."""
     leaves = (
-        (n.path, layout.version_id[n.features].tolist(), layout.member[n.features].tolist())
+        (
+            n.path,
+            layout.version_id[n.features].tolist(),
+            layout.member[n.features].tolist(),
+            layout.valid_from[n.features].tolist(),
+            layout.valid_to[n.features].tolist(),
+        )
         for n in tree.walk()
         if n.is_leaf
     )
@@ -241,27 +257,38 @@ def _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal):
 
 
 def _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temporal):
-    """The tasks drawing the levels of detail, one per inner tile (made one by one)."""
+    """The tasks drawing the levels of detail, one per inner tile (made one by one, each
+    tile's from its children's blocks: ``tiles.lod.Parts``)."""
     if not opts.lod:
         return
     codes = [None, *sorted(opts.palette)]
-    status = _statuses(layout, touches, codes)
-    area, top = layout.area_m2(), layout.top
-    for node in tree.walk():
+    area = layout.area_m2()
+
+    def parts_of(node: tiling.Node):
+        """The tasks below ``node`` and, as the generator's value, its parts."""
         if node.is_leaf:
-            continue
-        below = node.below()
+            idx = node.features
+            return lod.Parts.of_buildings(
+                centres[idx],
+                area[idx],
+                layout.top[idx],
+                layout.ground[idx],
+                layout.member[idx],
+                _status_index(layout, idx, touches, codes),
+                len(codes),
+            )
+        below = []
+        for child in node.children:
+            below.append((yield from parts_of(child)))
+        parts = lod.Parts.join(below)
+        grouped, cells, _ = lod.group(parts, node.origin, node.geometric_error)
         yield lod.InnerTask(
             path=node.path,
             city=city,
             origin=(frame.lon, frame.lat),
             cell=node.geometric_error,
-            centres=centres[below],
-            area=area[below],
-            top=top[below],
-            member=layout.member[below],
-            ground=layout.ground[below],
-            status=status[:, below],
+            parts=grouped,
+            cells=cells,
             codes=codes,
             points=[p for p, _ in points],
             dates=[at for _, at in points],
@@ -270,12 +297,13 @@ def _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temp
             store=str(opts.store),
             temporal=temporal,
         )
+        return grouped
+
+    yield from parts_of(tree)
 
 
 def _indices(layout: Layout, group) -> list[int]:
-    import numpy as np
-
-    ids = np.array([v for _, leaf_ids, _ in group for v in leaf_ids], dtype=np.int64)
+    ids = np.array([v for leaf in group for v in leaf[1]], dtype=np.int64)
     return np.searchsorted(layout.version_id, ids).tolist()
 
 
@@ -368,6 +396,7 @@ def export_all(
         points = read_points(cur, point)
         cities = read_cities(cur, city)
     run = start_run(out)
+    processes = None
     try:
         with conn.cursor() as cur:
             cur.execute(NO_JIT)
@@ -377,8 +406,6 @@ def export_all(
                 max_features,
                 palette,
                 out / CONTENT_DIR,
-                database_url,
-                workers,
                 heights=heights,
             )
             inputs = [read_fingerprints(cur, cities, at) for _, at in points]
@@ -406,7 +433,14 @@ def export_all(
                         )
                     ]
                 else:
-                    done = build_city(cur, conn, run, code, points, opts)
+                    # One task's worth: starting processes would cost more than it saves.
+                    largest = max((i.get(code) or (0,))[0] for i in inputs)
+                    many = database_url is not None and workers > 1 and largest > pool.TASK_FEATURES
+                    if many and processes is None:
+                        processes = pool.Pool(database_url, workers)
+                    done = build_city(
+                        cur, conn, run, code, points, opts, processes if many else None
+                    )
                     built = [r for r in done if r.path is not None]
                     _write_json(
                         run / code / SOURCE,
@@ -440,4 +474,7 @@ def export_all(
     except BaseException:
         shutil.rmtree(run, ignore_errors=True)
         raise
+    finally:
+        if processes is not None:
+            processes.shutdown()
     return results

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from tiles.geometry import Mesh
+from tiles.geometry import Mesh, bounds, lengths
 from tiles.metadata import Property
 from tiles.placement import y_up
 
@@ -73,20 +73,31 @@ def _schema(properties: Sequence[Property]) -> dict:
     return {"id": SCHEMA_ID, "classes": {CLASS: {"properties": props}}}
 
 
+def _filled(p: Property, column: Sequence) -> Sequence:
+    """The column with ``p.no_data`` for its missing values (the list itself when none is)."""
+    if isinstance(column, np.ndarray) or None not in column:
+        return column
+    return [p.no_data if v is None else v for v in column]
+
+
 def _property_table(
     buffer: _Buffer, properties: Sequence[Property], columns: dict[str, Sequence], count: int
 ) -> dict:
     table: dict = {"class": CLASS, "count": count, "properties": {}}
     for p in properties:
-        values = [p.no_data if v is None else v for v in columns[p.name]]
+        values = _filled(p, columns[p.name])
         if p.kind == "STRING":
-            encoded = [str(v).encode("utf-8") for v in values]
-            if not any(encoded):
+            try:
+                encoded = list(map(str.encode, values))
+            except TypeError:  # not all str (str.encode refuses anything else)
+                encoded = [str(v).encode() for v in values]
+            lengths = np.fromiter(map(len, encoded), np.uint32, len(encoded))
+            if not lengths.any():
                 # All empty (no value, or blocks without a source id): an optional property
                 # may be left out of the table, and an empty bufferView is not allowed.
                 continue
             offsets = np.zeros(len(encoded) + 1, dtype=np.uint32)
-            offsets[1:] = np.cumsum([len(e) for e in encoded])
+            np.cumsum(lengths, out=offsets[1:])
             entry = {
                 "values": buffer.add(b"".join(encoded)),
                 "stringOffsets": buffer.add(offsets.tobytes()),
@@ -128,15 +139,16 @@ def glb(
 
     pos = y_up(mesh.positions).astype(np.float32)
     nrm = y_up(mesh.normals).astype(np.float32)
-    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True).astype(np.float32)
+    nrm /= lengths(nrm)[:, None]
+    lo, hi = bounds(pos)
     attributes = {
         "POSITION": accessor(
             pos,
             FLOAT,
             "VEC3",
             ARRAY_BUFFER,
-            min=pos.min(axis=0).astype(float).tolist(),
-            max=pos.max(axis=0).astype(float).tolist(),
+            min=lo.astype(float).tolist(),
+            max=hi.astype(float).tolist(),
         ),
         "NORMAL": accessor(nrm, FLOAT, "VEC3", ARRAY_BUFFER),
         "COLOR_0": accessor(

@@ -35,6 +35,8 @@ class Layout:
     #: (n,) height its ground is drawn at (m above the ellipsoid): 0, but for city models
     #: exported with their true heights (``tiles.read.GROUND``)
     ground: FloatArray
+    valid_from: npt.NDArray[np.int32]  # (n,) first day valid (days since 1970-01-01)
+    valid_to: npt.NDArray[np.int32]  # (n,) first day no longer valid, -1: open
 
     def __len__(self) -> int:
         return len(self.version_id)

@@ -8,7 +8,9 @@ the cell size: no wall of the block is further than that from a wall it stands f
 content has at most ``GRID``² boxes whatever the number of buildings, a level covers a quarter of
 the area of the level above (``tiles.tiling``) with cells half as large, and a viewer at any
 distance draws boxes of at most a few pixels' error until the real buildings are worth loading
-(refinement ``REPLACE``).
+(refinement ``REPLACE``). Above the lowest inner tiles the blocks are merged from the children's
+blocks rather than from every building (``Parts``): the sums are the same, only a child's block
+falls into a cell as a whole, by its centre; each inner tile's work is bounded by its grid.
 
 Blocks are features like buildings, with ``buildings`` = how many they stand for,
 ``version_id`` 0 and ``lod`` 1: a box, whatever the level of detail of its buildings. A city
@@ -31,7 +33,7 @@ import numpy.typing as npt
 
 from tiles import temporal
 from tiles.content import Content, stored
-from tiles.geometry import Prisms, extrude
+from tiles.geometry import Prisms, bounds, extrude
 from tiles.metadata import PROPERTIES
 from tiles.placement import Frame
 
@@ -44,8 +46,12 @@ GRID = 24
 
 def cell_size(centres: FloatArray) -> float:
     """The grid cell (m) of a tile over buildings with these centres: its geometric error."""
-    extent = centres.max(axis=0) - centres.min(axis=0)
-    return max(float(extent.max()) / GRID, 1.0)
+    return grid_cell(*bounds(centres))
+
+
+def grid_cell(lo: FloatArray, hi: FloatArray) -> float:
+    """The grid cell (m) of a tile whose buildings' centres lie within ``lo`` .. ``hi``."""
+    return max(float((hi - lo).max()) / GRID, 1.0)
 
 
 @dataclass(frozen=True)
@@ -72,22 +78,94 @@ def merge(
     ``top`` and ``ground`` are heights above the ellipsoid as drawn (``tiles.layout.Layout``);
     a block stands on the area-weighted mean ground of its buildings when one of them is not
     drawn on the ellipsoid (city models at their true heights), else on 0."""
-    origin = centres.min(axis=0)
-    ix = np.floor((centres - origin) / cell).astype(np.int64)
-    ix = np.minimum(ix, GRID)
-    code = (key * (GRID + 1) + ix[:, 1]) * (GRID + 1) + ix[:, 0]
-    cells, of = np.unique(code, return_inverse=True)
-    weight = np.maximum(area, 1e-6)
-    total = np.bincount(of, weight, len(cells))
+    ground = np.zeros(len(area)) if ground is None else ground
+    status = np.zeros((1, len(area)), np.int64)
+    parts = Parts.of_buildings(centres, area, top, ground, key, status, 1)
+    grouped, _, of = group(parts, bounds(centres)[0], cell)
+    return grouped.blocks(cell, of)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What blocks are merged from: buildings, or the blocks of the tiles below, as sums.
+
+    A tile's blocks are merged from its children's blocks, not from every building below it:
+    areas, counts, area-weighted centres, heights and status areas add up exactly, only the
+    cell a child's block falls in is decided by its centre instead of each building's. So an
+    inner tile's work and memory are bounded by its grid (at most ``(GRID + 1)²`` parts per set
+    of points and child), whatever the number of buildings below it.
+    """
+
+    centre: FloatArray  # (m, 2) area-weighted centre (local m)
+    area: FloatArray  # (m,) footprint area, m² (at least AREA_FLOOR per building)
+    top: FloatArray  # (m,) area-weighted roof height, m above the ellipsoid as drawn
+    ground: FloatArray  # (m,) area-weighted ground, m above the ellipsoid as drawn
+    count: IntArray  # (m,) buildings
+    member: IntArray  # (m,) set of points the buildings are valid at (bit mask)
+    status: FloatArray  # (m, points, kinds) footprint area per status index at each point
+
+    def __len__(self) -> int:
+        return len(self.area)
+
+    @staticmethod
+    def of_buildings(centres, area, top, ground, member, status: IntArray, kinds: int) -> Parts:
+        """Buildings as parts; ``status``: (points, n) index of each one's status."""
+        weight = np.maximum(area, AREA_FLOOR)
+        table = np.zeros((len(weight), status.shape[0], kinds))
+        rows = np.arange(len(weight))
+        for k in range(status.shape[0]):
+            table[rows, k, status[k]] = weight
+        return Parts(centres, weight, top, ground, np.ones(len(weight), np.int64), member, table)
+
+    @staticmethod
+    def join(parts: list[Parts]) -> Parts:
+        return Parts(
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in Parts.__dataclass_fields__)
+        )
+
+    def take(self, which) -> Parts:
+        return Parts(*(getattr(self, f)[which] for f in Parts.__dataclass_fields__))
+
+    def blocks(self, cell: float, of: IntArray | None = None) -> Merged:
+        """One block per part: a square of its area (at most the cell), at its height."""
+        of = np.arange(len(self)) if of is None else of
+        base = self.ground if self.ground.any() else None
+        return Merged(self.centre, np.minimum(np.sqrt(self.area), cell), self.top, of, base)
+
+
+#: The least footprint area a building counts with (m²): a weight, never 0.
+AREA_FLOOR = 1e-6
+
+
+def _sum(parts: Parts, of: IntArray, m: int) -> Parts:
+    """The parts summed into ``m`` sums, part i into sum ``of[i]``."""
+    area = np.bincount(of, parts.area, m)
     centre = np.column_stack(
-        [np.bincount(of, weight * centres[:, k], len(cells)) / total for k in (0, 1)]
+        [np.bincount(of, parts.area * parts.centre[:, k], m) / area for k in (0, 1)]
     )
-    height = np.bincount(of, weight * top, len(cells)) / total
-    side = np.minimum(np.sqrt(total), cell)
-    base = None
-    if ground is not None and ground.any():
-        base = np.bincount(of, weight * ground, len(cells)) / total
-    return Merged(centre, side, height, of, base)
+    member = np.zeros(m, np.int64)
+    np.bitwise_or.at(member, of, parts.member)
+    flat = parts.status.reshape(len(parts), -1)
+    status = np.column_stack([np.bincount(of, flat[:, j], m) for j in range(flat.shape[1])])
+    status = status.reshape(m, *parts.status.shape[1:])
+    return Parts(
+        centre,
+        area,
+        np.bincount(of, parts.area * parts.top, m) / area,
+        np.bincount(of, parts.area * parts.ground, m) / area,
+        np.bincount(of, parts.count, m).astype(np.int64),
+        member,
+        status,
+    )
+
+
+def group(parts: Parts, origin: FloatArray, cell: float) -> tuple[Parts, IntArray, IntArray]:
+    """The parts summed per grid cell (of ``cell`` m from ``origin``) and set of points:
+    (the sums, each sum's cell, each part's sum)."""
+    ix = np.clip(np.floor((parts.centre - origin) / cell).astype(np.int64), 0, GRID)
+    cells = ix[:, 1] * (GRID + 1) + ix[:, 0]
+    codes, of = np.unique(parts.member * (GRID + 1) ** 2 + cells, return_inverse=True)
+    return _sum(parts, of, len(codes)), codes % (GRID + 1) ** 2, of
 
 
 def boxes(m: Merged, frame: Frame):
@@ -117,14 +195,6 @@ def boxes(m: Merged, frame: Frame):
     return extrude(shape, base, base + up * (np.repeat(m.height, 4) - floor)[:, None], up)
 
 
-def _majority(of: IntArray, status: IntArray, area: FloatArray, blocks: int) -> IntArray:
-    """Per block, the status (index) covering most of its footprint area."""
-    kinds = int(status.max()) + 1 if len(status) else 1
-    table = np.zeros((blocks, kinds))
-    np.add.at(table, (of, status), np.maximum(area, 1e-6))
-    return table.argmax(axis=1)
-
-
 @dataclass(frozen=True)
 class InnerTask:
     """The blocks of one inner tile, per point and temporal (no database needed)."""
@@ -133,12 +203,8 @@ class InnerTask:
     city: str
     origin: tuple[float, float]
     cell: float
-    centres: FloatArray  # (n, 2) of the buildings below
-    area: FloatArray
-    top: FloatArray  # m above the ellipsoid, as drawn
-    member: IntArray
-    ground: FloatArray  # m above the ellipsoid, as drawn (``tiles.layout.Layout.ground``)
-    status: IntArray  # (points, n): index into ``codes``
+    parts: Parts  # the buildings below, summed per cell of the tile's grid and set of points
+    cells: IntArray  # (m,) each part's cell
     codes: list[str | None]  # status codes, [None, ...]
     points: list[str]
     dates: list[dt.date]
@@ -152,29 +218,24 @@ class InnerTask:
         folder = Path(self.store)
         per_point: list[Content | None] = []
         for k in range(len(self.points)):
-            keep = np.flatnonzero((self.member >> k) & 1 == 1)
+            keep = np.flatnonzero((self.parts.member >> k) & 1 == 1)
             if not len(keep):
                 per_point.append(None)
                 continue
-            m = merge(
-                self.centres[keep],
-                self.area[keep],
-                self.top[keep],
-                np.zeros(len(keep), np.int64),
-                self.cell,
-                self.ground[keep],
-            )
-            counts = np.bincount(m.of, minlength=len(m.side))
-            status = _majority(m.of, self.status[k, keep], self.area[keep], len(m.side))
+            # The tile's blocks at this point: its parts valid there, summed per cell.
+            cells, of = np.unique(self.cells[keep], return_inverse=True)
+            merged = _sum(self.parts.take(keep), of, len(cells))
+            status = merged.status[:, k, :].argmax(axis=1)
+            m = merged.blocks(self.cell)
             # No dates: a block is the same file at every point where its buildings are.
-            cols = self._columns(m, counts, [self.codes[s] for s in status])
-            cols |= {"valid_from": [""] * len(counts), "valid_to": [None] * len(counts)}
+            cols = self._columns(m, merged.count, [self.codes[s] for s in status])
+            cols |= {"valid_from": [""] * len(merged), "valid_to": [None] * len(merged)}
             per_point.append(
                 stored(folder, boxes(m, frame), PROPERTIES, cols, self.palette, self.fmt)
             )
         whole = None
         if self.temporal:
-            m = merge(self.centres, self.area, self.top, self.member, self.cell, self.ground)
+            m = self.parts.blocks(self.cell)
             whole = stored(folder, boxes(m, frame), *self._temporal(m), self.palette, self.fmt)
         return InnerResult(self.path, per_point, whole)
 
@@ -202,10 +263,8 @@ class InnerTask:
 
     def _temporal(self, m: Merged):
         blocks = len(m.side)
-        counts = np.bincount(m.of, minlength=blocks)
-        member = np.zeros(blocks, np.int64)
-        member[m.of] = self.member  # every building of a block has the same set of points
-        cols = self._columns(m, counts, [None] * blocks)
+        member = self.parts.member  # one block per part: every building in it has the same
+        cols = self._columns(m, self.parts.count, [None] * blocks)
         del cols["status"], cols["project_codes"], cols["projects"]
         first = [(int(b) & -int(b)).bit_length() - 1 for b in member]
         last = [int(b).bit_length() - 1 for b in member]
@@ -219,7 +278,7 @@ class InnerTask:
         latest: list = [None] * blocks
         for k, point in enumerate(self.points):
             valid = (member >> k) & 1 == 1
-            status = _majority(m.of, self.status[k], self.area, blocks)
+            status = self.parts.status[:, k, :].argmax(axis=1)
             codes = [self.codes[s] if v else None for s, v in zip(status, valid, strict=True)]
             cols[f"in_{point}"] = valid.tolist()
             cols[f"status_{point}"] = codes

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from tiles.geometry import bounds
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -30,6 +32,8 @@ class Node:
     features: IntArray
     geometric_error: float
     children: list[Node] = field(default_factory=list)
+    #: Lowest east, north of the centres below: the origin of its LOD grid (``tiles.lod``)
+    origin: FloatArray | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -68,7 +72,8 @@ def _split(idx: IntArray, centres: FloatArray, sizes: FloatArray, limit: int, pa
 def _halve(idx: IntArray, centres: FloatArray) -> list[IntArray]:
     """The features split at the median of the longer side of their centres' box."""
     pts = centres[idx]
-    axis = int(np.argmax(pts.max(axis=0) - pts.min(axis=0)))
+    lo, hi = bounds(pts)
+    axis = int(np.argmax(hi - lo))
     order = np.lexsort((idx, pts[:, axis]))
     half = len(idx) // 2
     return [idx[order[:half]], idx[order[half:]]]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -38,7 +39,8 @@ TASK_FEATURES = 4000
 class Task:
     city: str
     origin: tuple[float, float]  # the tileset frame's longitude, latitude
-    leaves: list[tuple[str, list[int], list[int]]]  # (path, version ids, member bits)
+    #: (path, version ids, member bits, first days, end days) of each leaf (``Layout``)
+    leaves: list[tuple[str, list[int], list[int], list[int], list[int]]]
     points: list[str]  # point codes: bit k of a member mask = points[k]
     dates: list[dt.date]
     touches: list[dict[int, list[ProjectTouch]]]  # per point, only the task's buildings
@@ -72,13 +74,15 @@ def _take(b: Buildings, idx: Sequence[int]) -> Buildings:
 
 def run_task(cur, task: Task) -> list[LeafResult]:
     """Read the task's rows and store the content of each of its leaves."""
-    ids = [v for _, leaf_ids, _ in task.leaves for v in leaf_ids]
-    rows = read_rows(cur, sorted(ids), task.heights)
+    ids = [v for leaf in task.leaves for v in leaf[1]]
+    first = [d for leaf in task.leaves for d in leaf[3]]
+    end = [d for leaf in task.leaves for d in leaf[4]]
+    rows = read_rows(cur, ids, first, end, task.heights)
     position = {v: i for i, v in enumerate(rows.version_id)}
     frame = Frame.at(*task.origin)
     folder = Path(task.store)
     out = []
-    for path, leaf_ids, bits in task.leaves:
+    for path, leaf_ids, bits, _, _ in task.leaves:
         b = _take(rows, [position[v] for v in leaf_ids])
         mesh = tile_mesh(b, frame)
         member = np.asarray(bits, dtype=np.int64)
@@ -88,11 +92,11 @@ def run_task(cur, task: Task) -> list[LeafResult]:
             if not keep.any():
                 per_point.append(None)
                 continue
-            sub = _take(b, np.flatnonzero(keep))
+            every = bool(keep.all())  # (one point exported, or nothing changed here)
+            sub = b if every else _take(b, np.flatnonzero(keep))
             cols = columns(task.city, sub, touches)
-            per_point.append(
-                stored(folder, mesh.select(keep), PROPERTIES, cols, task.palette, task.fmt)
-            )
+            drawn = mesh if every else mesh.select(keep)
+            per_point.append(stored(folder, drawn, PROPERTIES, cols, task.palette, task.fmt))
         whole = None
         if task.temporal:
             props, cols = temporal.columns(task.city, b, member, task.points, task.touches)
@@ -101,7 +105,7 @@ def run_task(cur, task: Task) -> list[LeafResult]:
     return out
 
 
-def tasks_of(leaves: Sequence[tuple[str, list[int], list[int]]], size: int | None = None):
+def tasks_of(leaves: Sequence[tuple], size: int | None = None):
     """Consecutive leaves grouped into tasks of at least ``size`` buildings (default
     ``TASK_FEATURES``; the last may be less)."""
     size = size or TASK_FEATURES
@@ -135,31 +139,62 @@ def _run_in_worker(task):
     return result
 
 
-def run_tasks(tasks: Iterable, conn, *, url: str | None, workers: int) -> Iterator:
-    """The results of the tasks (``task.run(cursor)``), in order: in this process, or on
-    ``workers`` processes. Tasks are taken from ``tasks`` as workers become free."""
-    if workers <= 1 or url is None:
+class Pool:
+    """``workers`` processes, each with its own connection to ``url``, started in the
+    background: starting them (the forkserver importing numpy, shapely, pyproj; ~0.7 s) runs
+    while the export reads its layout instead of before or after it."""
+
+    def __init__(self, url: str, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, args=(url,), daemon=True)
+        self._thread.start()
+
+    def _start(self, url: str) -> None:
+        try:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["tiles.workers"])
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_connect, initargs=(url,)
+            )
+            for _ in range(self.workers):
+                self._executor.submit(int)
+        except BaseException as err:  # raised where the pool is used
+            self._error = err
+
+    def executor(self) -> ProcessPoolExecutor:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._executor is not None
+        return self._executor
+
+    def shutdown(self) -> None:
+        self._thread.join()
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+
+
+def run_tasks(tasks: Iterable, conn, *, pool: Pool | None) -> Iterator:
+    """The results of the tasks (``task.run(cursor)``), in order: in this process on ``conn``,
+    or on the processes of ``pool``. Tasks are taken from ``tasks`` as workers become free,
+    two per worker in flight."""
+    if pool is None:
         with conn.cursor() as cur:
             for task in tasks:
                 yield task.run(cur)
         conn.rollback()
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["tiles.workers"])
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_connect,
-        initargs=(url,),
-    ) as pool:
-        pending: deque = deque()
-        todo = iter(tasks)
-        for task in todo:
-            pending.append(pool.submit(_run_in_worker, task))
-            if len(pending) >= 2 * workers:
-                break
-        while pending:
-            yield pending.popleft().result()
-            task = next(todo, None)
-            if task is not None:
-                pending.append(pool.submit(_run_in_worker, task))
+    executor = pool.executor()
+    pending: deque = deque()
+    todo = iter(tasks)
+    for task in todo:
+        pending.append(executor.submit(_run_in_worker, task))
+        if len(pending) >= 2 * pool.workers:
+            break
+    while pending:
+        yield pending.popleft().result()
+        task = next(todo, None)
+        if task is not None:
+            pending.append(executor.submit(_run_in_worker, task))

@@ -70,13 +70,15 @@ class Extent:
 
 @dataclass(frozen=True)
 class Tileset:
-    """One entry of ``tiles/index.json`` (one city at one measurement point)."""
+    """One entry of ``tiles/index.json``: one city at one measurement point, or the city's
+    temporal tileset (every version once, ``points`` shown by styling; ``point``/``date`` "")."""
 
     city: str
     point: str
     date: str
     href: str
     feature_count: int
+    points: tuple[str, ...] = ()
 
 
 def load_template(path: Path = TEMPLATE) -> dict:
@@ -128,13 +130,13 @@ def compute_extents(
 
 
 def read_tilesets(tiles_dir: Path) -> list[Tileset]:
-    """The tilesets listed in ``tiles_dir/index.json``; none when there is no export yet."""
+    """The tilesets listed in ``tiles_dir/index.json`` (per point, then temporal); none when
+    there is no export yet."""
     index = tiles_dir / "index.json"
     if not index.exists():
         return []
     try:
         data = json.loads(index.read_text(encoding="utf-8"))
-        entries = data["tilesets"]
         tilesets = [
             Tileset(
                 city=str(e["city"]),
@@ -143,11 +145,22 @@ def read_tilesets(tiles_dir: Path) -> list[Tileset]:
                 href=str(e["href"]),
                 feature_count=int(e.get("feature_count", 0)),
             )
-            for e in entries
+            for e in data["tilesets"]
+        ] + [
+            Tileset(
+                city=str(e["city"]),
+                point="",
+                date="",
+                href=str(e["href"]),
+                feature_count=int(e.get("feature_count", 0)),
+                points=tuple(str(p["point"]) for p in e["points"]),
+            )
+            for e in data.get("temporal", [])
         ]
     except (ValueError, KeyError, TypeError) as err:
         raise ConfigError(
-            f"{index}: expected {{'tilesets': [{{'city', 'point', 'date', 'href', ...}}]}}: {err}"
+            f"{index}: expected {{'tilesets': [{{'city', 'point', 'date', 'href', ...}}], "
+            f"'temporal': [{{'city', 'points': [{{'point', ...}}], 'href', ...}}]}}: {err}"
         ) from err
     for tileset in tilesets:
         if tileset.href.startswith("/") or ".." in Path(tileset.href).parts:
@@ -158,17 +171,30 @@ def read_tilesets(tiles_dir: Path) -> list[Tileset]:
     return tilesets
 
 
+def _title(t: Tileset) -> dict[str, str]:
+    city = t.city.capitalize()
+    if t.points:
+        points = ", ".join(t.points)
+        return {
+            "en": f"3D Tiles: {city}, every version at {points} (a point is shown by styling)",
+            "de": f"3D Tiles: {city}, alle Versionen zu {points} (ein Zeitpunkt per Stil)",
+            "fr": f"3D Tiles : {city}, toutes les versions à {points} (un point par style)",
+        }
+    return {
+        "en": f"3D Tiles: {city} at {t.point} ({t.date})",
+        "de": f"3D Tiles: {city} zum {t.point} ({t.date})",
+        "fr": f"3D Tiles : {city} au {t.point} ({t.date})",
+    }
+
+
 def tileset_links(tilesets: list[Tileset], base_url: str, rel: str) -> list[dict]:
-    """Links to each city's tileset per measurement point, titled in the three languages."""
+    """Links to each city's tileset per measurement point and to its temporal tileset,
+    titled in the three languages."""
     return [
         {
             "rel": rel,
             "type": "application/json",
-            "title": {
-                "en": f"3D Tiles: {t.city.capitalize()} at {t.point} ({t.date})",
-                "de": f"3D Tiles: {t.city.capitalize()} zum {t.point} ({t.date})",
-                "fr": f"3D Tiles : {t.city.capitalize()} au {t.point} ({t.date})",
-            },
+            "title": _title(t),
             "href": f"{base_url}/tiles/{t.href}",
         }
         for t in tilesets

@@ -26,9 +26,9 @@ from etl.model_files import model_files, open_model
 from etl.problems import Problems
 from gis.store import building_snapshots as store
 from tests.browser import ARTIFACTS, CHROMIUM, FLAGS
-from tests.etl.city_models import LYON_LOD2, VIENNA_LOD2
-from tests.etl.helpers import kc
+from tests.etl.city_models import LYON_LOD2
 from tests.shared_data import lyon_rows, require
+from tests.tiles.city_models import load_city_model
 from tests.tiles.data import load_projects
 from tests.tiles.test_cesium import CESIUM, _contents, server  # noqa: F401 - fixture
 from tests.tiles.test_export import (
@@ -149,11 +149,7 @@ def test_city_models_in_worker_processes_levels_of_detail_and_the_temporal_tiles
     """Vienna's LoD2 buildings at their true heights, one a leaf and one a task: the same bytes
     drawn in one process or two, and every building, shaded, in the temporal tileset too."""
     monkeypatch.setattr(workers_module, "TASK_FEATURES", 1)  # one task a building: the pool
-    vienna = kc(
-        db_url, "load", "buildings", require(VIENNA_LOD2), "--city", "vienna", "--at", "PM18",
-        "--vertical-datum", "wiener-null",
-    )  # fmt: skip
-    assert vienna.exit_code == 0, vienna.output
+    load_city_model(db_url, "vienna")
     runs = {"a": {"workers": 1}, "b": {"workers": 2, "database_url": db_url}}
     for name, options in runs.items():
         export_all(conn, tmp_path / name, city="vienna", max_features=1, heights="true", **options)
@@ -195,19 +191,7 @@ def test_cesium_draws_lyon_and_vienna_roofs_with_every_building_and_its_metadata
         "PM18",
         [("LY-REF-9", "holistic_refurbishment", "in_implementation", [lod2_ids[4]])],
     )
-    vienna = kc(
-        db_url,
-        "load",
-        "buildings",
-        require(VIENNA_LOD2),
-        "--city",
-        "vienna",
-        "--at",
-        "PM18",
-        "--vertical-datum",
-        "wiener-null",
-    )
-    assert vienna.exit_code == 0, vienna.output
+    load_city_model(db_url, "vienna")
     load_projects(
         conn,
         "vienna",

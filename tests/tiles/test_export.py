@@ -391,6 +391,61 @@ def test_killed_run_leaves_the_previous_state_everywhere(conn, db_url, tmp_path)
     )
 
 
+#: ``kc tiles export`` that SIGKILLs itself at one moment of the publish (``--kill-at``):
+#: "finish": when the run (index.json and every tileset) is written, before it is published;
+#: "live": inside the publish, the run synced and renamed, just before ``DIR/live`` is switched.
+KILLED_EXPORT = """
+import os, signal, sys
+import tiles.export, tiles.publish
+at = sys.argv.pop(1)
+def kill(*args):
+    os.kill(os.getpid(), signal.SIGKILL)
+if at == "finish":
+    tiles.export.finish_run = lambda out, run: kill()
+else:
+    link = tiles.publish._link
+    tiles.publish._link = lambda path, target: kill() if path.name == "live" else link(path, target)
+from gis.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("at", ["finish", "live"])
+def test_kill_after_the_run_is_written_leaves_the_previous_state(conn, db_url, tmp_path, at):
+    """Killed once the run's index.json is written but before ``live`` switches: every reader
+    still sees the previous run; the next export cleans up and publishes the new data."""
+    d = district("lyon", n_grid=6)
+    for point in ("PM18", "PM24"):
+        load_rows(conn, "lyon", point, d.rows)
+    env = {**os.environ, "KC_DATABASE_URL": db_url}
+    args = ["tiles", "export", "--all", "--out", str(tmp_path), "--max-features", "4"]
+    kc = [sys.executable, "-c", "from gis.cli import main; main()"]
+    subprocess.run([*kc, *args], env=env, check=True, capture_output=True, cwd=REPO)
+    before, live = _published(tmp_path), os.readlink(tmp_path / "live")
+    load_rows(conn, "lyon", "PM24", [(r[0], r[1], r[2] + 2.0, *r[3:]) for r in d.rows])
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_EXPORT, at, *args], env=env, capture_output=True, cwd=REPO
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    # The killed run was complete: its own index.json, with the new PM24, is on disk.
+    [run] = [p for p in (tmp_path / ".runs").iterdir() if p.name != live.split("/")[-1]]
+    assert (run / "index.json").read_bytes() != before["index.json"]
+    assert (run / "lyon/PM24/tileset.json").read_bytes() != before["lyon/PM24/tileset.json"]
+    # ... and nobody sees it: the index and every tileset are the previous run's.
+    assert os.readlink(tmp_path / "live") == live
+    assert _published(tmp_path) == before
+    subprocess.run([*kc, *args], env=env, check=True, capture_output=True, cwd=REPO)
+    after = _published(tmp_path)
+    assert after["lyon/PM24/tileset.json"] != before["lyon/PM24/tileset.json"]
+    assert after["lyon/temporal/tileset.json"] != before["lyon/temporal/tileset.json"]
+    assert [p.name for p in (tmp_path / ".runs").iterdir()] == [
+        os.readlink(tmp_path / "live").split("/")[-1]
+    ]
+    assert sorted(p.name for p in (tmp_path / "content").iterdir()) == sorted(
+        p.split("/")[-1] for p in after if p.startswith("content/")
+    )
+
+
 def test_true_3d_geometry_is_written_instead_of_the_extrusion(conn, tmp_path) -> None:
     """A version with geom_3d (here a pyramid roof on a box) keeps its shape in the tiles."""
     from gis.store.building_snapshots import apply_staged, stage_rows

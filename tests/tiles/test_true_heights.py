@@ -19,9 +19,8 @@ import shapely
 from pyproj import Transformer
 
 from etl.heights import find_grid
-from tests.etl.city_models import LYON_LOD2, VIENNA_LOD2
-from tests.etl.helpers import kc
 from tests.shared_data import LYON_BUILDINGS, require
+from tests.tiles.city_models import export_both_heights, load_city_model
 from tests.tiles.test_export import (
     content_path,
     contents,
@@ -76,34 +75,8 @@ def grounds(out, city: str, point: str) -> tuple[dict[str, float], list[float]]:
 
 
 def test_lyon_buildings_stand_on_bd_topo_ground_plus_geoid(db_url, tmp_path) -> None:
-    load = kc(
-        db_url,
-        "load",
-        "buildings",
-        require(LYON_LOD2),
-        "--city",
-        "lyon",
-        "--at",
-        "PM18",
-        "--crs",
-        "EPSG:3946+5720",
-    )
-    assert load.exit_code == 0, load.output
-    for heights in ("false", "true"):
-        result = kc(
-            db_url,
-            "tiles",
-            "export",
-            "--at",
-            "PM18",
-            "--city",
-            "lyon",
-            "--heights",
-            heights,
-            "--out",
-            tmp_path / heights,
-        )
-        assert result.exit_code == 0, result.output
+    load_city_model(db_url, "lyon")
+    export_both_heights(db_url, tmp_path, "lyon")
     flat, _ = grounds(tmp_path / "false", "lyon", "PM18")
     true, _ = grounds(tmp_path / "true", "lyon", "PM18")
     assert len(true) == 20 and max(abs(h) for h in flat.values()) < 0.02
@@ -139,37 +112,9 @@ def test_lyon_buildings_stand_on_bd_topo_ground_plus_geoid(db_url, tmp_path) -> 
 
 
 def test_vienna_heights_above_wiener_null(db_url, tmp_path) -> None:
-    load = kc(
-        db_url,
-        "load",
-        "buildings",
-        require(VIENNA_LOD2),
-        "--city",
-        "vienna",
-        "--at",
-        "PM18",
-        "--vertical-datum",
-        "wiener-null",
-    )
-    assert load.exit_code == 0, load.output
-    for heights in ("false", "true"):
-        # One building a leaf: the inner tiles' blocks are drawn too.
-        result = kc(
-            db_url,
-            "tiles",
-            "export",
-            "--at",
-            "PM18",
-            "--city",
-            "vienna",
-            "--heights",
-            heights,
-            "--max-features",
-            "1",
-            "--out",
-            tmp_path / heights,
-        )
-        assert result.exit_code == 0, result.output
+    load_city_model(db_url, "vienna")
+    # One building a leaf: the inner tiles' blocks are drawn too.
+    export_both_heights(db_url, tmp_path, "vienna", "--max-features", "1")
     flat, flat_blocks = grounds(tmp_path / "false", "vienna", "PM18")
     true, blocks = grounds(tmp_path / "true", "vienna", "PM18")
     # The blocks stand where their buildings do: on the ellipsoid, or on their mean ground.
