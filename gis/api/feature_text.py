@@ -64,8 +64,13 @@ def ascii_json(text: str) -> str:
 
 def passable(texts: list[str]) -> FeatureTexts | None:
     """The texts as they may be served unparsed, or None when a number needs Python's form."""
-    page = FeatureTexts(ascii_json(text) for text in texts)
-    text = page.joined()
+    text = ",".join(texts)
+    if text.isascii() and "\x7f" not in text:  # the common case: one check of the whole page
+        page = FeatureTexts(texts)
+        page._joined = text
+    else:
+        page = FeatureTexts(ascii_json(text) for text in texts)
+        text = page.joined()
     return None if any(pattern.search(text) for pattern in _NOT_CANONICAL) else page
 
 

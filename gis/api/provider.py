@@ -76,7 +76,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DataError, DBAPIError, ProgrammingError
 
-from gis.api import caching, cql, history
+from gis.api import caching, compiled_pages, cql, history
 from gis.api.feature_text import passable
 from gis.api.languages import FALLBACK, pick_language
 from gis.api.valid_time import ValidTime
@@ -431,14 +431,19 @@ class ValidTimeProvider(PostgreSQLProvider):
         fragment = self._feature_sql(select_properties, skip_geometry, lang, crs_transform_spec)
         first = not (offset or after or before)
         versioned = paging is not None and paging.wants_data_version
-        statement = self._page_statement(
-            fragment, page_where, order, offset, limit + 1, lang, deferred=not first, extra=beyond
-        )
-        if versioned:  # the data version as the last two columns (``caching.note_version``)
-            statement = statement.add_columns(*_DATA_VERSION_COLUMNS)
-        rows = self._fetch(statement)
+
+        def statement():
+            page = self._page_statement(
+                fragment, page_where, order, offset, limit + 1, lang, not first, extra=beyond
+            )
+            # The data version as the last two columns (``caching.note_version``).
+            return page.add_columns(*_DATA_VERSION_COLUMNS) if versioned else page
+
+        shape = (fragment, tuple((s["property"], s["order"]) for s in order), offset, limit, lang)
+        fetch_page = self._page_fetcher(statement, page_where, (*shape, first, versioned), beyond)
+        rows = fetch_page()
         if versioned:
-            paging.data_version, rows = self._data_version_of(rows, statement)
+            paging.data_version, rows = self._data_version_of(rows, fetch_page)
         if before is not None:  # read backwards from the cursor: back in id order
             rows = [*reversed(rows[:limit]), *rows[limit:]]
         texts = [row[1] for row in rows[:limit]]
@@ -581,14 +586,38 @@ class ValidTimeProvider(PostgreSQLProvider):
             .order_by(*self._get_order_by_clauses(sortby, None, lang, one.c))
         )
 
-    def _data_version_of(self, rows: list, statement) -> tuple[caching.DataVersion, list]:
+    def _page_fetcher(self, statement: Callable, where: list, shape: tuple, extra) -> Callable:
+        """What reads a page's rows: ``statement()`` (made when needed) run the ordinary way, or
+        its SQL compiled once for pages of this shape (``compiled_pages``) when the page reads
+        the view itself, is filtered by SQL text only and has no ``extra`` column."""
+        engine = read_engine(self._engine.url)
+        request = history.HISTORY.get()
+        filters = compiled_pages.filter_shape(where) if extra is None else None
+        plain = self._table is self.table_model.__table__
+        if filters is None or not plain or (request is not None and request.known_at is not None):
+            return lambda: self._fetch(statement())
+        texts, values = filters
+        view = self.table_model.__table__
+        linked = bool(self.history.version_links) and request is not None
+        key = (view.fullname, self.id_field, self.geom, linked, texts, *shape)
+
+        def fetch() -> list:
+            found = compiled_pages.compiled(engine, key, statement, values)
+            rows = None if found is None else compiled_pages.fetch(engine, *found)
+            return self._fetch(statement()) if rows is None else rows
+
+        return fetch
+
+    def _data_version_of(
+        self, rows: list, fetch_page: Callable
+    ) -> tuple[caching.DataVersion, list]:
         """The data version a page's rows were read with, and the rows. An empty page has no
         row to tell it: the version is read, then the page again (never the other way round:
         see ``gis.api.caching``), and the page's version is the one read first unless the
         second reading finds rows (a load in between), which tell their own."""
         if not rows:
             [(version, changed_at)] = self._fetch(select(*_DATA_VERSION_COLUMNS))
-            rows = self._fetch(statement)
+            rows = fetch_page()
             if not rows:
                 return caching.DataVersion(int(version), changed_at), rows
         return caching.DataVersion(int(rows[0][-2]), rows[0][-1]), rows
