@@ -127,7 +127,8 @@ def build_city(
     for code in codes:
         shutil.rmtree(folder / code, ignore_errors=True)
     shutil.rmtree(folder / TEMPORAL, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix="kc-layout-") as tmp:
+    # In the run's folder: a killed run's layout files go with it (``tiles.publish``).
+    with tempfile.TemporaryDirectory(prefix=".layout-", dir=run) as tmp:
         spill = Path(tmp) / "layout"
         if not spill_layout(cur, city, dates, spill, opts.heights):
             return [Published(city, p, at, 0, 0, None) for p, at in points]
