@@ -1,9 +1,11 @@
 """Export the 3D tilesets of every city: per measurement point and temporal, one atomic run.
 
-For each city, one light query (``read_layout``) gives a few numbers per building version valid
-at any exported point; the tree is built over all of them (so a tile holds the same area at
-every point, and a tile whose buildings did not change is the same file), then worker processes
-draw groups of leaves (``tiles.workers``), each reading its own rows. The tilesets
+For each city, one light query (``spill_layout``, to a temporary file) gives a few numbers per
+building version valid at any exported point; the tree is built over all of them (so a tile
+holds the same area at every point, and a tile whose buildings did not change is the same file),
+one partition of the city at a time (``tiles.partition``: the main process's memory does not
+grow with the city), and worker processes draw groups of leaves (``tiles.workers``), each
+reading its own rows. The tilesets
 ``DIR/<city>/<point>/tileset.json`` (and ``DIR/<city>/temporal/tileset.json`` when every point is
 exported) and ``DIR/index.json`` are published together (``tiles.publish``).
 
@@ -16,10 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,23 +30,23 @@ import numpy as np
 import psycopg2.extensions
 
 from gis.store.errors import KCError
-from tiles import lod, tiling
+from tiles import lod, partition, tiling
 from tiles import workers as pool
 from tiles.content import CONTENT_DIR, Content
 from tiles.features import FeatureError
 from tiles.geometry import bounds
 from tiles.layout import Layout
 from tiles.metadata import colouring_status
-from tiles.placement import TRUE_HEIGHTS, VERTICAL_REFERENCE
+from tiles.placement import TRUE_HEIGHTS, VERTICAL_REFERENCE, Frame
 from tiles.publish import INDEX, finish_run, start_run
 from tiles.read import (
     NO_JIT,
     read_cities,
     read_fingerprints,
-    read_layout,
     read_palette,
     read_points,
     read_touches,
+    spill_layout,
 )
 from tiles.tileset import assemble
 from tiles.workers import Task, run_tasks, tasks_of
@@ -84,6 +86,8 @@ class Options:
     store: Path
     lod: bool = True
     heights: str = "ground"  # see tiles.features.Buildings
+    #: buildings per partition, at most (``tiles.partition``)
+    partition: int = partition.PARTITION_FEATURES
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -95,12 +99,12 @@ def _write_json(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
-def _extras(city, layout: Layout, opts: Options, which=slice(None), **more) -> dict:
+def _extras(city, region: tuple, opts: Options, **more) -> dict:
     return {
         "city": city,
         **more,
         "format": opts.fmt,
-        "bounding_region": list(layout.region(which)),
+        "bounding_region": list(region),
         "vertical_reference": VERTICAL_REFERENCE if opts.heights == "ground" else TRUE_HEIGHTS,
     }
 
@@ -115,31 +119,84 @@ def build_city(
     workers: pool.Pool | None = None,
 ) -> list[Published]:
     """Build the tilesets of ``city`` at ``points`` into the run folder ``run``, on the
-    processes of ``workers`` or in this one."""
+    processes of ``workers`` or in this one, one partition of the city at a time
+    (``tiles.partition``)."""
     codes = [p for p, _ in points]
     dates = [at for _, at in points]
-    layout = read_layout(cur, city, dates, opts.heights)
     folder = run / city
     for code in codes:
         shutil.rmtree(folder / code, ignore_errors=True)
     shutil.rmtree(folder / TEMPORAL, ignore_errors=True)
-    if not len(layout):
-        return [Published(city, p, at, 0, 0, None) for p, at in points]
-    frame = layout.frame()
-    centres = layout.centres(frame)
-    tree = tiling.build(centres, layout.sizes(), opts.max_features)
-    if opts.lod:
-        _set_errors(tree, centres)
-    touches = [read_touches(cur, city, at) for at in dates]
-    temporal = len(points) > 1
-    # Tasks are made as the workers take them: memory holds a few, not the city's.
-    tasks = itertools.chain(
-        _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal),
-        _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temporal),
-    )
-    per_point: list[dict[str, Content]] = [{} for _ in codes]
+    # In the run's folder: a killed run's layout files go with it (``tiles.publish``).
+    with tempfile.TemporaryDirectory(prefix=".layout-", dir=run) as tmp:
+        spill = Path(tmp) / "layout"
+        if not spill_layout(cur, city, dates, spill, opts.heights):
+            return [Published(city, p, at, 0, 0, None) for p, at in points]
+        summary = partition.Summary(len(points))
+        for chunk in partition.chunks(spill):
+            summary.add(chunk)
+        frame = summary.frame()
+        square, files = partition.cut(spill, summary, frame, opts.partition, Path(tmp))
+        touches = [read_touches(cur, city, at) for at in dates]
+        city_tasks = _CityTasks(city, frame, points, touches, opts, len(points) > 1, files)
+        trees: list[tiling.Node] = []
+
+        def tasks():
+            tree, *_ = yield from city_tasks.of(square)
+            trees.append(tree)
+
+        per_point, whole, blocks, blocks_whole = _run(tasks(), conn, workers, city, len(codes))
+    [tree] = trees
+    # What is missed when nothing is drawn: the city's extent.
+    error = max(tree.geometric_error * lod.GRID, summary.size)
+    out = []
+    for k, (code, at) in enumerate(points):
+        count = int(summary.count[k])
+        if not count:
+            out.append(Published(city, code, at, 0, 0, None))
+            continue
+        extras = _extras(city, summary.region(k), opts, point=code, date=at.isoformat())
+        extras["feature_count"] = count
+        tileset, tiles = assemble(
+            tree,
+            per_point[k].get,
+            blocks[k].get,
+            frame,
+            fmt=opts.fmt,
+            extras=extras,
+            error=error,
+            name=code,
+        )
+        _write_json(folder / code / "tileset.json", tileset)
+        out.append(Published(city, code, at, count, tiles, folder / code))
+    if len(points) > 1:
+        extras = _extras(
+            city,
+            summary.region(),
+            opts,
+            points=[{"point": p, "date": at.isoformat()} for p, at in points],
+            feature_count=int(summary.count[-1]),
+        )
+        tileset, _ = assemble(
+            tree,
+            whole.get,
+            blocks_whole.get,
+            frame,
+            fmt=opts.fmt,
+            extras=extras,
+            error=error,
+            name=TEMPORAL,
+        )
+        _write_json(folder / TEMPORAL / "tileset.json", tileset)
+    return out
+
+
+def _run(tasks, conn, workers, city: str, points: int):
+    """Run the tasks; the contents they stored, by tile path: leaves per point, leaves of
+    the temporal tileset, LOD blocks per point and of the temporal tileset."""
+    per_point: list[dict[str, Content]] = [{} for _ in range(points)]
     whole: dict[str, Content] = {}
-    blocks: list[dict[str, Content]] = [{} for _ in codes]
+    blocks: list[dict[str, Content]] = [{} for _ in range(points)]
     blocks_whole: dict[str, Content] = {}
     try:
         for results in run_tasks(tasks, conn, pool=workers):
@@ -155,48 +212,59 @@ def build_city(
                     into_whole[r.path] = r.temporal
     except FeatureError as err:
         raise ExportError(f"{city}: {err}") from err
-    # What is missed when nothing is drawn: the city's extent.
-    error = max(tree.geometric_error * lod.GRID, float(layout.sizes().max()))
-    out = []
-    for k, (code, at) in enumerate(points):
-        valid = layout.at(k)
-        if not valid.any():
-            out.append(Published(city, code, at, 0, 0, None))
-            continue
-        extras = _extras(city, layout, opts, valid, point=code, date=at.isoformat())
-        extras["feature_count"] = int(valid.sum())
-        tileset, count = assemble(
-            tree,
-            per_point[k].get,
-            blocks[k].get,
-            frame,
-            fmt=opts.fmt,
-            extras=extras,
-            error=error,
-            name=code,
-        )
-        _write_json(folder / code / "tileset.json", tileset)
-        out.append(Published(city, code, at, int(valid.sum()), count, folder / code))
-    if temporal:
-        extras = _extras(
-            city,
-            layout,
-            opts,
-            points=[{"point": p, "date": at.isoformat()} for p, at in points],
-            feature_count=len(layout),
-        )
-        tileset, _ = assemble(
-            tree,
-            whole.get,
-            blocks_whole.get,
-            frame,
-            fmt=opts.fmt,
-            extras=extras,
-            error=error,
-            name=TEMPORAL,
-        )
-        _write_json(folder / TEMPORAL / "tileset.json", tileset)
-    return out
+    return per_point, whole, blocks, blocks_whole
+
+
+@dataclass(frozen=True)
+class _CityTasks:
+    """The tasks of one city, partition by partition (``tiles.partition``)."""
+
+    city: str
+    frame: Frame
+    points: Sequence[tuple[str, dt.date]]
+    touches: list[dict]
+    opts: Options
+    temporal: bool
+    files: list[Path]  # each partition's layout
+
+    def of(self, square: partition.Square):
+        """The tasks of the tiles of ``square`` (made as the workers take them: memory holds a
+        few, not the city's) and, as the generator's value, its tree (without buildings),
+        the bounds of the centres below and their LOD parts (None without levels of detail)
+        and the largest building's size."""
+        if square.part is not None:
+            return (yield from self._partition(square))
+        below = []
+        for child in square.children:
+            below.append((yield from self.of(child)))
+        node = tiling.Node(square.path, np.zeros(0, np.int64), 0.0, [b[0] for b in below])
+        lo = np.min([b[1] for b in below], axis=0)
+        hi = np.max([b[2] for b in below], axis=0)
+        size = max(b[4] for b in below)
+        if not self.opts.lod:
+            node.geometric_error = size
+            return node, lo, hi, None, size
+        node.geometric_error = max(lod.grid_cell(lo, hi), *(b[0].geometric_error for b in below))
+        node.origin = lo
+        task, grouped = _inner_task(node, lod.Parts.join([b[3] for b in below]), self)
+        yield task
+        return node, lo, hi, grouped, size
+
+    def _partition(self, square: partition.Square):
+        layout = partition.read_part(self.files[square.part])
+        centres = layout.centres(self.frame)
+        sizes = layout.sizes()
+        tree = tiling.build(centres, sizes, self.opts.max_features, square.path)
+        lo, hi = bounds(centres)
+        if self.opts.lod:
+            _set_errors(tree, centres)
+        yield from _leaf_tasks(tree, layout, self)
+        parts = None
+        if self.opts.lod:
+            parts = yield from _inner_tasks(tree, layout, centres, self)
+        for node in tree.walk():
+            node.features = np.zeros(0, np.int64)  # the buildings are the partition's
+        return tree, lo, hi, parts, float(sizes.max())
 
 
 def _set_errors(node: tiling.Node, centres) -> tuple[float, np.ndarray, np.ndarray]:
@@ -226,7 +294,7 @@ def _status_index(layout: Layout, idx, touches, codes: list[str | None]) -> np.n
     return out
 
 
-def _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal):
+def _leaf_tasks(tree, layout, ctx: _CityTasks):
     """The tasks drawing the leaves, a few thousand buildings each (made one by one)."""
     leaves = (
         (
@@ -239,29 +307,56 @@ def _leaf_tasks(tree, layout, city, frame, points, touches, opts, temporal):
         for n in tree.walk()
         if n.is_leaf
     )
+    opts = ctx.opts
     for group in tasks_of(leaves):
         buildings = set(layout.building_id[_indices(layout, group)].tolist())
         yield Task(
-            city=city,
-            origin=(frame.lon, frame.lat),
+            city=ctx.city,
+            origin=(ctx.frame.lon, ctx.frame.lat),
             leaves=group,
-            points=[p for p, _ in points],
-            dates=[at for _, at in points],
-            touches=[{b: t[b] for b in buildings if b in t} for t in touches],
+            points=[p for p, _ in ctx.points],
+            dates=[at for _, at in ctx.points],
+            touches=[{b: t[b] for b in buildings if b in t} for t in ctx.touches],
             palette=opts.palette,
             fmt=opts.fmt,
             store=str(opts.store),
-            temporal=temporal,
+            temporal=ctx.temporal,
             heights=opts.heights,
         )
 
 
-def _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temporal):
+def _codes(opts: Options) -> list[str | None]:
+    return [None, *sorted(opts.palette)]
+
+
+def _inner_task(node: tiling.Node, parts: lod.Parts, ctx: _CityTasks):
+    """The task drawing the level of detail of inner tile ``node`` from the ``parts`` below
+    it, and its own parts (the sums per cell of its grid: what the tile above merges)."""
+    grouped, cells, _ = lod.group(parts, node.origin, node.geometric_error)
+    opts = ctx.opts
+    task = lod.InnerTask(
+        path=node.path,
+        city=ctx.city,
+        origin=(ctx.frame.lon, ctx.frame.lat),
+        cell=node.geometric_error,
+        parts=grouped,
+        cells=cells,
+        codes=_codes(opts),
+        points=[p for p, _ in ctx.points],
+        dates=[at for _, at in ctx.points],
+        palette=opts.palette,
+        fmt=opts.fmt,
+        store=str(opts.store),
+        temporal=ctx.temporal,
+    )
+    return task, grouped
+
+
+def _inner_tasks(tree, layout, centres, ctx: _CityTasks):
     """The tasks drawing the levels of detail, one per inner tile (made one by one, each
-    tile's from its children's blocks: ``tiles.lod.Parts``)."""
-    if not opts.lod:
-        return
-    codes = [None, *sorted(opts.palette)]
+    tile's from its children's blocks: ``tiles.lod.Parts``); as the generator's value, the
+    parts of ``tree``'s root."""
+    codes = _codes(ctx.opts)
     area = layout.area_m2()
 
     def parts_of(node: tiling.Node):
@@ -274,32 +369,17 @@ def _inner_tasks(tree, layout, centres, city, frame, points, touches, opts, temp
                 layout.top[idx],
                 layout.ground[idx],
                 layout.member[idx],
-                _status_index(layout, idx, touches, codes),
+                _status_index(layout, idx, ctx.touches, codes),
                 len(codes),
             )
         below = []
         for child in node.children:
             below.append((yield from parts_of(child)))
-        parts = lod.Parts.join(below)
-        grouped, cells, _ = lod.group(parts, node.origin, node.geometric_error)
-        yield lod.InnerTask(
-            path=node.path,
-            city=city,
-            origin=(frame.lon, frame.lat),
-            cell=node.geometric_error,
-            parts=grouped,
-            cells=cells,
-            codes=codes,
-            points=[p for p, _ in points],
-            dates=[at for _, at in points],
-            palette=opts.palette,
-            fmt=opts.fmt,
-            store=str(opts.store),
-            temporal=temporal,
-        )
+        task, grouped = _inner_task(node, lod.Parts.join(below), ctx)
+        yield task
         return grouped
 
-    yield from parts_of(tree)
+    return (yield from parts_of(tree))
 
 
 def _indices(layout: Layout, group) -> list[int]:
@@ -375,6 +455,7 @@ def export_all(
     database_url: str | None = None,
     workers: int | None = None,
     heights: str = "ground",
+    partition_features: int = partition.PARTITION_FEATURES,
 ) -> list[Published]:
     """Export the tilesets of every (or one) city and point and publish them in one run.
 
@@ -383,12 +464,16 @@ def export_all(
     whose input (rows read, options, exporter code) is the one it was built from is kept as
     published instead of being built again (same bytes either way). ``heights``: "ground"
     (every ground at ellipsoid height 0) or "true" (city models at their WGS 84 ellipsoidal
-    height, for viewers with terrain; see ``tiles.placement``).
+    height, for viewers with terrain; see ``tiles.placement``). ``partition_features``: the
+    most buildings the main process holds at a time (``tiles.partition``; the tree's shape
+    depends on it).
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if heights not in HEIGHTS:
         raise ExportError(f"unknown heights {heights!r}; expected one of {', '.join(HEIGHTS)}")
+    if partition_features < 1:
+        raise ExportError(f"partition_features must be at least 1, found {partition_features}")
     workers = workers or os.cpu_count() or 1
     results = []
     code_digest = _code_digest()
@@ -407,6 +492,7 @@ def export_all(
                 palette,
                 out / CONTENT_DIR,
                 heights=heights,
+                partition=partition_features,
             )
             inputs = [read_fingerprints(cur, cities, at) for _, at in points]
             for code in cities:
@@ -420,6 +506,7 @@ def export_all(
                             max_features,
                             palette,
                             heights,
+                            partition_features,
                             [i.get(code) for i in inputs],
                         )
                     ).encode()

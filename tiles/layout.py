@@ -1,8 +1,8 @@
 """What the tiling is decided from: a few numbers per building version, never its geometry.
 
-The export reads these for a whole city in one light query (``tiles.read.read_layout``), builds
-the tree and the levels of detail from them, and leaves the geometry to the workers that draw
-one group of tiles each. Memory in the main process is these arrays: tens of bytes a building.
+The export reads these for a whole city in one light query (``tiles.read.spill_layout``, to a
+file), one partition of the city at a time (``tiles.partition``), builds the tree and the levels
+of detail from them, and leaves the geometry to the workers that draw one group of tiles each.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import shapely
@@ -91,6 +93,15 @@ LAYOUT_COLUMNS = (
 )
 
 
+def row_dtype(columns: Sequence[tuple[str, str]]) -> np.dtype:
+    """A binary COPY's row of these fixed-width, non-NULL columns (field count, then each
+    column's length and value)."""
+    fields = [("n", ">i2")]
+    for name, kind in columns:
+        fields += [(f"{name}_len", ">i4"), (name, kind)]
+    return np.dtype(fields)
+
+
 class FixedRows:
     """A file for ``COPY ... TO STDOUT (FORMAT binary)`` of fixed-width, non-NULL columns:
     parses the rows as they arrive into numpy columns (8 MB at a time: columns of a chunk above
@@ -99,15 +110,15 @@ class FixedRows:
 
     HEADER = 11 + 4 + 4  # signature, flags, header extension length
 
-    def __init__(self, columns: Sequence[tuple[str, str]]) -> None:
-        fields = [("n", ">i2")]
-        for name, kind in columns:
-            fields += [(f"{name}_len", ">i4"), (name, kind)]
-        self.dtype = np.dtype(fields)
+    def __init__(self, columns: Sequence[tuple[str, str]], spill: BinaryIO | None = None) -> None:
+        self.dtype = row_dtype(columns)
         self.columns = columns
         self.buffer = bytearray()
         self.skip: int | None = None
         self.chunks: list[dict[str, np.ndarray]] = []
+        #: rows go to this file as they come (raw, ``self.dtype``) instead of into memory
+        self.spill = spill
+        self.rows = 0
 
     def write(self, data: bytes) -> None:
         self.buffer += data
@@ -132,13 +143,21 @@ class FixedRows:
         for name, kind in self.columns:
             if np.any(a[f"{name}_len"] != np.dtype(kind).itemsize):
                 raise ValueError(f"column {name}: a NULL or a value of another type")
+        self.rows += len(a)
+        if self.spill is not None:
+            a.tofile(self.spill)
+            return
         self.chunks.append({name: a[name].astype(kind[1:]) for name, kind in self.columns})
 
-    def result(self) -> dict[str, np.ndarray]:
-        """The columns read (native byte order); each column's chunks freed once joined."""
+    def finish(self) -> None:
+        """Parse what is left; the COPY must have ended there."""
         self._parse()
         if bytes(self.buffer) != b"\xff\xff":
             raise ValueError(f"a binary COPY ended with {len(self.buffer)} unread bytes")
+
+    def result(self) -> dict[str, np.ndarray]:
+        """The columns read (native byte order); each column's chunks freed once joined."""
+        self.finish()
         out = {}
         for name, kind in self.columns:
             parts = [chunk.pop(name) for chunk in self.chunks]
@@ -161,14 +180,7 @@ TOP = """CASE WHEN s.geom_3d IS NULL THEN s.height
               ELSE ST_ZMax(s.geom_3d) - coalesce(s.base_elevation, ST_ZMin(s.geom_3d)) END"""
 
 
-def read_layout(cur, city: str, dates: Sequence[dt.date], heights: str = "ground") -> Layout:
-    """The versions of ``city`` valid at any of ``dates``, ordered by version id: the numbers
-    the tiling needs (box in degrees, the height its ground is drawn at, lowest and highest
-    point above the ellipsoid as drawn, footprint area in square degrees, validity as days
-    since 1970-01-01) and, as a bit mask, at which of the dates each one is valid.
-
-    Read as a binary COPY straight into numpy (``FixedRows``): a city's rows as Python tuples
-    would be the export's largest allocation (1.3 million rows: ~0.5 GB)."""
+def _layout_copy(cur, city: str, dates: Sequence[dt.date], heights: str) -> str:
     query = cur.mogrify(
         f"""SELECT s.version_id, min(s.building_id),
                   min(ST_XMin(g)), min(ST_YMin(g)), max(ST_XMax(g)), max(ST_YMax(g)),
@@ -188,9 +200,11 @@ def read_layout(cur, city: str, dates: Sequence[dt.date], heights: str = "ground
             ORDER BY s.version_id""",  # noqa: S608 - constants
         {"dates": list(dates), "city": city, "true": heights == "true"},
     ).decode()
-    sink = FixedRows(LAYOUT_COLUMNS)
-    cur.copy_expert(f"COPY ({query}) TO STDOUT (FORMAT binary)", sink)
-    c = sink.result()
+    return f"COPY ({query}) TO STDOUT (FORMAT binary)"
+
+
+def layout_of(c: dict[str, np.ndarray]) -> Layout:
+    """The layout of these columns (``LAYOUT_COLUMNS``, as ``FixedRows`` or ``spilled`` give them)."""
     return Layout(
         version_id=c["version_id"],
         building_id=c["building_id"],
@@ -203,6 +217,41 @@ def read_layout(cur, city: str, dates: Sequence[dt.date], heights: str = "ground
         valid_from=c["from_day"],
         valid_to=c["to_day"],
     )
+
+
+def read_layout(cur, city: str, dates: Sequence[dt.date], heights: str = "ground") -> Layout:
+    """The versions of ``city`` valid at any of ``dates``, ordered by version id: the numbers
+    the tiling needs (box in degrees, the height its ground is drawn at, lowest and highest
+    point above the ellipsoid as drawn, footprint area in square degrees, validity as days
+    since 1970-01-01) and, as a bit mask, at which of the dates each one is valid.
+
+    Read as a binary COPY straight into numpy (``FixedRows``): a city's rows as Python tuples
+    would be the export's largest allocation (1.3 million rows: ~0.5 GB)."""
+    sink = FixedRows(LAYOUT_COLUMNS)
+    cur.copy_expert(_layout_copy(cur, city, dates, heights), sink)
+    return layout_of(sink.result())
+
+
+#: The dtype of a spilled layout row (``spill_layout``).
+LAYOUT_ROW = row_dtype(LAYOUT_COLUMNS)
+
+
+def spill_layout(
+    cur, city: str, dates: Sequence[dt.date], path: Path, heights: str = "ground"
+) -> int:
+    """``read_layout``'s rows written to the file ``path`` as they arrive (``LAYOUT_ROW``),
+    not kept: what the export reads a city of any size through with bounded memory. Returns
+    how many rows."""
+    with path.open("wb") as spill:
+        sink = FixedRows(LAYOUT_COLUMNS, spill)
+        cur.copy_expert(_layout_copy(cur, city, dates, heights), sink)
+        sink.finish()
+    return sink.rows
+
+
+def spilled(rows: np.ndarray) -> Layout:
+    """The layout of spilled rows (``LAYOUT_ROW``)."""
+    return layout_of({name: rows[name].astype(kind[1:]) for name, kind in LAYOUT_COLUMNS})
 
 
 def _array(values: Sequence[int]) -> str:

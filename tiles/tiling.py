@@ -52,11 +52,17 @@ class Node:
         return np.sort(np.concatenate([child.below() for child in self.children]))
 
 
-def build(centres: FloatArray, sizes: FloatArray, max_features: int = DEFAULT_MAX_FEATURES) -> Node:
-    """The kd-tree over feature ``centres`` (n, 2) with per-feature ``sizes`` (metres)."""
+def build(
+    centres: FloatArray,
+    sizes: FloatArray,
+    max_features: int = DEFAULT_MAX_FEATURES,
+    path: str = "0",
+) -> Node:
+    """The kd-tree over feature ``centres`` (n, 2) with per-feature ``sizes`` (metres), its
+    root at ``path`` (a partition's subtree hangs below the tiles above it: ``tiles.partition``)."""
     if max_features < 1:
         raise ValueError(f"max_features must be at least 1, found {max_features}")
-    return _split(np.arange(len(centres), dtype=np.int64), centres, sizes, max_features, "0")
+    return _split(np.arange(len(centres), dtype=np.int64), centres, sizes, max_features, path)
 
 
 def _split(idx: IntArray, centres: FloatArray, sizes: FloatArray, limit: int, path: str) -> Node:

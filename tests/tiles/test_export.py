@@ -528,3 +528,61 @@ def test_an_export_folder_of_the_earlier_layout_is_converted(conn, tmp_path) -> 
         export_all(conn, tmp_path, point="PM18")
     assert (tmp_path / "lyon" / "notes.txt").read_text() == "mine"
     assert _published(tmp_path) == before
+
+
+def _version_ids(path: Path) -> list[int]:
+    gltf = pygltflib.GLTF2.load_from_bytes(path.read_bytes())
+    table = gltf.extensions["EXT_structural_metadata"]["propertyTables"][0]
+    view = gltf.bufferViews[table["properties"]["version_id"]["values"]]
+    return np.frombuffer(gltf.binary_blob(), np.uint32, table["count"], view.byteOffset).tolist()
+
+
+def test_a_city_cut_into_partitions_is_complete_valid_and_the_same_with_more_processes(
+    conn, db_url, tmp_path, monkeypatch
+) -> None:
+    """The main process holds one partition of the city at a time (``tiles.partition``): the
+    tilesets hold every building once, their errors never grow downwards, the contents
+    validate, and one or two processes write the same bytes."""
+    monkeypatch.setattr(workers_module, "TASK_FEATURES", 100)  # many tasks: the pool is used
+    rows = lyon_rows()
+    load_rows(conn, "lyon", "PM18", rows)
+    load_rows(conn, "lyon", "PM24", rows[:-300])
+    cut = {"max_features": 50, "city": "lyon", "partition_features": 300}
+    export_all(conn, tmp_path / "one", workers=1, **cut)
+    export_all(conn, tmp_path / "two", workers=2, database_url=db_url, **cut)
+    export_all(conn, tmp_path / "whole", workers=1, max_features=50, city="lyon")
+    one = _published(tmp_path / "one")
+    assert one == _published(tmp_path / "two")
+    whole = _published(tmp_path / "whole")
+    assert one["lyon/PM18/tileset.json"] != whole["lyon/PM18/tileset.json"]  # another tree
+
+    cur = conn.cursor()
+    for point, at in (("PM18", "2017-07-31"), ("PM24", "2023-07-31"), ("temporal", None)):
+        folder = tmp_path / "one" / "lyon" / point
+        tileset = json.loads((folder / "tileset.json").read_text())
+        # Below the root, tiles of the partitions' squares, each over its own kd-tree.
+        assert len(tileset["root"]["children"]) > 1
+        stack = [tileset["root"]]
+        while stack:
+            tile = stack.pop()
+            for child in tile.get("children", []):
+                assert child["geometricError"] <= tile["geometricError"]
+                stack.append(child)
+        tiles = list(tileset_tiles(tileset))
+        leaves = [t for t in tiles if not t.get("children")]
+        ids = [v for t in leaves for v in _version_ids(content_path(folder, t["content"]["uri"]))]
+        if at is None:
+            cur.execute(
+                "SELECT DISTINCT version_id FROM kc.building_state('2017-07-31') "
+                "WHERE city_code = 'lyon' UNION "
+                "SELECT version_id FROM kc.building_state('2023-07-31') WHERE city_code = 'lyon'"
+            )
+        else:
+            cur.execute(
+                "SELECT version_id FROM kc.building_state(%s) WHERE city_code = 'lyon'", (at,)
+            )
+        expected = sorted(r[0] for r in cur.fetchall())
+        assert sorted(ids) == expected and tileset["extras"]["feature_count"] == len(expected)
+        assert any("content" in t and t.get("children") for t in tiles)  # levels of detail
+        reports = validate(contents(folder))
+        assert [r["messages"] for r in reports if r["errors"]] == []
