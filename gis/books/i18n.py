@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LANGS = ("en", "de", "fr")
+from gis.store.reference import LANGUAGES as LANGS
+from gis.store.report_sections import SECTION_TITLES
 
-UI: dict[str, dict[str, str]] = {
+__all__ = ["LANGS", "UI", "Localized", "pick", "word"]
+
+# The questionnaire's section headings and the books' own words.
+UI: dict[str, dict[str, str]] = SECTION_TITLES | {
     "project_book": {"en": "Project Book", "de": "Projektbuch", "fr": "Cahier de projets"},
     "project_books": {"en": "Project Books", "de": "Projektbücher", "fr": "Cahiers de projets"},
     "cross_topic": {
@@ -18,22 +22,7 @@ UI: dict[str, dict[str, str]] = {
         "de": "Themenübergreifende Analyse der Herausforderungen",
         "fr": "Analyse transversale des défis",
     },
-    "objectives": {"en": "Aim", "de": "Ziel", "fr": "Objectif"},
     "description": {"en": "Short description", "de": "Kurzbeschreibung", "fr": "Description"},
-    "partners": {"en": "Partners", "de": "Partner", "fr": "Partenaires"},
-    "drivers": {"en": "Drivers", "de": "Treiber", "fr": "Leviers"},
-    "barriers": {"en": "Barriers", "de": "Hemmnisse", "fr": "Obstacles"},
-    "corrective_actions": {
-        "en": "Corrective actions",
-        "de": "Korrekturmaßnahmen",
-        "fr": "Actions correctives",
-    },
-    "risks": {
-        "en": "Risks and challenges",
-        "de": "Risiken und Herausforderungen",
-        "fr": "Risques et défis",
-    },
-    "lessons_learned": {"en": "Lessons learned", "de": "Lessons Learned", "fr": "Enseignements"},
     "title": {"en": "title", "de": "Titel", "fr": "titre"},
     "status": {"en": "Status", "de": "Status", "fr": "Statut"},
     "status_history": {

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-LANGUAGES = ("en", "de", "fr")
+from gis.store.reference import LANGUAGES
+from gis.store.report_sections import SECTION_TITLES
 
-WORDS: dict[str, dict[str, str]] = {
+__all__ = ["LANGUAGES", "WORDS", "say"]
+
+# The questionnaire's section headings and the form's own words.
+WORDS: dict[str, dict[str, str]] = SECTION_TITLES | {
     "title": {"en": "Common Reporting", "de": "Common Reporting", "fr": "Common Reporting"},
     "login": {"en": "Log in", "de": "Anmelden", "fr": "Se connecter"},
     "logout": {"en": "Log out", "de": "Abmelden", "fr": "Se déconnecter"},
@@ -123,33 +127,6 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Other challenges (comma-separated)",
         "de": "Weitere Herausforderungen (durch Kommas getrennt)",
         "fr": "Autres défis (séparés par des virgules)",
-    },
-    "objectives": {"en": "Objectives", "de": "Ziele", "fr": "Objectifs"},
-    "partners": {"en": "Partners", "de": "Partner", "fr": "Partenaires"},
-    "drivers": {
-        "en": "Process drivers",
-        "de": "Treiber des Prozesses",
-        "fr": "Moteurs du processus",
-    },
-    "barriers": {
-        "en": "Process barriers",
-        "de": "Hemmnisse im Prozess",
-        "fr": "Freins du processus",
-    },
-    "corrective_actions": {
-        "en": "Corrective actions",
-        "de": "Korrekturmaßnahmen",
-        "fr": "Actions correctives",
-    },
-    "risks": {
-        "en": "Risks and challenges",
-        "de": "Risiken und Herausforderungen",
-        "fr": "Risques et défis",
-    },
-    "lessons_learned": {
-        "en": "Lessons learned and recommendations",
-        "de": "Erkenntnisse und Empfehlungen",
-        "fr": "Enseignements et recommandations",
     },
     "general": {
         "en": "General information",
