@@ -479,7 +479,9 @@ class ValidTimeProvider(PostgreSQLProvider):
         rows = None if stored is None else read(stored, True)
         if rows is not None and any(row[1] is None for row in rows):
             # A version without its stored text would be a bug of the triggers: written instead.
-            LOGGER.error("stored feature texts missing in %s: written instead", self.stored_features)
+            LOGGER.error(
+                "stored feature texts missing in %s: written instead", self.stored_features
+            )
             rows = None
         if rows is None:
             fragment = self._feature_sql(select_properties, skip_geometry, lang, crs_transform_spec)
