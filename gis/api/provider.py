@@ -888,8 +888,15 @@ def bound_sql(sql: str, values: Mapping[str, object]):
 
     Only quoted identifiers and numbers the code made are pasted into ``sql``; the request's
     values are always bound. Column names are unqualified: every statement filters one source.
+    The text is parsed for its parameters once per process (``_parsed``), not per request.
     """
-    return text(sql).bindparams(**values)
+    return _parsed(sql).bindparams(**values)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(sql: str):
+    """``text(sql)``, kept: ``bindparams`` makes a new clause and leaves this one as it is."""
+    return text(sql)
 
 
 def parse_features(texts: list[str]) -> list[dict]:
