@@ -8,6 +8,9 @@ Configured per collection (see ``config/pygeoapi.yaml``) with, besides the stock
 ``i18n_fields``     jsonb ``{"en", "de", "fr"}`` columns served as one string in the language
                     asked for (``lang=`` / ``Accept-Language``), English where it is missing
 ``count_timeout_ms``  how long counting ``numberMatched`` may take (default 300)
+``stored_features``  a view of the features' texts kept by the database (``version_id``,
+                    ``body``, ``links``: ``kc.api_building_features``, migration 0052), read
+                    instead of writing each feature when a page asks for them whole
 ``known_at_function`` / ``changes_function`` / ``version_links``  history (``gis.api.history``)
 
 A collection with ``valid_from_field`` and no ``valid_to_field`` is one of instants (the change
@@ -16,7 +19,9 @@ feeds: the date of each change); ``datetime`` selects the instants it contains.
 Each feature is written as GeoJSON text by PostgreSQL itself (``ST_AsGeoJSON`` and
 ``json_build_object`` with the properties in the view's column order, ``crs`` by
 ``ST_Transform``, i18n texts picked in SQL): no ORM objects, no shapely, one round trip
-(``feature_sql``). Values come out as pygeoapi wrote them from Python before (a float keeps its
+(``feature_sql``); or, for a collection with ``stored_features`` and a page asking for its
+features whole as believed now, read as the database keeps them written (``stored_fragment``).
+Values come out as pygeoapi wrote them from Python before (a float keeps its
 ``.0``, a timestamp is ``isoformat()``'s text), in the form its ``to_json`` writes, so a JSON
 answer carries the texts unparsed (``gis.api.feature_text``); other formats parse them once.
 
@@ -210,6 +215,7 @@ class ValidTimeProvider(PostgreSQLProvider):
         self.valid_to_field = provider_def.get("valid_to_field")
         self.i18n_fields = frozenset(provider_def.get("i18n_fields", ()))
         self.count_timeout_ms = int(provider_def.get("count_timeout_ms", 300))
+        self.stored_features = provider_def.get("stored_features")
         self.history = history.CollectionHistory.from_provider(provider_def)
         super().__init__(provider_def)
         self.time_field = VALID_TIME
@@ -286,6 +292,27 @@ class ValidTimeProvider(PostgreSQLProvider):
             self.id_field, self.geom if has_geometry else None, properties, lang, target
         )
         return history.with_version_links(fragment, self.history, history.HISTORY.get())
+
+    def _stored_sql(self, select_properties, skip_geometry: bool, crs_spec) -> str | None:
+        """The SQL text of one feature read from ``stored_features`` (``stored_fragment``), or
+        None when the request asks for something else than what is stored: the features as
+        believed now, every property, the geometry in the storage CRS, with version links."""
+        request = history.HISTORY.get()
+        target = output_crs(crs_spec.target_crs_uri) if crs_spec is not None else None
+        if (
+            not self.stored_features
+            or request is None
+            or request.known_at is not None
+            or not self.history.version_links
+            or self._table is not self.table_model.__table__
+            or self.i18n_fields
+            or self.properties
+            or skip_geometry
+            or (target is not None and target != (storage_srid(self.storage_crs), False))
+            or (select_properties and not set(self.fields) <= set(select_properties))
+        ):
+            return None
+        return stored_fragment(self.stored_features, self.id_field, request.items_url)
 
     # -- filters (overrides of pygeoapi's private methods: see gis.api.patches) ---------------
     def _get_datetime_filter(self, datetime_: str | None):
@@ -428,22 +455,37 @@ class ValidTimeProvider(PostgreSQLProvider):
             page_where = [*where, id_column < before]
             order = [{"property": self.id_field, "order": "-"}]
             beyond = self._exists([*where, id_column >= before])
-        fragment = self._feature_sql(select_properties, skip_geometry, lang, crs_transform_spec)
         first = not (offset or after or before)
         versioned = paging is not None and paging.wants_data_version
 
-        def statement():
-            page = self._page_statement(
-                fragment, page_where, order, offset, limit + 1, lang, not first, extra=beyond
-            )
-            # The data version as the last two columns (``caching.note_version``).
-            return page.add_columns(*_DATA_VERSION_COLUMNS) if versioned else page
+        def read(fragment: str, stored: bool) -> list:
+            def statement():
+                page = self._page_statement(
+                    fragment, page_where, order, offset, limit + 1, lang, not first, beyond, stored
+                )
+                # The data version as the last two columns (``caching.note_version``).
+                return page.add_columns(*_DATA_VERSION_COLUMNS) if versioned else page
 
-        shape = (fragment, tuple((s["property"], s["order"]) for s in order), offset, limit, lang)
-        fetch_page = self._page_fetcher(statement, page_where, (*shape, first, versioned), beyond)
-        rows = fetch_page()
-        if versioned:
-            paging.data_version, rows = self._data_version_of(rows, fetch_page)
+            shape = (fragment, tuple((s["property"], s["order"]) for s in order), offset, limit)
+            fetch_page = self._page_fetcher(
+                statement, page_where, (*shape, lang, first, versioned), beyond
+            )
+            rows = fetch_page()
+            if versioned:
+                paging.data_version, rows = self._data_version_of(rows, fetch_page)
+            return rows
+
+        stored = self._stored_sql(select_properties, skip_geometry, crs_transform_spec)
+        rows = None if stored is None else read(stored, True)
+        if rows is not None and any(row[1] is None for row in rows):
+            # A version without its stored text would be a bug of the triggers: written instead.
+            LOGGER.error(
+                "stored feature texts missing in %s: written instead", self.stored_features
+            )
+            rows = None
+        if rows is None:
+            fragment = self._feature_sql(select_properties, skip_geometry, lang, crs_transform_spec)
+            rows = read(fragment, False)
         if before is not None:  # read backwards from the cursor: back in id order
             rows = [*reversed(rows[:limit]), *rows[limit:]]
         texts = [row[1] for row in rows[:limit]]
@@ -504,7 +546,16 @@ class ValidTimeProvider(PostgreSQLProvider):
         return exists(found.correlate(None))
 
     def _page_statement(
-        self, fragment: str, where, sortby, offset, limit, lang, deferred: bool, extra=None
+        self,
+        fragment: str,
+        where,
+        sortby,
+        offset,
+        limit,
+        lang,
+        deferred: bool,
+        extra=None,
+        stored: bool = False,
     ):
         """``SELECT id, feature`` of a page (and, on a first page, the number of matches; on a
         deferred page ``extra``, a scalar, when given).
@@ -516,13 +567,18 @@ class ValidTimeProvider(PostgreSQLProvider):
         ``deferred`` (a page at an offset or after a cursor): the page's ids first, then the
         features of those ids only (a LATERAL lookup by id each, ``OFFSET 0`` keeping the
         planner from merging it back), so skipped rows are neither joined nor written as JSON.
+
+        ``stored``: ``fragment`` reads the feature's stored text by its id (``stored_fragment``),
+        links included; the statement reads of the view only the id and the sort keys.
         """
         table = self._table
+        needed = self._stored_columns(sortby) if stored else None
         if not deferred:
             # The window's columns are named, not proxied (``unqualified_columns``): making
             # SQLAlchemy's column objects of the CTE cost a third of the statement's Python.
+            read = [literal_column("*")] if needed is None else [table.c[n] for n in needed]
             window = (
-                select(literal_column("*"))
+                select(*read)
                 .select_from(table)
                 .where(*where)
                 .order_by(*self._get_order_by_clauses(sortby, None, lang))
@@ -537,7 +593,9 @@ class ValidTimeProvider(PostgreSQLProvider):
             order = self._get_order_by_clauses(sortby, None, lang, columns)
             id_column = columns[self.id_field]
             quoted_id = _PREPARER.quote(self.id_field)
-            linked = self._neighbours(f"ARRAY(SELECT {quoted_id} FROM kc_page)")  # noqa: S608
+            linked = None
+            if not stored:
+                linked = self._neighbours(f"ARRAY(SELECT {quoted_id} FROM kc_page)")  # noqa: S608
             if linked is None:
                 return (
                     select(id_column, literal_column(fragment), matches)
@@ -565,12 +623,12 @@ class ValidTimeProvider(PostgreSQLProvider):
             .offset(offset)
             .limit(limit)
         )
-        linked = self._neighbours("ARRAY(SELECT kc_page_id FROM kc_page)")
+        linked = None if stored else self._neighbours("ARRAY(SELECT kc_page_id FROM kc_page)")
         # With version links the ids are a CTE: the neighbours are looked up for all of them.
         page = ids.subquery("kc_page") if linked is None else ids.cte("kc_page")
         view = table.alias("kc_f")
         one = (
-            select(*view.c)
+            select(*(view.c if needed is None else [view.c[n] for n in needed]))
             .where(view.c[self.id_field] == page.c.kc_page_id)
             .offset(literal_column("0"))
             .lateral("kc_feature")
@@ -585,6 +643,12 @@ class ValidTimeProvider(PostgreSQLProvider):
             .select_from(source)
             .order_by(*self._get_order_by_clauses(sortby, None, lang, one.c))
         )
+
+    def _stored_columns(self, sortby) -> list[str]:
+        """The columns a statement reading stored texts needs of the view: id and sort keys."""
+        names = [self.id_field]
+        names += [s["property"] for s in sortby if s["property"] not in names]
+        return names
 
     def _page_fetcher(self, statement: Callable, where: list, shape: tuple, extra) -> Callable:
         """What reads a page's rows: ``statement()`` (made when needed) run the ordinary way, or
@@ -805,13 +869,34 @@ def feature_sql(
     )
 
 
+@functools.lru_cache(maxsize=64)
+def stored_fragment(view: str, id_field: str, items_url: str) -> str:
+    """SQL text of one feature read from ``view`` (``kc.api_building_features``: ``body``, and
+    ``links`` with the items URL as the placeholder ``\\u0001``, migration 0052) by its id:
+    the text ``feature_sql`` and ``history.with_version_links`` write, without writing it. The
+    URL goes in as JSON writes it inside a string (what ``to_json`` did when links were made)."""
+    url = _literal(json.dumps(items_url, ensure_ascii=False)[1:-1])
+    return (
+        f"(SELECT kc_s.body || replace(kc_s.links, '\\u0001', {url}) "  # noqa: S608
+        f"FROM kc.{_PREPARER.quote(view)} kc_s "
+        f"WHERE kc_s.version_id = {_PREPARER.quote(id_field)})"
+    )
+
+
 def bound_sql(sql: str, values: Mapping[str, object]):
     """A condition written as SQL text with its values bound (``:name`` in ``sql``).
 
     Only quoted identifiers and numbers the code made are pasted into ``sql``; the request's
     values are always bound. Column names are unqualified: every statement filters one source.
+    The text is parsed for its parameters once per process (``_parsed``), not per request.
     """
-    return text(sql).bindparams(**values)
+    return _parsed(sql).bindparams(**values)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(sql: str):
+    """``text(sql)``, kept: ``bindparams`` makes a new clause and leaves this one as it is."""
+    return text(sql)
 
 
 def parse_features(texts: list[str]) -> list[dict]:
@@ -969,7 +1054,8 @@ def _engine(url: URL, name: str, options: str | None = None) -> Engine:
 #: Settings of the connections that read pages: a page is a few milliseconds of work, and
 #: parallel workers (started for a bbox over a whole city: 13 ms of a 16 ms query, 2.7 ms
 #: without) or JIT compilation (tens of milliseconds) cost more than they save.
-READ_OPTIONS = "-c max_parallel_workers_per_gather=0 -c jit=off"
+#: In UTC, as the stored feature texts (``stored_features``) write their timestamps.
+READ_OPTIONS = "-c max_parallel_workers_per_gather=0 -c jit=off -c TimeZone=UTC"
 
 
 def read_engine(url: URL) -> Engine:
