@@ -724,8 +724,9 @@ class ValidTimeProvider(PostgreSQLProvider):
         return select(func.count()).select_from(self._table).where(*where)
 
     def get(self, identifier, crs_transform_spec=None, language=None, **kwargs) -> dict:
-        """One feature, built as a page's are, with pygeoapi's ``prev``/``next`` ids (the
-        neighbouring ids, or its own at either end), in one round trip."""
+        """One feature, built as a page's are (its stored text when there is one, see
+        ``_stored_sql``), with pygeoapi's ``prev``/``next`` ids (the neighbouring ids, or its own
+        at either end), in one round trip."""
         lang = pick_language(language)
         table = self._table
         id_column = table.c[self.id_field]
@@ -744,20 +745,30 @@ class ValidTimeProvider(PostgreSQLProvider):
             .limit(1)
             .scalar_subquery()
         )
-        fragment = self._feature_sql(None, False, lang, crs_transform_spec)
-        source = table
-        linked = self._neighbours(f"ARRAY[{_PREPARER.quote(self.id_field)}]", lateral=True)
-        if linked is not None:
-            source = table.outerjoin(linked, linked.c.version == id_column)
-        statement = (
-            select(literal_column(fragment), previous, following)
-            .select_from(source)
-            .where(id_column == identifier)
-        )
-        try:
-            rows = _execute(read_engine(self._engine.url), statement)
-        except DataError:  # an id that cannot be one (text for a number id)
-            rows = []
+
+        def read(stored: str | None) -> list:
+            fragment = stored or self._feature_sql(None, False, lang, crs_transform_spec)
+            source = table
+            linked = None
+            if stored is None:  # the stored text holds its links
+                linked = self._neighbours(f"ARRAY[{_PREPARER.quote(self.id_field)}]", lateral=True)
+            if linked is not None:
+                source = table.outerjoin(linked, linked.c.version == id_column)
+            statement = (
+                select(literal_column(fragment), previous, following)
+                .select_from(source)
+                .where(id_column == identifier)
+            )
+            try:
+                return _execute(read_engine(self._engine.url), statement)
+            except DataError:  # an id that cannot be one (text for a number id)
+                return []
+
+        stored = self._stored_sql(None, False, crs_transform_spec)
+        rows = read(stored)
+        if stored is not None and rows and rows[0][0] is None:
+            LOGGER.error("stored feature text missing in %s: written instead", self.stored_features)
+            rows = read(None)
         if not rows:
             raise ProviderItemNotFoundError(user_msg=f"No such item: {self.id_field}={identifier}.")
         text, prev_id, next_id = rows[0]

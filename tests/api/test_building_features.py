@@ -9,6 +9,8 @@ whose text is missing is written instead, never served without it.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gis.api import history
@@ -49,6 +51,26 @@ def assert_same_pages(stored, written, **query) -> list[str]:
     return texts
 
 
+def item(provider, identifier: int) -> dict:
+    """One feature as the items/{id} endpoint gets it."""
+    request = history.HistoryRequest(items_url=ITEMS_URL, known_at=None, valid_time=None)
+    token = history.HISTORY.set(request)
+    try:
+        return provider.get(identifier)
+    finally:
+        history.HISTORY.reset(token)
+
+
+def assert_same_items(conn, stored, written) -> int:
+    """Every version believed now, one by one, the same read as written."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT id FROM kc.api_buildings ORDER BY id")
+        ids = [row[0] for row in cur.fetchall()]
+    for identifier in ids:
+        assert item(stored, identifier) == item(written, identifier)
+    return len(ids)
+
+
 @pytest.fixture
 def providers(db_url):
     """The buildings read from the stored texts, and written by the provider."""
@@ -82,6 +104,7 @@ def test_stored_texts_are_the_written_ones(conn, providers) -> None:
     assert_same_pages(stored, written, limit=2, offset=3, bbox=[4.81, 45.73, 4.83, 45.74])
     assert_same_pages(stored, written, limit=2, after=3)
     assert_same_pages(stored, written, limit=2, sortby=[{"property": "height", "order": "-"}])
+    assert assert_same_items(conn, stored, written) == stored_count(conn)[0] > 6
     with conn, conn.cursor() as cur:
         cur.execute("SELECT kc.purge_feature('buildings', 'lyon/B2', 'test of stored texts')")
     texts = assert_same_pages(stored, written, limit=100)
@@ -96,6 +119,7 @@ def test_a_missing_text_is_written_instead(conn, providers) -> None:
         cur.execute("DELETE FROM kc.building_feature WHERE version_id = (SELECT min(version_id) "
                     "FROM kc.building_feature)")  # fmt: skip
     assert len(assert_same_pages(stored, written, limit=10)) == 2
+    assert assert_same_items(conn, stored, written) == 2
 
 
 def test_other_shapes_are_written(conn, providers) -> None:
@@ -118,3 +142,6 @@ def test_pages_read_the_stored_texts(conn, providers) -> None:
     assert '"height":10.5' in text
     [text], _ = page_texts(written, limit=10)
     assert '"height":10.0' in text
+    identifier = json.loads(text)["id"]
+    assert item(stored, identifier)["properties"]["height"] == 10.5
+    assert item(written, identifier)["properties"]["height"] == 10.0
