@@ -69,6 +69,7 @@ import cpu
 import pgbench_raw
 import wrk
 from api_harvest import ogr2ogr, walk
+from databases import fresh_database
 
 from gis.api import serve as server
 from gis.api.roles import ensure_login_role, with_credentials
@@ -76,8 +77,6 @@ from gis.cli.serve import default_workers
 from gis.store.building_snapshots import apply_staged, stage_rows
 from gis.store.cluster import Cluster
 from gis.store.db import connect
-from gis.store.migrations import migrate
-from gis.store.reference import seed
 from gis.store.settings import load_settings
 
 ORIGIN = (4.70, 45.70)
@@ -128,10 +127,6 @@ def snapshots(n: int, columns: int) -> dict[str, list[tuple]]:
     return result
 
 
-def database_url(admin_url: str, name: str) -> str:
-    return admin_url.rsplit("/", 1)[0] + "/" + name
-
-
 def versions_in(url: str) -> int | None:
     try:
         conn = psycopg2.connect(url)
@@ -148,17 +143,10 @@ def versions_in(url: str) -> int | None:
         conn.close()
 
 
-def create_database(admin_url: str, name: str, n: int) -> str:
-    admin = psycopg2.connect(admin_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
-    url = database_url(admin_url, name)
+def load_database(url: str, n: int) -> None:
+    """``n`` synthetic buildings at three points through the real loader, and the stock
+    provider's plain table of the same versions."""
     conn = connect(url)
-    migrate(conn)
-    seed(conn)
     for point, rows in snapshots(n, int(n**0.5)).items():
         started = time.perf_counter()
         with conn:
@@ -177,7 +165,6 @@ def create_database(admin_url: str, name: str, n: int) -> str:
             "GRANT SELECT ON kc.bench_buildings_plain TO kc_reader;"
         )
     conn.close()
-    return url
 
 
 def vacuum(url: str) -> None:
@@ -189,11 +176,11 @@ def vacuum(url: str) -> None:
     conn.close()
 
 
-def drop_database(admin_url: str, name: str) -> None:
+def drop_role(admin_url: str) -> None:
+    """The server's login role (cluster-wide: it outlives the database)."""
     admin = psycopg2.connect(admin_url)
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(ROLE)))
     admin.close()
 
@@ -302,18 +289,24 @@ def main(sections: tuple[str, ...] = SECTIONS) -> None:
     args = parser.parse_args()
     settings = load_settings()
     admin_url = Cluster(settings).start().url()
-    url = database_url(admin_url, args.database)
+    try:
+        with fresh_database(
+            args.database, admin_url, keep=args.keep, reuse=versions_in if args.reuse else None
+        ) as db:
+            if not db.reused:
+                print(f"Loading {args.buildings:,} synthetic buildings x 3 measurement points …")
+                load_database(db.url, args.buildings)
+            serve_and_run(args, settings, db.url)
+    finally:
+        if not args.keep:
+            drop_role(admin_url)
+
+
+def serve_and_run(args, settings, url: str) -> None:
+    """The server (ours beside stock pygeoapi's provider) over ``url``, then the sections."""
     home = Path(tempfile.mkdtemp(prefix="kc-bench-items-"))
     process = None
     try:
-        versions = versions_in(url) if args.reuse else None
-        if versions is None:
-            print(f"Loading {args.buildings:,} synthetic buildings x 3 measurement points …")
-            create_database(admin_url, args.database, args.buildings)
-        else:
-            conn = connect(url)
-            migrate(conn)
-            conn.close()
         vacuum(url)
         conn = connect(url)
         with conn.cursor() as cur:
@@ -357,8 +350,6 @@ def main(sections: tuple[str, ...] = SECTIONS) -> None:
             os.killpg(process.pid, 15)
             process.wait(timeout=30)
         shutil.rmtree(home, ignore_errors=True)
-        if not args.keep:
-            drop_database(admin_url, args.database)
 
 
 def run(args, base: str, reader: str, versions: int, home: Path) -> None:

@@ -69,12 +69,12 @@ from psycopg2 import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from databases import fresh_database  # noqa: E402
+
 from etl.sample.districts import load_sample  # noqa: E402
 from gis.api.roles import ensure_login_role, with_credentials  # noqa: E402
 from gis.store.cluster import Cluster  # noqa: E402
 from gis.store.db import connect  # noqa: E402
-from gis.store.migrations import migrate  # noqa: E402
-from gis.store.reference import seed  # noqa: E402
 from gis.store.settings import load_settings  # noqa: E402
 from tests.api.feature_checks import declarations, feature_problems, page_problems  # noqa: E402
 
@@ -93,32 +93,12 @@ VERSIONED = {"projects", "reports", "measurement_points", "buildings"}
 
 
 # -- data ----------------------------------------------------------------------------------------
-def database(admin_url: str, plots: int, reuse: bool, work: Path) -> str:
-    """The bench database, loaded through the real loaders (or as left by ``--keep``)."""
-    url = admin_url.rsplit("/", 1)[0] + "/" + DATABASE
-    admin = psycopg2.connect(admin_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
-        exists = cur.fetchone() is not None
-        if exists and reuse and _loaded(url):
-            print(f"Reusing the loaded database {DATABASE} (--reuse)")
-            admin.close()
-            return url
-        cur.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-        )
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
-    admin.close()
-    conn = connect(url)
-    migrate(conn)
-    seed(conn)
-    conn.close()
+def load(url: str, plots: int, work: Path) -> None:
+    """The sample districts, ``plots`` per city, through the real loaders."""
     print(f"Loading the sample districts, {plots:,} plots per city, through the real loaders …")
     started = time.perf_counter()
     load_sample(url, work / "sample", plots, echo=lambda line: print(line, flush=True))
     print(f"  loaded in {time.perf_counter() - started:.0f} s")
-    return url
 
 
 def _loaded(url: str) -> bool:
@@ -496,7 +476,26 @@ def main() -> int:
 
 
 def run(args: argparse.Namespace, admin_url: str, work: Path) -> int:
-    url = database(admin_url, args.plots, args.reuse, work)
+    try:
+        with fresh_database(
+            DATABASE, admin_url, keep=args.keep, reuse=_loaded if args.reuse else None
+        ) as db:
+            if db.reused:
+                print(f"Reusing the loaded database {DATABASE} (--reuse)")
+            else:
+                load(db.url, args.plots, work)
+            return measure(args, db.url, work)
+    finally:
+        if not args.keep:
+            admin = psycopg2.connect(admin_url)
+            admin.autocommit = True
+            with admin.cursor() as cur:
+                cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(ROLE)))
+            admin.close()
+
+
+def measure(args: argparse.Namespace, url: str, work: Path) -> int:
+    """The server over ``url`` and ``args.clients`` clients against it; 1 on any problem."""
     standing = {p: scalar(url, STANDING, (day, day)) for p, day in POINTS.items()}
     known = facts(url)
     projects = scalar(url, "SELECT count(*) FROM kc.api_projects")
@@ -538,17 +537,6 @@ def run(args: argparse.Namespace, admin_url: str, work: Path) -> int:
         return report(results, elapsed, args.clients, log) or (1 if mismatched else 0)
     finally:
         stop_server(process)
-        if not args.keep:
-            admin = psycopg2.connect(admin_url)
-            admin.autocommit = True
-            with admin.cursor() as cur:
-                cur.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                        sql.Identifier(DATABASE)
-                    )
-                )
-                cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(ROLE)))
-            admin.close()
 
 
 if __name__ == "__main__":

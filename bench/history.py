@@ -37,8 +37,8 @@ import psycopg2
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from api_items import create_database, vacuum
-from psycopg2 import sql
+from api_items import load_database, vacuum
+from databases import fresh_database
 
 from gis.api import history
 from gis.store.cluster import Cluster
@@ -90,15 +90,6 @@ def page(provider, request: history.HistoryRequest | None, **query) -> Callable[
     return run
 
 
-def drop_database(admin_url: str, name: str) -> None:
-    """Only the database (bench/api_items.py's also drops its role, which this one never made)."""
-    admin = psycopg2.connect(admin_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    admin.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--buildings", type=int, default=100_000)
@@ -108,8 +99,9 @@ def main() -> None:
     args = parser.parse_args()
     admin = Cluster(load_settings()).start().url()
     print(f"load average: {os.getloadavg()}")
-    url = create_database(admin, args.database, args.buildings)
-    try:
+    with fresh_database(args.database, admin, keep=args.keep) as db:
+        url = db.url
+        load_database(url, args.buildings)
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
             cur.execute("SELECT max(recorded_at) FROM kc.load_run WHERE point_code = 'PM24'")
             before_pm30 = cur.fetchone()[0]
@@ -161,9 +153,6 @@ def main() -> None:
         print(f"  {'feed, one interval (kc.building_changes)':<40} {feed_ms:8.1f} ms")
         print(f"  {'reference: two states compared':<40} {diff_ms:8.1f} ms")
         print(f"  {'feed, whole history (no bounds)':<40} {whole_ms:8.1f} ms")
-    finally:
-        if not args.keep:
-            drop_database(admin, args.database)
 
 
 if __name__ == "__main__":
