@@ -30,7 +30,7 @@ import numpy as np
 import psycopg2.extensions
 
 from gis.store.errors import KCError
-from tiles import lod, partition, tiling
+from tiles import implicit, lod, partition, quadtree, tiling
 from tiles import workers as pool
 from tiles.content import CONTENT_DIR, Content
 from tiles.features import FeatureError
@@ -88,6 +88,8 @@ class Options:
     heights: str = "ground"  # see tiles.features.Buildings
     #: buildings per partition, at most (``tiles.partition``)
     partition: int = partition.PARTITION_FEATURES
+    #: the tree is a regular quadtree and the temporal tileset implicit (``tiles.implicit``)
+    implicit: bool = False
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -136,9 +138,12 @@ def build_city(
         for chunk in partition.chunks(spill):
             summary.add(chunk)
         frame = summary.frame()
-        square, files = partition.cut(spill, summary, frame, opts.partition, Path(tmp))
+        square, files = partition.cut(
+            spill, summary, frame, opts.partition, Path(tmp), collapse=not opts.implicit
+        )
+        grid = partition.grid_of(summary, frame) if opts.implicit else None
         touches = [read_touches(cur, city, at) for at in dates]
-        city_tasks = _CityTasks(city, frame, points, touches, opts, len(points) > 1, files)
+        city_tasks = _CityTasks(city, frame, points, touches, opts, len(points) > 1, files, grid)
         trees: list[tiling.Node] = []
 
         def tasks():
@@ -176,17 +181,33 @@ def build_city(
             opts,
             points=[{"point": p, "date": at.isoformat()} for p, at in points],
             feature_count=int(summary.count[-1]),
+            tiling="implicit" if opts.implicit else "explicit",
         )
-        tileset, _ = assemble(
-            tree,
-            whole.get,
-            blocks_whole.get,
-            frame,
-            fmt=opts.fmt,
-            extras=extras,
-            error=error,
-            name=TEMPORAL,
-        )
+        if grid is not None:
+            tileset, _ = implicit.write(
+                folder / TEMPORAL,
+                tree,
+                whole.get,
+                blocks_whole.get,
+                frame,
+                grid,
+                opts.store,
+                fmt=opts.fmt,
+                extras=extras,
+                error=error,
+                name=TEMPORAL,
+            )
+        else:
+            tileset, _ = assemble(
+                tree,
+                whole.get,
+                blocks_whole.get,
+                frame,
+                fmt=opts.fmt,
+                extras=extras,
+                error=error,
+                name=TEMPORAL,
+            )
         _write_json(folder / TEMPORAL / "tileset.json", tileset)
     return out
 
@@ -226,6 +247,8 @@ class _CityTasks:
     opts: Options
     temporal: bool
     files: list[Path]  # each partition's layout
+    #: the partitions' grid when the tree is a regular quadtree (implicit tiling), else None
+    grid: partition.Grid | None = None
 
     def of(self, square: partition.Square):
         """The tasks of the tiles of ``square`` (made as the workers take them: memory holds a
@@ -237,7 +260,11 @@ class _CityTasks:
         below = []
         for child in square.children:
             below.append((yield from self.of(child)))
-        node = tiling.Node(square.path, np.zeros(0, np.int64), 0.0, [b[0] for b in below])
+        path, coords = square.path, None
+        if self.grid is not None:
+            coords = quadtree.coords_of(square)
+            path = quadtree.path_of(*coords)
+        node = tiling.Node(path, np.zeros(0, np.int64), 0.0, [b[0] for b in below], coords=coords)
         lo = np.min([b[1] for b in below], axis=0)
         hi = np.max([b[2] for b in below], axis=0)
         size = max(b[4] for b in below)
@@ -254,7 +281,11 @@ class _CityTasks:
         layout = partition.read_part(self.files[square.part])
         centres = layout.centres(self.frame)
         sizes = layout.sizes()
-        tree = tiling.build(centres, sizes, self.opts.max_features, square.path)
+        if self.grid is not None:
+            coords = quadtree.coords_of(square)
+            tree = quadtree.build(centres, sizes, self.opts.max_features, self.grid, coords)
+        else:
+            tree = tiling.build(centres, sizes, self.opts.max_features, square.path)
         lo, hi = bounds(centres)
         if self.opts.lod:
             _set_errors(tree, centres)
@@ -402,6 +433,7 @@ def index(run: Path) -> dict:
                     "bounding_region": extras["bounding_region"],
                     "feature_count": extras["feature_count"],
                     "format": extras["format"],
+                    "tiling": extras.get("tiling", "explicit"),
                 }
             )
         elif {"city", "point", "date"} <= extras.keys():
@@ -456,6 +488,7 @@ def export_all(
     workers: int | None = None,
     heights: str = "ground",
     partition_features: int = partition.PARTITION_FEATURES,
+    implicit: bool = False,
 ) -> list[Published]:
     """Export the tilesets of every (or one) city and point and publish them in one run.
 
@@ -466,7 +499,9 @@ def export_all(
     (every ground at ellipsoid height 0) or "true" (city models at their WGS 84 ellipsoidal
     height, for viewers with terrain; see ``tiles.placement``). ``partition_features``: the
     most buildings the main process holds at a time (``tiles.partition``; the tree's shape
-    depends on it).
+    depends on it). ``implicit``: the tree is a regular quadtree (``tiles.quadtree``) and the
+    temporal tileset uses implicit tiling (``tiles.implicit``); the per-point tilesets stay
+    explicit, over the same tree and contents.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -493,6 +528,7 @@ def export_all(
                 out / CONTENT_DIR,
                 heights=heights,
                 partition=partition_features,
+                implicit=implicit,
             )
             inputs = [read_fingerprints(cur, cities, at) for _, at in points]
             for code in cities:
@@ -507,6 +543,7 @@ def export_all(
                             palette,
                             heights,
                             partition_features,
+                            implicit,
                             [i.get(code) for i in inputs],
                         )
                     ).encode()

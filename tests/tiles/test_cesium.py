@@ -151,8 +151,12 @@ def _in_cesium(base: str, tileset: str, properties: list[str], shot: str, **para
 
 
 @pytest.mark.browser
-def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(conn, db_url, server) -> None:
-    """One temporal tileset; for each point a style alone shows the buildings valid there."""
+@pytest.mark.parametrize("implicit", [False, True], ids=["explicit", "implicit"])
+def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(
+    conn, db_url, server, implicit
+) -> None:
+    """One temporal tileset (explicit, or implicit tiling: ``kc tiles export --implicit``);
+    for each point a style alone shows the buildings valid there."""
     base, out = server
     d = district("lyon", n_grid=10)
     rows = d.rows
@@ -163,10 +167,11 @@ def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(conn, db_url, 
     load_projects(
         conn, "lyon", "PM24", [("LY-T-1", "citizen_engagement", "completed", [rows[0][0]])]
     )
-    export_all(conn, out, city="lyon", database_url=db_url, max_features=20)
+    export_all(conn, out, city="lyon", database_url=db_url, max_features=20, implicit=implicit)
     index = json.loads((out / "index.json").read_text())
     [temporal] = index["temporal"]
     assert temporal["href"] == "lyon/temporal/tileset.json"
+    assert temporal["tiling"] == ("implicit" if implicit else "explicit")
     cur = conn.cursor()
     cur.execute(
         "SELECT p.code, (SELECT count(*) FROM kc.building_state(p.valid_at) s "
@@ -192,7 +197,7 @@ def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(conn, db_url, 
         base,
         "/tiles/lyon/temporal/tileset.json",
         ["version_id", "buildings"],
-        "cesium_lyon_temporal_PM30.png",
+        f"cesium_lyon_temporal{'_implicit' if implicit else ''}_PM30.png",
         points=json.dumps(list(expected)),
         style=json.dumps(
             {
@@ -208,6 +213,12 @@ def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(conn, db_url, 
     )
     assert result["shown"] == expected
     assert len({f["version_id"] for f in result["features"] if f["version_id"] > 0}) == versions
+    # Every content of the tileset was loaded (maximumScreenSpaceError 0), and with implicit
+    # tiling the tree came from its subtree files.
+    loaded = contents(out / "lyon" / "temporal")
+    assert result["loadedContents"] == result["requests"] == len(loaded)
+    subtrees = list((out / "lyon" / "temporal").glob("subtrees/**/*.subtree"))
+    assert result["subtrees"] == len(subtrees) and (len(subtrees) > 0) == implicit
 
 
 @pytest.mark.browser

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from gis.cli import main
 from tests.shared_data import lyon_rows
 from tests.tiles.data import REPO, district, load_projects, load_rows
+from tests.tiles.implicit_read import read_implicit
 from tiles import workers as workers_module
 from tiles.export import export_all
 from tiles.placement import Frame
@@ -75,8 +76,10 @@ def content_path(folder: Path, uri: str) -> Path:
 
 
 def contents(folder: Path) -> list[Path]:
-    """The content files a tileset refers to."""
+    """The content files a tileset refers to (an implicit tileset's: from its subtrees)."""
     tileset = json.loads((folder / "tileset.json").read_text())
+    if "implicitTiling" in tileset["root"]:
+        return sorted(t.content for t in read_implicit(folder)[1] if t.content)
     return sorted(
         {
             content_path(folder, t["content"]["uri"])
@@ -273,6 +276,8 @@ def _published(out: Path) -> dict[str, bytes]:
         folder = (out / entry["href"]).parent
         found[entry["href"]] = (out / entry["href"]).read_bytes()
         for path in contents(folder):
+            found[path.relative_to(out).as_posix()] = path.read_bytes()
+        for path in sorted(folder.glob("subtrees/**/*.subtree")):  # implicit tiling
             found[path.relative_to(out).as_posix()] = path.read_bytes()
     return found
 
