@@ -225,8 +225,6 @@ def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(
 def test_city_of_100000_buildings_from_above_at_the_default_sse(conn, db_url, server) -> None:
     """At Cesium's default screen-space error (16) the whole city is drawn from above, from
     a bounded number of tiles: the levels of detail, not every building."""
-    from PIL import Image
-
     base, out = server
     n = 100_000
     load_rows(conn, "lyon", "PM18", synthetic_city(n))
@@ -237,8 +235,46 @@ def test_city_of_100000_buildings_from_above_at_the_default_sse(conn, db_url, se
     print(f"tiles loaded: {result['requests']}, bytes: {result['bytes']:,}")
     assert result["requests"] == result["loadedContents"] <= 30
     assert result["bytes"] < 20_000_000
-    # Fully visible: every cell of a grid over the city's square on screen shows buildings
-    # (pixels unlike the globe's, sampled in the corner), none is empty.
+    _assert_fully_visible(shot)
+
+
+@pytest.mark.browser
+def test_implicit_city_of_100000_buildings_from_above_at_the_default_sse(
+    conn, db_url, server
+) -> None:
+    """The temporal tileset with implicit tiling (``--implicit``), styled at a point: at the
+    default SSE the whole city is drawn from above from a few subtree files and tiles."""
+    base, out = server
+    n = 100_000
+    load_rows(conn, "lyon", "PM18", synthetic_city(n))
+    export_all(conn, out, city="lyon", database_url=db_url, implicit=True)
+    [temporal] = json.loads((out / "index.json").read_text())["temporal"]
+    assert temporal["tiling"] == "implicit" and temporal["feature_count"] == n
+    shot = "cesium_city_100k_implicit_sse16_top.png"
+    result = _in_cesium(
+        base,
+        "/tiles/lyon/temporal/tileset.json",
+        [],
+        shot,
+        sse=16,
+        view="top",
+        style=json.dumps({"show": "${in_PM18} === true"}),
+    )
+    print(
+        f"tiles loaded: {result['requests']}, bytes: {result['bytes']:,}, "
+        f"subtrees: {result['subtrees']}"
+    )
+    assert result["requests"] == result["loadedContents"] <= 30
+    assert result["bytes"] < 20_000_000
+    assert 1 <= result["subtrees"] <= 5
+    _assert_fully_visible(shot)
+
+
+def _assert_fully_visible(shot: str) -> None:
+    """Every cell of a grid over the city's square on screen shows buildings (pixels unlike
+    the globe's, sampled in the corner), none is empty."""
+    from PIL import Image
+
     image = np.asarray(Image.open(ARTIFACTS / shot).convert("RGB")).astype(int)
     globe = image[:20, :20].reshape(-1, 3).mean(axis=0)
     built = np.abs(image - globe).sum(axis=2) > 40
