@@ -142,8 +142,7 @@ def build_city(
             spill, summary, frame, opts.partition, Path(tmp), collapse=not opts.implicit
         )
         grid = partition.grid_of(summary, frame) if opts.implicit else None
-        touches = [read_touches(cur, city, at) for at in dates]
-        city_tasks = _CityTasks(city, frame, points, touches, opts, len(points) > 1, files, grid)
+        city_tasks = _CityTasks(city, frame, points, cur, opts, len(points) > 1, files, grid)
         trees: list[tiling.Node] = []
 
         def tasks():
@@ -243,7 +242,7 @@ class _CityTasks:
     city: str
     frame: Frame
     points: Sequence[tuple[str, dt.date]]
-    touches: list[dict]
+    cur: psycopg2.extensions.cursor  # reads each partition's projects (``read_touches``)
     opts: Options
     temporal: bool
     files: list[Path]  # each partition's layout
@@ -279,6 +278,8 @@ class _CityTasks:
 
     def _partition(self, square: partition.Square):
         layout = partition.read_part(self.files[square.part])
+        buildings = np.unique(layout.building_id).tolist()
+        touches = [read_touches(self.cur, self.city, at, buildings) for _, at in self.points]
         centres = layout.centres(self.frame)
         sizes = layout.sizes()
         if self.grid is not None:
@@ -289,10 +290,10 @@ class _CityTasks:
         lo, hi = bounds(centres)
         if self.opts.lod:
             _set_errors(tree, centres)
-        yield from _leaf_tasks(tree, layout, self)
+        yield from _leaf_tasks(tree, layout, touches, self)
         parts = None
         if self.opts.lod:
-            parts = yield from _inner_tasks(tree, layout, centres, self)
+            parts = yield from _inner_tasks(tree, layout, centres, touches, self)
         for node in tree.walk():
             node.features = np.zeros(0, np.int64)  # the buildings are the partition's
         return tree, lo, hi, parts, float(sizes.max())
@@ -325,7 +326,7 @@ def _status_index(layout: Layout, idx, touches, codes: list[str | None]) -> np.n
     return out
 
 
-def _leaf_tasks(tree, layout, ctx: _CityTasks):
+def _leaf_tasks(tree, layout, touches: list[dict], ctx: _CityTasks):
     """The tasks drawing the leaves, a few thousand buildings each (made one by one)."""
     leaves = (
         (
@@ -347,7 +348,7 @@ def _leaf_tasks(tree, layout, ctx: _CityTasks):
             leaves=group,
             points=[p for p, _ in ctx.points],
             dates=[at for _, at in ctx.points],
-            touches=[{b: t[b] for b in buildings if b in t} for t in ctx.touches],
+            touches=[{b: t[b] for b in buildings if b in t} for t in touches],
             palette=opts.palette,
             fmt=opts.fmt,
             store=str(opts.store),
@@ -383,7 +384,7 @@ def _inner_task(node: tiling.Node, parts: lod.Parts, ctx: _CityTasks):
     return task, grouped
 
 
-def _inner_tasks(tree, layout, centres, ctx: _CityTasks):
+def _inner_tasks(tree, layout, centres, touches: list[dict], ctx: _CityTasks):
     """The tasks drawing the levels of detail, one per inner tile (made one by one, each
     tile's from its children's blocks: ``tiles.lod.Parts``); as the generator's value, the
     parts of ``tree``'s root."""
@@ -400,7 +401,7 @@ def _inner_tasks(tree, layout, centres, ctx: _CityTasks):
                 layout.top[idx],
                 layout.ground[idx],
                 layout.member[idx],
-                _status_index(layout, idx, ctx.touches, codes),
+                _status_index(layout, idx, touches, codes),
                 len(codes),
             )
         below = []

@@ -591,3 +591,70 @@ def test_a_city_cut_into_partitions_is_complete_valid_and_the_same_with_more_pro
         assert any("content" in t and t.get("children") for t in tiles)  # levels of detail
         reports = validate(contents(folder))
         assert [r["messages"] for r in reports if r["errors"]] == []
+
+
+def _property(path: Path, name: str) -> list:
+    """A string property of every feature of a glb content, in feature order ("" for none:
+    a property without any value in a tile is left out of its table)."""
+    gltf = pygltflib.GLTF2.load_from_bytes(path.read_bytes())
+    table = gltf.extensions["EXT_structural_metadata"]["propertyTables"][0]
+    blob = gltf.binary_blob()
+    if name not in table["properties"]:
+        return [""] * table["count"]
+    prop = table["properties"][name]
+    values = gltf.bufferViews[prop["values"]]
+    offsets = np.frombuffer(
+        blob, np.uint32, table["count"] + 1, gltf.bufferViews[prop["stringOffsets"]].byteOffset
+    )
+    raw = blob[values.byteOffset : values.byteOffset + values.byteLength]
+    return [raw[offsets[i] : offsets[i + 1]].decode() for i in range(table["count"])]
+
+
+def test_projects_are_read_per_partition_and_colour_as_for_the_whole_city(conn, tmp_path) -> None:
+    """Each partition reads only its own buildings' projects (``read_touches``): the status and
+    projects of every version at every point are those of an export of the city in one piece."""
+    rows = lyon_rows()
+    load_rows(conn, "lyon", "PM18", rows)
+    load_rows(conn, "lyon", "PM24", rows[:-300])
+    spread = [r[0] for r in rows[::7]]  # all over the city: in every partition
+    load_projects(
+        conn,
+        "lyon",
+        "PM18",
+        [
+            ("LY-P-1", "citizen_engagement", "completed", spread),
+            ("LY-P-2", "district_heating_renewables", "in_implementation", spread[::3]),
+        ],
+    )
+    load_projects(conn, "lyon", "PM24", [("LY-P-3", "citizen_engagement", "planned", spread[1::2])])
+    seen = {}
+    for name, options in {"cut": {"partition_features": 300}, "whole": {}}.items():
+        export_all(conn, tmp_path / name, workers=1, max_features=50, city="lyon", **options)
+        folder = tmp_path / name / "lyon" / "temporal"
+        tileset = json.loads((folder / "tileset.json").read_text())
+        if name == "cut":
+            assert len(tileset["root"]["children"]) > 1  # partitions
+        found = {}
+        for tile in tileset_tiles(tileset):
+            if "content" in tile and not tile.get("children"):
+                path = content_path(folder, tile["content"]["uri"])
+                columns = [
+                    _property(path, p)
+                    for p in ("source_id", "status_PM18", "projects_PM18", "status_PM24")
+                ]
+                for vid, *values in zip(_version_ids(path), *columns, strict=True):
+                    found[vid] = tuple(values)
+        seen[name] = found
+    assert seen["cut"] == seen["whole"] and len(seen["cut"]) == len(rows)
+    by_source = {v[0]: v for v in seen["cut"].values()}
+    assert {s for s, _, p, _ in by_source.values() if "LY-P-2" in p} == set(spread[::3])
+    cur = conn.cursor()
+    gone = {r[0] for r in rows[-300:]}  # not valid at PM24: no status there
+    for k, at, absent in ((1, "2017-07-31", set()), (3, "2023-07-31", gone)):
+        cur.execute(
+            "SELECT DISTINCT b.source_id FROM kc.project_state(%s) p, unnest(p.building_ids) i "
+            "JOIN kc.building b ON b.building_id = i WHERE p.city_code = 'lyon'",
+            (at,),
+        )
+        touched = {r[0] for r in cur.fetchall()} - absent
+        assert touched and touched == {s for s, v in by_source.items() if v[k]}
