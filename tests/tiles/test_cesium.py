@@ -21,6 +21,7 @@ import pytest
 from tests.browser import ARTIFACTS, CHROMIUM, FLAGS
 from tests.shared_data import lyon_rows
 from tests.tiles.data import REPO, district, load_projects, load_rows, synthetic_city
+from tests.tiles.implicit_read import read_implicit
 from tiles.export import export_all
 
 CESIUM = REPO / "node_modules" / "cesium" / "Build" / "Cesium"
@@ -219,6 +220,13 @@ def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(
     assert result["loadedContents"] == result["requests"] == len(loaded)
     subtrees = list((out / "lyon" / "temporal").glob("subtrees/**/*.subtree"))
     assert result["subtrees"] == len(subtrees) and (len(subtrees) > 0) == implicit
+    if implicit:
+        # CesiumJS made every tile of the subtrees, with the errors of their metadata (0 in
+        # the leaves, where the implicit default would be the root's / 2^level).
+        _, tiles = read_implicit(out / "lyon" / "temporal")
+        made = {(t["level"], t["x"], t["y"]): t["error"] for t in result["implicitTiles"]}
+        assert made == {(t.level, t.x, t.y): t.error for t in tiles}
+        assert 0.0 in made.values()
 
 
 @pytest.mark.browser
