@@ -50,6 +50,7 @@ from gis.store.staging import copy_rows
 from tests.tiles.data import synthetic_city
 from tiles.features import tile_mesh
 from tiles.placement import Frame
+from tiles.publish import referenced_by
 from tiles.read import read_layout, read_rows
 from tiles.workers import TASK_FEATURES
 
@@ -116,15 +117,9 @@ def dir_mb(path: Path) -> float:
 
 
 def referenced_bytes(out: Path, hrefs: list[str]) -> tuple[int, int]:
-    """Bytes and number of the distinct content files the tilesets ``hrefs`` refer to."""
-    names: set[str] = set()
-    for href in hrefs:
-        stack = [json.loads((out / href).read_text())["root"]]
-        while stack:
-            tile = stack.pop()
-            if "content" in tile:
-                names.add(tile["content"]["uri"].rsplit("/", 1)[-1])
-            stack.extend(tile.get("children", []))
+    """Bytes and number of the distinct content files the tilesets ``hrefs`` refer to
+    (through their external tilesets too)."""
+    names = referenced_by(out / href for href in hrefs)
     return sum((out / "content" / n).stat().st_size for n in names), len(names)
 
 

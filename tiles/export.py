@@ -48,8 +48,8 @@ from tiles.read import (
     read_touches,
     spill_layout,
 )
-from tiles.tileset import assemble
-from tiles.workers import Task, run_tasks, tasks_of
+from tiles.tileset import assemble, external
+from tiles.workers import Mark, Task, run_tasks, tasks_of
 
 FORMATS = ("glb", "b3dm")
 HEIGHTS = ("ground", "true")
@@ -146,11 +146,18 @@ def build_city(
         trees: list[tiling.Node] = []
 
         def tasks():
-            tree, *_ = yield from city_tasks.of(square)
+            tree, *_ = yield from city_tasks.of(square, top=True)
             trees.append(tree)
 
-        per_point, whole, blocks, blocks_whole = _run(tasks(), conn, workers, city, len(codes))
+        stored = _Stored(folder, codes, opts.fmt, len(points) > 1 and not opts.implicit)
+        _run(tasks(), conn, workers, city, stored)
     [tree] = trees
+    per_point, whole, blocks, blocks_whole = (
+        stored.per_point,
+        stored.whole,
+        stored.blocks,
+        stored.blocks_whole,
+    )
     # What is missed when nothing is drawn: the city's extent.
     error = max(tree.geometric_error * lod.GRID, summary.size)
     out = []
@@ -170,6 +177,7 @@ def build_city(
             extras=extras,
             error=error,
             name=code,
+            external=stored.outside[k].get,
         )
         _write_json(folder / code / "tileset.json", tileset)
         out.append(Published(city, code, at, count, tiles, folder / code))
@@ -206,33 +214,84 @@ def build_city(
                 extras=extras,
                 error=error,
                 name=TEMPORAL,
+                external=stored.outside_whole.get,
             )
         _write_json(folder / TEMPORAL / "tileset.json", tileset)
     return out
 
 
-def _run(tasks, conn, workers, city: str, points: int):
-    """Run the tasks; the contents they stored, by tile path: leaves per point, leaves of
-    the temporal tileset, LOD blocks per point and of the temporal tileset."""
-    per_point: list[dict[str, Content]] = [{} for _ in range(points)]
-    whole: dict[str, Content] = {}
-    blocks: list[dict[str, Content]] = [{} for _ in range(points)]
-    blocks_whole: dict[str, Content] = {}
+class _Stored:
+    """The contents the tasks stored, by tile path: leaves per point and of the temporal
+    tileset, LOD blocks per point and of the temporal tileset; and the external tileset of each
+    finished partition (``finish``), whose tiles are then forgotten."""
+
+    def __init__(self, folder: Path, codes: list[str], fmt: str, temporal: bool) -> None:
+        self.folder, self.codes, self.fmt = folder, codes, fmt
+        #: the explicit temporal tileset gets external tilesets too (not the implicit one,
+        #: written from every tile at the end)
+        self.temporal = temporal
+        self.per_point: list[dict[str, Content]] = [{} for _ in codes]
+        self.whole: dict[str, Content] = {}
+        self.blocks: list[dict[str, Content]] = [{} for _ in codes]
+        self.blocks_whole: dict[str, Content] = {}
+        self.outside: list[dict[str, Content]] = [{} for _ in codes]
+        self.outside_whole: dict[str, Content] = {}
+
+    def add(self, results) -> None:
+        if isinstance(results, lod.InnerResult):
+            into, into_whole, results = self.blocks, self.blocks_whole, [results]
+        else:
+            into, into_whole = self.per_point, self.whole
+        for r in results:
+            for k, c in enumerate(r.per_point):
+                if c is not None:
+                    into[k][r.path] = c
+            if r.temporal is not None:
+                into_whole[r.path] = r.temporal
+
+    def finish(self, node: tiling.Node) -> None:
+        """Partition ``node`` is done: its external tilesets, and its tiles forgotten."""
+        paths = [n.path for n in node.walk()]
+        sets = [
+            (
+                self.folder / code,
+                f"{code}/{node.path}",
+                self.per_point[k],
+                self.blocks[k],
+                self.outside[k],
+            )
+            for k, code in enumerate(self.codes)
+        ]
+        if self.temporal:
+            sets.append(
+                (
+                    self.folder / TEMPORAL,
+                    f"{TEMPORAL}/{node.path}",
+                    self.whole,
+                    self.blocks_whole,
+                    self.outside_whole,
+                )
+            )
+        for folder, name, leaves, inner, outside in sets:
+            found = external(folder, node, leaves.get, inner.get, fmt=self.fmt, name=name)
+            if found is not None:
+                outside[node.path] = found
+            for path in paths:
+                leaves.pop(path, None)
+                inner.pop(path, None)
+
+
+def _run(tasks, conn, workers, city: str, stored: _Stored) -> None:
+    """Run the tasks, keeping what they stored in ``stored``; a partition's ``Mark`` (all
+    its tasks done) has its external tilesets written."""
     try:
         for results in run_tasks(tasks, conn, pool=workers):
-            if isinstance(results, lod.InnerResult):
-                into, into_whole, results = blocks, blocks_whole, [results]
+            if isinstance(results, Mark):
+                stored.finish(results.value)
             else:
-                into, into_whole = per_point, whole
-            for r in results:
-                for k, c in enumerate(r.per_point):
-                    if c is not None:
-                        into[k][r.path] = c
-                if r.temporal is not None:
-                    into_whole[r.path] = r.temporal
+                stored.add(results)
     except FeatureError as err:
         raise ExportError(f"{city}: {err}") from err
-    return per_point, whole, blocks, blocks_whole
 
 
 @dataclass(frozen=True)
@@ -249,13 +308,16 @@ class _CityTasks:
     #: the partitions' grid when the tree is a regular quadtree (implicit tiling), else None
     grid: partition.Grid | None = None
 
-    def of(self, square: partition.Square):
+    def of(self, square: partition.Square, top: bool = False):
         """The tasks of the tiles of ``square`` (made as the workers take them: memory holds a
         few, not the city's) and, as the generator's value, its tree (without buildings),
         the bounds of the centres below and their LOD parts (None without levels of detail)
         and the largest building's size."""
         if square.part is not None:
-            return (yield from self._partition(square))
+            done = yield from self._partition(square)
+            if not top:  # one partition of several: its tiles go to external tilesets
+                yield Mark(done[0])
+            return done
         below = []
         for child in square.children:
             below.append((yield from self.of(child)))

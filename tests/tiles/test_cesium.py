@@ -112,6 +112,25 @@ def test_cesium_loads_every_feature_with_its_metadata(conn, server) -> None:
     assert all(json.loads(f["projects"]) == [] for f in buildings if f["source_id"] not in touched)
 
 
+@pytest.mark.browser
+def test_partitions_in_external_tilesets_load_every_building(conn, server) -> None:
+    """A city cut into partitions: CesiumJS follows each partition's external tileset and
+    loads every building once."""
+    base, out = server
+    rows = lyon_rows()
+    load_rows(conn, "lyon", "PM18", rows)
+    export_all(conn, out, point="PM18", city="lyon", max_features=50, partition_features=300)
+    folder = out / "lyon" / "PM18"
+    assert len(list(folder.glob("*.json"))) > 2  # tileset.json and the partitions'
+    result = _in_cesium(
+        base, "/tiles/lyon/PM18/tileset.json", ["version_id"], "cesium_lyon_partitions.png"
+    )
+    cur = conn.cursor()
+    cur.execute("SELECT version_id FROM kc.building_state('2017-07-31') WHERE city_code = 'lyon'")
+    ids = sorted(f["version_id"] for f in result["features"] if f["version_id"] > 0)
+    assert ids == sorted(r[0] for r in cur.fetchall()) and len(ids) == len(rows)
+
+
 def _in_cesium(base: str, tileset: str, properties: list[str], shot: str, **params) -> dict:
     """Load ``tileset`` in tests/cesium_page.html (headless Chromium); its result and a
     screenshot in tests/artifacts/."""

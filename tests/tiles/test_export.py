@@ -75,9 +75,24 @@ def content_path(folder: Path, uri: str) -> Path:
     return Path(os.path.normpath(folder / uri))
 
 
+def load_tileset(folder: Path) -> dict:
+    """``folder/tileset.json`` with its external tilesets (a partition's) in place: the tile
+    pointing at one gets its root as its only child, as a client sees the tree."""
+    tileset = json.loads((folder / "tileset.json").read_text())
+    stack = [tileset["root"]]
+    while stack:
+        tile = stack.pop()
+        uri = tile.get("content", {}).get("uri", "")
+        if uri.endswith(".json"):
+            del tile["content"]
+            tile["children"] = [json.loads((folder / uri).read_text())["root"]]
+        stack.extend(tile.get("children", []))
+    return tileset
+
+
 def contents(folder: Path) -> list[Path]:
     """The content files a tileset refers to (an implicit tileset's: from its subtrees)."""
-    tileset = json.loads((folder / "tileset.json").read_text())
+    tileset = load_tileset(folder)
     if "implicitTiling" in tileset["root"]:
         return sorted(t.content for t in read_implicit(folder)[1] if t.content)
     return sorted(
@@ -278,6 +293,8 @@ def _published(out: Path) -> dict[str, bytes]:
         for path in contents(folder):
             found[path.relative_to(out).as_posix()] = path.read_bytes()
         for path in sorted(folder.glob("subtrees/**/*.subtree")):  # implicit tiling
+            found[path.relative_to(out).as_posix()] = path.read_bytes()
+        for path in sorted(folder.glob("*.json")):  # external tilesets (partitions)
             found[path.relative_to(out).as_posix()] = path.read_bytes()
     return found
 
@@ -558,14 +575,25 @@ def test_a_city_cut_into_partitions_is_complete_valid_and_the_same_with_more_pro
     export_all(conn, tmp_path / "whole", workers=1, max_features=50, city="lyon")
     one = _published(tmp_path / "one")
     assert one == _published(tmp_path / "two")
+    # Built again over the published run: the contents only the external tilesets refer to
+    # are kept by the clean-up after the switch (``tiles.publish.referenced``).
+    export_all(conn, tmp_path / "one", workers=1, reuse=False, **cut)
+    assert _published(tmp_path / "one") == one
     whole = _published(tmp_path / "whole")
     assert one["lyon/PM18/tileset.json"] != whole["lyon/PM18/tileset.json"]  # another tree
 
     cur = conn.cursor()
     for point, at in (("PM18", "2017-07-31"), ("PM24", "2023-07-31"), ("temporal", None)):
         folder = tmp_path / "one" / "lyon" / point
-        tileset = json.loads((folder / "tileset.json").read_text())
-        # Below the root, tiles of the partitions' squares, each over its own kd-tree.
+        top = json.loads((folder / "tileset.json").read_text())
+        # Below the root, tiles of the partitions' squares, each over its own kd-tree in an
+        # external tileset of its own.
+        outside = [
+            t for t in tileset_tiles(top) if t.get("content", {}).get("uri", "")[-5:] == ".json"
+        ]
+        assert len(outside) == len(list(folder.glob("*.json"))) - 1 > 1
+        assert all(not t.get("children") for t in outside)
+        tileset = load_tileset(folder)
         assert len(tileset["root"]["children"]) > 1
         stack = [tileset["root"]]
         while stack:
@@ -631,7 +659,7 @@ def test_projects_are_read_per_partition_and_colour_as_for_the_whole_city(conn, 
     for name, options in {"cut": {"partition_features": 300}, "whole": {}}.items():
         export_all(conn, tmp_path / name, workers=1, max_features=50, city="lyon", **options)
         folder = tmp_path / name / "lyon" / "temporal"
-        tileset = json.loads((folder / "tileset.json").read_text())
+        tileset = load_tileset(folder)
         if name == "cut":
             assert len(tileset["root"]["children"]) > 1  # partitions
         found = {}
