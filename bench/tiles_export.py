@@ -17,6 +17,9 @@ the machine before and after it:
              extrapolated linearly to N (labelled as such); ``--py3dtiles N`` runs it on all.
 ``--points 3``: the temporal run (n buildings at PM18, a tenth changed at PM24, another tenth
 at PM30; ``--all``): wall time, peak memory, bytes of the temporal and per-point tilesets.
+``--points 3 --implicit``: the same export again with ``--implicit`` on the same database (the
+explicit one is its reference): wall time, peak memory, the implicit temporal tileset's
+tileset.json and subtree files against the explicit tileset.json, and its contents.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from gis.store.staging import copy_rows
 from tests.tiles.data import synthetic_city
 from tiles.features import tile_mesh
 from tiles.placement import Frame
+from tiles.publish import referenced_by
 from tiles.read import read_layout, read_rows
 from tiles.workers import TASK_FEATURES
 
@@ -113,19 +117,13 @@ def dir_mb(path: Path) -> float:
 
 
 def referenced_bytes(out: Path, hrefs: list[str]) -> tuple[int, int]:
-    """Bytes and number of the distinct content files the tilesets ``hrefs`` refer to."""
-    names: set[str] = set()
-    for href in hrefs:
-        stack = [json.loads((out / href).read_text())["root"]]
-        while stack:
-            tile = stack.pop()
-            if "content" in tile:
-                names.add(tile["content"]["uri"].rsplit("/", 1)[-1])
-            stack.extend(tile.get("children", []))
+    """Bytes and number of the distinct content files the tilesets ``hrefs`` refer to
+    (through their external tilesets too)."""
+    names = referenced_by(out / href for href in hrefs)
     return sum((out / "content" / n).stat().st_size for n in names), len(names)
 
 
-def child(url: str, out: str, fmt: str, point: str) -> None:
+def child(url: str, out: str, fmt: str, point: str, tiling: str = "explicit") -> None:
     """The export alone in this process (``--child``): prints its seconds."""
     from tiles.export import export_all
 
@@ -133,16 +131,16 @@ def child(url: str, out: str, fmt: str, point: str) -> None:
     t = time.perf_counter()
     export_all(
         conn, Path(out), point=None if point == "all" else point, city="lyon", fmt=fmt,
-        database_url=url,
+        database_url=url, implicit=tiling == "implicit",
     )  # fmt: skip
     print(json.dumps({"seconds": time.perf_counter() - t}))
 
 
-def timed_export(url: str, out: Path, fmt: str, point: str) -> dict:
+def timed_export(url: str, out: Path, fmt: str, point: str, tiling: str = "explicit") -> dict:
     """Run the export in a child process; its time, the load around it and peak memory."""
     before = load()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", url, str(out), fmt, point],
+        [sys.executable, __file__, "--child", url, str(out), fmt, point, tiling],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -169,7 +167,36 @@ def settle(conn) -> None:
     conn.autocommit = False
 
 
-def points_run(n: int) -> None:
+def files_of(folder: Path) -> tuple[int, int]:
+    """Bytes and number of the files below ``folder``."""
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def implicit_figures(out: Path, r: dict, explicit: Path) -> None:
+    """The implicit export's figures against the explicit one's (``explicit``: its tileset)."""
+    folder = out / "lyon" / "temporal"
+    tileset = json.loads((folder / "tileset.json").read_text())["root"]["implicitTiling"]
+    sub_bytes, sub_files = files_of(folder / "subtrees")
+    c_bytes, c_files = files_of(folder / "content")
+    print(
+        f"implicit (--implicit): wall time {r['seconds']:.1f} s, load average {r['load']}, "
+        f"peak memory {r['peak'] / 1e6:,.0f} MB (export process alone "
+        f"{r['main_peak'] / 1e6:,.0f} MB)"
+    )
+    print(
+        f"  temporal tileset.json {(folder / 'tileset.json').stat().st_size:,} bytes + "
+        f"{sub_files:,} subtree files {sub_bytes:,} bytes "
+        f"(availableLevels {tileset['availableLevels']}, subtreeLevels "
+        f"{tileset['subtreeLevels']}); explicit tileset.json {explicit.stat().st_size:,} bytes"
+    )
+    print(
+        f"  contents: {c_bytes / 1e6:,.1f} MB in {c_files:,} files (hard links to the content "
+        f"store); export folder {dir_mb(out):,.1f} MB"
+    )
+
+
+def points_run(n: int, implicit: bool = False) -> None:
     """``--points 3``: n buildings at PM18, a tenth of them (one band of the city) changed at
     PM24 and another tenth at PM30; the ``--all`` export: wall time, peak memory, bytes of the
     temporal tileset and of the three per-point tilesets (shared content counted once)."""
@@ -216,6 +243,10 @@ def points_run(n: int) -> None:
                 f"content once ({separate / 1e6:,.1f} MB if each point had its own copy)"
             )
             print(f"export folder: {dir_mb(out):,.1f} MB")
+            if implicit:
+                out_implicit = work / "kc-implicit"
+                r = timed_export(db.url, out_implicit, "glb", "all", "implicit")
+                implicit_figures(out_implicit, r, out / temporal[0])
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -337,15 +368,20 @@ def main() -> None:
         metavar="N",
         help="buildings py3dtiles exports (its time extrapolated to --buildings); 0: skip it",
     )
+    parser.add_argument(
+        "--implicit",
+        action="store_true",
+        help="with --points 3: also the export with --implicit (implicit temporal tileset)",
+    )
     args = parser.parse_args()
     if args.points == 3:
-        points_run(args.buildings)
+        points_run(args.buildings, args.implicit)
     else:
         one_point_run(args.buildings, args.py3dtiles)
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(*sys.argv[2:6])
+        child(*sys.argv[2:7])
     else:
         main()

@@ -30,7 +30,7 @@ import numpy as np
 import psycopg2.extensions
 
 from gis.store.errors import KCError
-from tiles import lod, partition, tiling
+from tiles import implicit, lod, partition, quadtree, tiling
 from tiles import workers as pool
 from tiles.content import CONTENT_DIR, Content
 from tiles.features import FeatureError
@@ -48,8 +48,8 @@ from tiles.read import (
     read_touches,
     spill_layout,
 )
-from tiles.tileset import assemble
-from tiles.workers import Task, run_tasks, tasks_of
+from tiles.tileset import assemble, external
+from tiles.workers import Mark, Task, run_tasks, tasks_of
 
 FORMATS = ("glb", "b3dm")
 HEIGHTS = ("ground", "true")
@@ -88,6 +88,8 @@ class Options:
     heights: str = "ground"  # see tiles.features.Buildings
     #: buildings per partition, at most (``tiles.partition``)
     partition: int = partition.PARTITION_FEATURES
+    #: the tree is a regular quadtree and the temporal tileset implicit (``tiles.implicit``)
+    implicit: bool = False
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -136,17 +138,26 @@ def build_city(
         for chunk in partition.chunks(spill):
             summary.add(chunk)
         frame = summary.frame()
-        square, files = partition.cut(spill, summary, frame, opts.partition, Path(tmp))
-        touches = [read_touches(cur, city, at) for at in dates]
-        city_tasks = _CityTasks(city, frame, points, touches, opts, len(points) > 1, files)
+        square, files = partition.cut(
+            spill, summary, frame, opts.partition, Path(tmp), collapse=not opts.implicit
+        )
+        grid = partition.grid_of(summary, frame) if opts.implicit else None
+        city_tasks = _CityTasks(city, frame, points, cur, opts, len(points) > 1, files, grid)
         trees: list[tiling.Node] = []
 
         def tasks():
-            tree, *_ = yield from city_tasks.of(square)
+            tree, *_ = yield from city_tasks.of(square, top=True)
             trees.append(tree)
 
-        per_point, whole, blocks, blocks_whole = _run(tasks(), conn, workers, city, len(codes))
+        stored = _Stored(folder, codes, opts.fmt, len(points) > 1 and not opts.implicit)
+        _run(tasks(), conn, workers, city, stored)
     [tree] = trees
+    per_point, whole, blocks, blocks_whole = (
+        stored.per_point,
+        stored.whole,
+        stored.blocks,
+        stored.blocks_whole,
+    )
     # What is missed when nothing is drawn: the city's extent.
     error = max(tree.geometric_error * lod.GRID, summary.size)
     out = []
@@ -166,6 +177,7 @@ def build_city(
             extras=extras,
             error=error,
             name=code,
+            external=stored.outside[k].get,
         )
         _write_json(folder / code / "tileset.json", tileset)
         out.append(Published(city, code, at, count, tiles, folder / code))
@@ -176,43 +188,110 @@ def build_city(
             opts,
             points=[{"point": p, "date": at.isoformat()} for p, at in points],
             feature_count=int(summary.count[-1]),
+            tiling="implicit" if opts.implicit else "explicit",
         )
-        tileset, _ = assemble(
-            tree,
-            whole.get,
-            blocks_whole.get,
-            frame,
-            fmt=opts.fmt,
-            extras=extras,
-            error=error,
-            name=TEMPORAL,
-        )
+        if grid is not None:
+            tileset, _ = implicit.write(
+                folder / TEMPORAL,
+                tree,
+                whole.get,
+                blocks_whole.get,
+                frame,
+                grid,
+                opts.store,
+                fmt=opts.fmt,
+                extras=extras,
+                error=error,
+                name=TEMPORAL,
+            )
+        else:
+            tileset, _ = assemble(
+                tree,
+                whole.get,
+                blocks_whole.get,
+                frame,
+                fmt=opts.fmt,
+                extras=extras,
+                error=error,
+                name=TEMPORAL,
+                external=stored.outside_whole.get,
+            )
         _write_json(folder / TEMPORAL / "tileset.json", tileset)
     return out
 
 
-def _run(tasks, conn, workers, city: str, points: int):
-    """Run the tasks; the contents they stored, by tile path: leaves per point, leaves of
-    the temporal tileset, LOD blocks per point and of the temporal tileset."""
-    per_point: list[dict[str, Content]] = [{} for _ in range(points)]
-    whole: dict[str, Content] = {}
-    blocks: list[dict[str, Content]] = [{} for _ in range(points)]
-    blocks_whole: dict[str, Content] = {}
+class _Stored:
+    """The contents the tasks stored, by tile path: leaves per point and of the temporal
+    tileset, LOD blocks per point and of the temporal tileset; and the external tileset of each
+    finished partition (``finish``), whose tiles are then forgotten."""
+
+    def __init__(self, folder: Path, codes: list[str], fmt: str, temporal: bool) -> None:
+        self.folder, self.codes, self.fmt = folder, codes, fmt
+        #: the explicit temporal tileset gets external tilesets too (not the implicit one,
+        #: written from every tile at the end)
+        self.temporal = temporal
+        self.per_point: list[dict[str, Content]] = [{} for _ in codes]
+        self.whole: dict[str, Content] = {}
+        self.blocks: list[dict[str, Content]] = [{} for _ in codes]
+        self.blocks_whole: dict[str, Content] = {}
+        self.outside: list[dict[str, Content]] = [{} for _ in codes]
+        self.outside_whole: dict[str, Content] = {}
+
+    def add(self, results) -> None:
+        if isinstance(results, lod.InnerResult):
+            into, into_whole, results = self.blocks, self.blocks_whole, [results]
+        else:
+            into, into_whole = self.per_point, self.whole
+        for r in results:
+            for k, c in enumerate(r.per_point):
+                if c is not None:
+                    into[k][r.path] = c
+            if r.temporal is not None:
+                into_whole[r.path] = r.temporal
+
+    def finish(self, node: tiling.Node) -> None:
+        """Partition ``node`` is done: its external tilesets, and its tiles forgotten."""
+        paths = [n.path for n in node.walk()]
+        sets = [
+            (
+                self.folder / code,
+                f"{code}/{node.path}",
+                self.per_point[k],
+                self.blocks[k],
+                self.outside[k],
+            )
+            for k, code in enumerate(self.codes)
+        ]
+        if self.temporal:
+            sets.append(
+                (
+                    self.folder / TEMPORAL,
+                    f"{TEMPORAL}/{node.path}",
+                    self.whole,
+                    self.blocks_whole,
+                    self.outside_whole,
+                )
+            )
+        for folder, name, leaves, inner, outside in sets:
+            found = external(folder, node, leaves.get, inner.get, fmt=self.fmt, name=name)
+            if found is not None:
+                outside[node.path] = found
+            for path in paths:
+                leaves.pop(path, None)
+                inner.pop(path, None)
+
+
+def _run(tasks, conn, workers, city: str, stored: _Stored) -> None:
+    """Run the tasks, keeping what they stored in ``stored``; a partition's ``Mark`` (all
+    its tasks done) has its external tilesets written."""
     try:
         for results in run_tasks(tasks, conn, pool=workers):
-            if isinstance(results, lod.InnerResult):
-                into, into_whole, results = blocks, blocks_whole, [results]
+            if isinstance(results, Mark):
+                stored.finish(results.value)
             else:
-                into, into_whole = per_point, whole
-            for r in results:
-                for k, c in enumerate(r.per_point):
-                    if c is not None:
-                        into[k][r.path] = c
-                if r.temporal is not None:
-                    into_whole[r.path] = r.temporal
+                stored.add(results)
     except FeatureError as err:
         raise ExportError(f"{city}: {err}") from err
-    return per_point, whole, blocks, blocks_whole
 
 
 @dataclass(frozen=True)
@@ -222,22 +301,31 @@ class _CityTasks:
     city: str
     frame: Frame
     points: Sequence[tuple[str, dt.date]]
-    touches: list[dict]
+    cur: psycopg2.extensions.cursor  # reads each partition's projects (``read_touches``)
     opts: Options
     temporal: bool
     files: list[Path]  # each partition's layout
+    #: the partitions' grid when the tree is a regular quadtree (implicit tiling), else None
+    grid: partition.Grid | None = None
 
-    def of(self, square: partition.Square):
+    def of(self, square: partition.Square, top: bool = False):
         """The tasks of the tiles of ``square`` (made as the workers take them: memory holds a
         few, not the city's) and, as the generator's value, its tree (without buildings),
         the bounds of the centres below and their LOD parts (None without levels of detail)
         and the largest building's size."""
         if square.part is not None:
-            return (yield from self._partition(square))
+            done = yield from self._partition(square)
+            if not top:  # one partition of several: its tiles go to external tilesets
+                yield Mark(done[0])
+            return done
         below = []
         for child in square.children:
             below.append((yield from self.of(child)))
-        node = tiling.Node(square.path, np.zeros(0, np.int64), 0.0, [b[0] for b in below])
+        path, coords = square.path, None
+        if self.grid is not None:
+            coords = quadtree.coords_of(square)
+            path = quadtree.path_of(*coords)
+        node = tiling.Node(path, np.zeros(0, np.int64), 0.0, [b[0] for b in below], coords=coords)
         lo = np.min([b[1] for b in below], axis=0)
         hi = np.max([b[2] for b in below], axis=0)
         size = max(b[4] for b in below)
@@ -252,16 +340,22 @@ class _CityTasks:
 
     def _partition(self, square: partition.Square):
         layout = partition.read_part(self.files[square.part])
+        buildings = np.unique(layout.building_id).tolist()
+        touches = [read_touches(self.cur, self.city, at, buildings) for _, at in self.points]
         centres = layout.centres(self.frame)
         sizes = layout.sizes()
-        tree = tiling.build(centres, sizes, self.opts.max_features, square.path)
+        if self.grid is not None:
+            coords = quadtree.coords_of(square)
+            tree = quadtree.build(centres, sizes, self.opts.max_features, self.grid, coords)
+        else:
+            tree = tiling.build(centres, sizes, self.opts.max_features, square.path)
         lo, hi = bounds(centres)
         if self.opts.lod:
             _set_errors(tree, centres)
-        yield from _leaf_tasks(tree, layout, self)
+        yield from _leaf_tasks(tree, layout, touches, self)
         parts = None
         if self.opts.lod:
-            parts = yield from _inner_tasks(tree, layout, centres, self)
+            parts = yield from _inner_tasks(tree, layout, centres, touches, self)
         for node in tree.walk():
             node.features = np.zeros(0, np.int64)  # the buildings are the partition's
         return tree, lo, hi, parts, float(sizes.max())
@@ -294,7 +388,7 @@ def _status_index(layout: Layout, idx, touches, codes: list[str | None]) -> np.n
     return out
 
 
-def _leaf_tasks(tree, layout, ctx: _CityTasks):
+def _leaf_tasks(tree, layout, touches: list[dict], ctx: _CityTasks):
     """The tasks drawing the leaves, a few thousand buildings each (made one by one)."""
     leaves = (
         (
@@ -316,7 +410,7 @@ def _leaf_tasks(tree, layout, ctx: _CityTasks):
             leaves=group,
             points=[p for p, _ in ctx.points],
             dates=[at for _, at in ctx.points],
-            touches=[{b: t[b] for b in buildings if b in t} for t in ctx.touches],
+            touches=[{b: t[b] for b in buildings if b in t} for t in touches],
             palette=opts.palette,
             fmt=opts.fmt,
             store=str(opts.store),
@@ -352,7 +446,7 @@ def _inner_task(node: tiling.Node, parts: lod.Parts, ctx: _CityTasks):
     return task, grouped
 
 
-def _inner_tasks(tree, layout, centres, ctx: _CityTasks):
+def _inner_tasks(tree, layout, centres, touches: list[dict], ctx: _CityTasks):
     """The tasks drawing the levels of detail, one per inner tile (made one by one, each
     tile's from its children's blocks: ``tiles.lod.Parts``); as the generator's value, the
     parts of ``tree``'s root."""
@@ -369,7 +463,7 @@ def _inner_tasks(tree, layout, centres, ctx: _CityTasks):
                 layout.top[idx],
                 layout.ground[idx],
                 layout.member[idx],
-                _status_index(layout, idx, ctx.touches, codes),
+                _status_index(layout, idx, touches, codes),
                 len(codes),
             )
         below = []
@@ -402,6 +496,7 @@ def index(run: Path) -> dict:
                     "bounding_region": extras["bounding_region"],
                     "feature_count": extras["feature_count"],
                     "format": extras["format"],
+                    "tiling": extras.get("tiling", "explicit"),
                 }
             )
         elif {"city", "point", "date"} <= extras.keys():
@@ -456,6 +551,7 @@ def export_all(
     workers: int | None = None,
     heights: str = "ground",
     partition_features: int = partition.PARTITION_FEATURES,
+    implicit: bool = False,
 ) -> list[Published]:
     """Export the tilesets of every (or one) city and point and publish them in one run.
 
@@ -466,7 +562,9 @@ def export_all(
     (every ground at ellipsoid height 0) or "true" (city models at their WGS 84 ellipsoidal
     height, for viewers with terrain; see ``tiles.placement``). ``partition_features``: the
     most buildings the main process holds at a time (``tiles.partition``; the tree's shape
-    depends on it).
+    depends on it). ``implicit``: the tree is a regular quadtree (``tiles.quadtree``) and the
+    temporal tileset uses implicit tiling (``tiles.implicit``); the per-point tilesets stay
+    explicit, over the same tree and contents.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -493,6 +591,7 @@ def export_all(
                 out / CONTENT_DIR,
                 heights=heights,
                 partition=partition_features,
+                implicit=implicit,
             )
             inputs = [read_fingerprints(cur, cities, at) for _, at in points]
             for code in cities:
@@ -507,6 +606,7 @@ def export_all(
                             palette,
                             heights,
                             partition_features,
+                            implicit,
                             [i.get(code) for i in inputs],
                         )
                     ).encode()

@@ -135,9 +135,13 @@ class Square:
     part: int | None = None  # the partition's number (depth-first), None: split
 
 
-def plan(counts: IntArray, limit: int = PARTITION_FEATURES) -> tuple[Square, IntArray]:
+def plan(
+    counts: IntArray, limit: int = PARTITION_FEATURES, collapse: bool = True
+) -> tuple[Square, IntArray]:
     """The quadtree over the grid's ``counts`` (GRID_CELLS², row-major) and each cell's
-    partition number (-1: empty)."""
+    partition number (-1: empty). ``collapse``: a square with a single non-empty quarter is
+    that quarter; without it every level of the quadtree is there (implicit tiling,
+    ``tiles.quadtree``: a tile's level and place are those of its square)."""
     grid = counts.reshape(GRID_CELLS, GRID_CELLS)
     owner = np.full((GRID_CELLS, GRID_CELLS), -1, np.int64)
     parts = 0
@@ -155,7 +159,7 @@ def plan(counts: IntArray, limit: int = PARTITION_FEATURES) -> tuple[Square, Int
             for dy, dx in ((0, 0), (0, half), (half, 0), (half, half))
             if grid[row + dy : row + dy + half, column + dx : column + dx + half].any()
         ]
-        if len(quarters) == 1:
+        if len(quarters) == 1 and collapse:
             return square(path, *quarters[0], half)
         children = [square(f"{path}-{k}", c, r, half) for k, (c, r) in enumerate(quarters)]
         return Square(path, column, row, size, count, children)
@@ -165,18 +169,28 @@ def plan(counts: IntArray, limit: int = PARTITION_FEATURES) -> tuple[Square, Int
     return root, owner.reshape(-1)
 
 
-def cut(
-    path: Path, summary: Summary, frame: Frame, limit: int, folder: Path
-) -> tuple[Square, list[Path]]:
-    """The spilled layout in ``path`` (of extent ``summary``) cut into partitions of at most
-    ``limit`` buildings: their quadtree and each partition's file (in ``folder``)."""
+def grid_of(summary: Summary, frame: Frame) -> Grid:
+    """The grid over the extent of a city (``summary``) in its local ``frame``."""
     (west, south, _), (east, north, _) = summary.lo[-1], summary.hi[-1]
     corners = frame.to_local(np.array([west, east]), np.array([south, north]), np.zeros(2))
-    grid = Grid.over(corners[0, :2], corners[1, :2])
+    return Grid.over(corners[0, :2], corners[1, :2])
+
+
+def cut(
+    path: Path,
+    summary: Summary,
+    frame: Frame,
+    limit: int,
+    folder: Path,
+    collapse: bool = True,
+) -> tuple[Square, list[Path]]:
+    """The spilled layout in ``path`` (of extent ``summary``) cut into partitions of at most
+    ``limit`` buildings: their quadtree (``plan``) and each partition's file (in ``folder``)."""
+    grid = grid_of(summary, frame)
     counts = np.zeros(GRID_CELLS**2, np.int64)
     for chunk in chunks(path):
         counts += np.bincount(grid.cells(chunk.centres(frame)), minlength=len(counts))
-    square, owner = plan(counts, limit)
+    square, owner = plan(counts, limit, collapse)
     return square, split(path, frame, grid, owner, folder)
 
 

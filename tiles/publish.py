@@ -5,6 +5,8 @@ Layout of an export folder ``DIR``::
     DIR/content/<digest>.glb      tile content, named by its bytes, shared by every tileset
     DIR/.runs/<run>/index.json    one complete run: the index and every tileset.json
     DIR/.runs/<run>/<city>/<point>/tileset.json, DIR/.runs/<run>/<city>/temporal/tileset.json
+    DIR/.runs/<run>/<city>/<point>/<partition>-<digest>.json   external tilesets of partitions
+    DIR/.runs/<run>/<city>/temporal/subtrees/..., content/...   implicit tiling (hard links)
     DIR/live -> .runs/<run>       the published run: the one link that is switched
     DIR/index.json -> live/index.json, DIR/<city> -> live/<city>   stable links
 
@@ -22,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from gis.store.errors import KCError
@@ -109,13 +112,25 @@ def finish_run(out: Path, run: Path) -> Path:
 
 def referenced(run: Path) -> set[str]:
     """The content files the tilesets of ``run`` refer to."""
+    return referenced_by(run.glob("*/*/tileset.json"))
+
+
+def referenced_by(tilesets: Iterable[Path]) -> set[str]:
+    """The content files the ``tilesets`` (tileset.json files) refer to, through their
+    external tilesets too (``tiles.tileset.external``)."""
     names: set[str] = set()
-    for path in run.glob("*/*/tileset.json"):
+    files = list(tilesets)
+    while files:
+        path = files.pop()
         stack = [json.loads(path.read_text(encoding="utf-8"))["root"]]
         while stack:
             tile = stack.pop()
             if "content" in tile:
-                names.add(tile["content"]["uri"].rsplit("/", 1)[-1])
+                uri = tile["content"]["uri"]
+                if uri.endswith(".json"):
+                    files.append(path.parent / uri)
+                else:
+                    names.add(uri.rsplit("/", 1)[-1])
             stack.extend(tile.get("children", []))
     return names
 

@@ -72,6 +72,11 @@ VERSIONS_BY_ID = """(SELECT v.version_id, v.building_id, b.source_id,
       JOIN kc.building b ON b.building_id = v.building_id) q"""
 TOUCH_COLUMNS = "p.code, p.status, p.thematic_field, s.sort_order, p.building_ids"
 TOUCH_FROM = "kc.project_state(%(at)s) p JOIN kc.implementation_status s ON s.code = p.status"
+#: As ``TOUCH_COLUMNS``, the buildings cut to those in ``%(ids)s``.
+TOUCH_AMONG = (
+    "p.code, p.status, p.thematic_field, s.sort_order, "
+    "ARRAY(SELECT unnest(p.building_ids) INTERSECT SELECT unnest(%(ids)s::bigint[]))"
+)
 
 
 #: The layout query's columns: all fixed-width and never NULL, so that its binary COPY has
@@ -302,13 +307,25 @@ def read_rows(
     )
 
 
-def read_touches(cur, city: str, at: dt.date) -> dict[int, list[ProjectTouch]]:
-    """``{building_id: [projects touching it at at]}``."""
-    cur.execute(
-        f"SELECT {TOUCH_COLUMNS} FROM {TOUCH_FROM} "  # noqa: S608 - constants
-        "WHERE p.city_code = %(city)s ORDER BY p.code",
-        {"at": at, "city": city},
-    )
+def read_touches(
+    cur, city: str, at: dt.date, buildings: Sequence[int] | None = None
+) -> dict[int, list[ProjectTouch]]:
+    """``{building_id: [projects touching it at at]}``, of every building of the city or only
+    of ``buildings`` (a partition's, ``tiles.partition``: what the export holds at a time;
+    each project's ids are cut to them in the database, not after transferring them all)."""
+    if buildings is None:
+        cur.execute(
+            f"SELECT {TOUCH_COLUMNS} FROM {TOUCH_FROM} "  # noqa: S608 - constants
+            "WHERE p.city_code = %(city)s ORDER BY p.code",
+            {"at": at, "city": city},
+        )
+    else:
+        cur.execute(
+            f"SELECT {TOUCH_AMONG} FROM {TOUCH_FROM} "  # noqa: S608 - constants
+            "WHERE p.city_code = %(city)s AND p.building_ids && %(ids)s::bigint[] "
+            "ORDER BY p.code",
+            {"at": at, "city": city, "ids": list(buildings)},
+        )
     touches: dict[int, list[ProjectTouch]] = {}
     for code, status, field, rank, ids in cur.fetchall():
         for building_id in ids:

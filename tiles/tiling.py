@@ -34,6 +34,8 @@ class Node:
     children: list[Node] = field(default_factory=list)
     #: Lowest east, north of the centres below: the origin of its LOD grid (``tiles.lod``)
     origin: FloatArray | None = None
+    #: (level, x, y) in a regular quadtree (``tiles.quadtree``); None in a kd-tree
+    coords: tuple[int, int, int] | None = None
 
     @property
     def is_leaf(self) -> bool:

@@ -16,7 +16,7 @@ import multiprocessing
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -105,6 +105,14 @@ def run_task(cur, task: Task) -> list[LeafResult]:
     return out
 
 
+@dataclass(frozen=True)
+class Mark:
+    """Not a task: ``run_tasks`` gives it back in its place among the results, once every task
+    before it is done (how the export learns that a partition is finished)."""
+
+    value: object
+
+
 def tasks_of(leaves: Sequence[tuple], size: int | None = None):
     """Consecutive leaves grouped into tasks of at least ``size`` buildings (default
     ``TASK_FEATURES``; the last may be less)."""
@@ -179,22 +187,30 @@ class Pool:
 def run_tasks(tasks: Iterable, conn, *, pool: Pool | None) -> Iterator:
     """The results of the tasks (``task.run(cursor)``), in order: in this process on ``conn``,
     or on the processes of ``pool``. Tasks are taken from ``tasks`` as workers become free,
-    two per worker in flight."""
+    two per worker in flight. A ``Mark`` among them comes back as itself, in its place."""
     if pool is None:
         with conn.cursor() as cur:
             for task in tasks:
-                yield task.run(cur)
+                yield task if isinstance(task, Mark) else task.run(cur)
         conn.rollback()
         return
     executor = pool.executor()
+
+    def submit(task) -> Future:
+        if isinstance(task, Mark):
+            done: Future = Future()
+            done.set_result(task)
+            return done
+        return executor.submit(_run_in_worker, task)
+
     pending: deque = deque()
     todo = iter(tasks)
     for task in todo:
-        pending.append(executor.submit(_run_in_worker, task))
+        pending.append(submit(task))
         if len(pending) >= 2 * pool.workers:
             break
     while pending:
         yield pending.popleft().result()
         task = next(todo, None)
         if task is not None:
-            pending.append(executor.submit(_run_in_worker, task))
+            pending.append(submit(task))

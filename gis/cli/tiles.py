@@ -45,6 +45,13 @@ def tiles() -> None:
     "viewers with terrain; false: every building's ground at height 0 (viewers without terrain).",
 )
 @click.option(
+    "--implicit",
+    is_flag=True,
+    help="The temporal tileset (--all) with implicit tiling (3D Tiles 1.1 subtrees over a "
+    "regular quadtree): its tileset.json holds only the root, clients load the tree as they "
+    "go. The per-point tilesets stay explicit (over the same quadtree).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
@@ -60,6 +67,7 @@ def export(
     fmt: str,
     max_features: int,
     heights: str,
+    implicit: bool,
     workers: int | None,
 ) -> None:
     """Write OUT/<city>/<point>/tileset.json for the buildings valid at each point.
@@ -87,6 +95,7 @@ def export(
             database_url=url,
             workers=workers,
             heights="true" if heights == "true" else "ground",
+            implicit=implicit,
         )
     finally:
         conn.close()

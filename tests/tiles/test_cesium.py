@@ -21,6 +21,7 @@ import pytest
 from tests.browser import ARTIFACTS, CHROMIUM, FLAGS
 from tests.shared_data import lyon_rows
 from tests.tiles.data import REPO, district, load_projects, load_rows, synthetic_city
+from tests.tiles.implicit_read import read_implicit
 from tiles.export import export_all
 
 CESIUM = REPO / "node_modules" / "cesium" / "Build" / "Cesium"
@@ -111,6 +112,25 @@ def test_cesium_loads_every_feature_with_its_metadata(conn, server) -> None:
     assert all(json.loads(f["projects"]) == [] for f in buildings if f["source_id"] not in touched)
 
 
+@pytest.mark.browser
+def test_partitions_in_external_tilesets_load_every_building(conn, server) -> None:
+    """A city cut into partitions: CesiumJS follows each partition's external tileset and
+    loads every building once."""
+    base, out = server
+    rows = lyon_rows()
+    load_rows(conn, "lyon", "PM18", rows)
+    export_all(conn, out, point="PM18", city="lyon", max_features=50, partition_features=300)
+    folder = out / "lyon" / "PM18"
+    assert len(list(folder.glob("*.json"))) > 2  # tileset.json and the partitions'
+    result = _in_cesium(
+        base, "/tiles/lyon/PM18/tileset.json", ["version_id"], "cesium_lyon_partitions.png"
+    )
+    cur = conn.cursor()
+    cur.execute("SELECT version_id FROM kc.building_state('2017-07-31') WHERE city_code = 'lyon'")
+    ids = sorted(f["version_id"] for f in result["features"] if f["version_id"] > 0)
+    assert ids == sorted(r[0] for r in cur.fetchall()) and len(ids) == len(rows)
+
+
 def _in_cesium(base: str, tileset: str, properties: list[str], shot: str, **params) -> dict:
     """Load ``tileset`` in tests/cesium_page.html (headless Chromium); its result and a
     screenshot in tests/artifacts/."""
@@ -151,8 +171,12 @@ def _in_cesium(base: str, tileset: str, properties: list[str], shot: str, **para
 
 
 @pytest.mark.browser
-def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(conn, db_url, server) -> None:
-    """One temporal tileset; for each point a style alone shows the buildings valid there."""
+@pytest.mark.parametrize("implicit", [False, True], ids=["explicit", "implicit"])
+def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(
+    conn, db_url, server, implicit
+) -> None:
+    """One temporal tileset (explicit, or implicit tiling: ``kc tiles export --implicit``);
+    for each point a style alone shows the buildings valid there."""
     base, out = server
     d = district("lyon", n_grid=10)
     rows = d.rows
@@ -163,10 +187,11 @@ def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(conn, db_url, 
     load_projects(
         conn, "lyon", "PM24", [("LY-T-1", "citizen_engagement", "completed", [rows[0][0]])]
     )
-    export_all(conn, out, city="lyon", database_url=db_url, max_features=20)
+    export_all(conn, out, city="lyon", database_url=db_url, max_features=20, implicit=implicit)
     index = json.loads((out / "index.json").read_text())
     [temporal] = index["temporal"]
     assert temporal["href"] == "lyon/temporal/tileset.json"
+    assert temporal["tiling"] == ("implicit" if implicit else "explicit")
     cur = conn.cursor()
     cur.execute(
         "SELECT p.code, (SELECT count(*) FROM kc.building_state(p.valid_at) s "
@@ -192,7 +217,7 @@ def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(conn, db_url, 
         base,
         "/tiles/lyon/temporal/tileset.json",
         ["version_id", "buildings"],
-        "cesium_lyon_temporal_PM30.png",
+        f"cesium_lyon_temporal{'_implicit' if implicit else ''}_PM30.png",
         points=json.dumps(list(expected)),
         style=json.dumps(
             {
@@ -208,14 +233,25 @@ def test_temporal_tileset_shows_each_point_by_style_as_sql_counts(conn, db_url, 
     )
     assert result["shown"] == expected
     assert len({f["version_id"] for f in result["features"] if f["version_id"] > 0}) == versions
+    # Every content of the tileset was loaded (maximumScreenSpaceError 0), and with implicit
+    # tiling the tree came from its subtree files.
+    loaded = contents(out / "lyon" / "temporal")
+    assert result["loadedContents"] == result["requests"] == len(loaded)
+    subtrees = list((out / "lyon" / "temporal").glob("subtrees/**/*.subtree"))
+    assert result["subtrees"] == len(subtrees) and (len(subtrees) > 0) == implicit
+    if implicit:
+        # CesiumJS made every tile of the subtrees, with the errors of their metadata (0 in
+        # the leaves, where the implicit default would be the root's / 2^level).
+        _, tiles = read_implicit(out / "lyon" / "temporal")
+        made = {(t["level"], t["x"], t["y"]): t["error"] for t in result["implicitTiles"]}
+        assert made == {(t.level, t.x, t.y): t.error for t in tiles}
+        assert 0.0 in made.values()
 
 
 @pytest.mark.browser
 def test_city_of_100000_buildings_from_above_at_the_default_sse(conn, db_url, server) -> None:
     """At Cesium's default screen-space error (16) the whole city is drawn from above, from
     a bounded number of tiles: the levels of detail, not every building."""
-    from PIL import Image
-
     base, out = server
     n = 100_000
     load_rows(conn, "lyon", "PM18", synthetic_city(n))
@@ -226,8 +262,46 @@ def test_city_of_100000_buildings_from_above_at_the_default_sse(conn, db_url, se
     print(f"tiles loaded: {result['requests']}, bytes: {result['bytes']:,}")
     assert result["requests"] == result["loadedContents"] <= 30
     assert result["bytes"] < 20_000_000
-    # Fully visible: every cell of a grid over the city's square on screen shows buildings
-    # (pixels unlike the globe's, sampled in the corner), none is empty.
+    _assert_fully_visible(shot)
+
+
+@pytest.mark.browser
+def test_implicit_city_of_100000_buildings_from_above_at_the_default_sse(
+    conn, db_url, server
+) -> None:
+    """The temporal tileset with implicit tiling (``--implicit``), styled at a point: at the
+    default SSE the whole city is drawn from above from a few subtree files and tiles."""
+    base, out = server
+    n = 100_000
+    load_rows(conn, "lyon", "PM18", synthetic_city(n))
+    export_all(conn, out, city="lyon", database_url=db_url, implicit=True)
+    [temporal] = json.loads((out / "index.json").read_text())["temporal"]
+    assert temporal["tiling"] == "implicit" and temporal["feature_count"] == n
+    shot = "cesium_city_100k_implicit_sse16_top.png"
+    result = _in_cesium(
+        base,
+        "/tiles/lyon/temporal/tileset.json",
+        [],
+        shot,
+        sse=16,
+        view="top",
+        style=json.dumps({"show": "${in_PM18} === true"}),
+    )
+    print(
+        f"tiles loaded: {result['requests']}, bytes: {result['bytes']:,}, "
+        f"subtrees: {result['subtrees']}"
+    )
+    assert result["requests"] == result["loadedContents"] <= 30
+    assert result["bytes"] < 20_000_000
+    assert 1 <= result["subtrees"] <= 5
+    _assert_fully_visible(shot)
+
+
+def _assert_fully_visible(shot: str) -> None:
+    """Every cell of a grid over the city's square on screen shows buildings (pixels unlike
+    the globe's, sampled in the corner), none is empty."""
+    from PIL import Image
+
     image = np.asarray(Image.open(ARTIFACTS / shot).convert("RGB")).astype(int)
     globe = image[:20, :20].reshape(-1, 3).mean(axis=0)
     built = np.abs(image - globe).sum(axis=2) > 40

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from gis.cli import main
 from tests.shared_data import lyon_rows
 from tests.tiles.data import REPO, district, load_projects, load_rows
+from tests.tiles.implicit_read import read_implicit
 from tiles import workers as workers_module
 from tiles.export import export_all
 from tiles.placement import Frame
@@ -74,9 +75,26 @@ def content_path(folder: Path, uri: str) -> Path:
     return Path(os.path.normpath(folder / uri))
 
 
-def contents(folder: Path) -> list[Path]:
-    """The content files a tileset refers to."""
+def load_tileset(folder: Path) -> dict:
+    """``folder/tileset.json`` with its external tilesets (a partition's) in place: the tile
+    pointing at one gets its root as its only child, as a client sees the tree."""
     tileset = json.loads((folder / "tileset.json").read_text())
+    stack = [tileset["root"]]
+    while stack:
+        tile = stack.pop()
+        uri = tile.get("content", {}).get("uri", "")
+        if uri.endswith(".json"):
+            del tile["content"]
+            tile["children"] = [json.loads((folder / uri).read_text())["root"]]
+        stack.extend(tile.get("children", []))
+    return tileset
+
+
+def contents(folder: Path) -> list[Path]:
+    """The content files a tileset refers to (an implicit tileset's: from its subtrees)."""
+    tileset = load_tileset(folder)
+    if "implicitTiling" in tileset["root"]:
+        return sorted(t.content for t in read_implicit(folder)[1] if t.content)
     return sorted(
         {
             content_path(folder, t["content"]["uri"])
@@ -273,6 +291,10 @@ def _published(out: Path) -> dict[str, bytes]:
         folder = (out / entry["href"]).parent
         found[entry["href"]] = (out / entry["href"]).read_bytes()
         for path in contents(folder):
+            found[path.relative_to(out).as_posix()] = path.read_bytes()
+        for path in sorted(folder.glob("subtrees/**/*.subtree")):  # implicit tiling
+            found[path.relative_to(out).as_posix()] = path.read_bytes()
+        for path in sorted(folder.glob("*.json")):  # external tilesets (partitions)
             found[path.relative_to(out).as_posix()] = path.read_bytes()
     return found
 
@@ -553,14 +575,25 @@ def test_a_city_cut_into_partitions_is_complete_valid_and_the_same_with_more_pro
     export_all(conn, tmp_path / "whole", workers=1, max_features=50, city="lyon")
     one = _published(tmp_path / "one")
     assert one == _published(tmp_path / "two")
+    # Built again over the published run: the contents only the external tilesets refer to
+    # are kept by the clean-up after the switch (``tiles.publish.referenced``).
+    export_all(conn, tmp_path / "one", workers=1, reuse=False, **cut)
+    assert _published(tmp_path / "one") == one
     whole = _published(tmp_path / "whole")
     assert one["lyon/PM18/tileset.json"] != whole["lyon/PM18/tileset.json"]  # another tree
 
     cur = conn.cursor()
     for point, at in (("PM18", "2017-07-31"), ("PM24", "2023-07-31"), ("temporal", None)):
         folder = tmp_path / "one" / "lyon" / point
-        tileset = json.loads((folder / "tileset.json").read_text())
-        # Below the root, tiles of the partitions' squares, each over its own kd-tree.
+        top = json.loads((folder / "tileset.json").read_text())
+        # Below the root, tiles of the partitions' squares, each over its own kd-tree in an
+        # external tileset of its own.
+        outside = [
+            t for t in tileset_tiles(top) if t.get("content", {}).get("uri", "")[-5:] == ".json"
+        ]
+        assert len(outside) == len(list(folder.glob("*.json"))) - 1 > 1
+        assert all(not t.get("children") for t in outside)
+        tileset = load_tileset(folder)
         assert len(tileset["root"]["children"]) > 1
         stack = [tileset["root"]]
         while stack:
@@ -586,3 +619,70 @@ def test_a_city_cut_into_partitions_is_complete_valid_and_the_same_with_more_pro
         assert any("content" in t and t.get("children") for t in tiles)  # levels of detail
         reports = validate(contents(folder))
         assert [r["messages"] for r in reports if r["errors"]] == []
+
+
+def _property(path: Path, name: str) -> list:
+    """A string property of every feature of a glb content, in feature order ("" for none:
+    a property without any value in a tile is left out of its table)."""
+    gltf = pygltflib.GLTF2.load_from_bytes(path.read_bytes())
+    table = gltf.extensions["EXT_structural_metadata"]["propertyTables"][0]
+    blob = gltf.binary_blob()
+    if name not in table["properties"]:
+        return [""] * table["count"]
+    prop = table["properties"][name]
+    values = gltf.bufferViews[prop["values"]]
+    offsets = np.frombuffer(
+        blob, np.uint32, table["count"] + 1, gltf.bufferViews[prop["stringOffsets"]].byteOffset
+    )
+    raw = blob[values.byteOffset : values.byteOffset + values.byteLength]
+    return [raw[offsets[i] : offsets[i + 1]].decode() for i in range(table["count"])]
+
+
+def test_projects_are_read_per_partition_and_colour_as_for_the_whole_city(conn, tmp_path) -> None:
+    """Each partition reads only its own buildings' projects (``read_touches``): the status and
+    projects of every version at every point are those of an export of the city in one piece."""
+    rows = lyon_rows()
+    load_rows(conn, "lyon", "PM18", rows)
+    load_rows(conn, "lyon", "PM24", rows[:-300])
+    spread = [r[0] for r in rows[::7]]  # all over the city: in every partition
+    load_projects(
+        conn,
+        "lyon",
+        "PM18",
+        [
+            ("LY-P-1", "citizen_engagement", "completed", spread),
+            ("LY-P-2", "district_heating_renewables", "in_implementation", spread[::3]),
+        ],
+    )
+    load_projects(conn, "lyon", "PM24", [("LY-P-3", "citizen_engagement", "planned", spread[1::2])])
+    seen = {}
+    for name, options in {"cut": {"partition_features": 300}, "whole": {}}.items():
+        export_all(conn, tmp_path / name, workers=1, max_features=50, city="lyon", **options)
+        folder = tmp_path / name / "lyon" / "temporal"
+        tileset = load_tileset(folder)
+        if name == "cut":
+            assert len(tileset["root"]["children"]) > 1  # partitions
+        found = {}
+        for tile in tileset_tiles(tileset):
+            if "content" in tile and not tile.get("children"):
+                path = content_path(folder, tile["content"]["uri"])
+                columns = [
+                    _property(path, p)
+                    for p in ("source_id", "status_PM18", "projects_PM18", "status_PM24")
+                ]
+                for vid, *values in zip(_version_ids(path), *columns, strict=True):
+                    found[vid] = tuple(values)
+        seen[name] = found
+    assert seen["cut"] == seen["whole"] and len(seen["cut"]) == len(rows)
+    by_source = {v[0]: v for v in seen["cut"].values()}
+    assert {s for s, _, p, _ in by_source.values() if "LY-P-2" in p} == set(spread[::3])
+    cur = conn.cursor()
+    gone = {r[0] for r in rows[-300:]}  # not valid at PM24: no status there
+    for k, at, absent in ((1, "2017-07-31", set()), (3, "2023-07-31", gone)):
+        cur.execute(
+            "SELECT DISTINCT b.source_id FROM kc.project_state(%s) p, unnest(p.building_ids) i "
+            "JOIN kc.building b ON b.building_id = i WHERE p.city_code = 'lyon'",
+            (at,),
+        )
+        touched = {r[0] for r in cur.fetchall()} - absent
+        assert touched and touched == {s for s, v in by_source.items() if v[k]}

@@ -634,10 +634,28 @@ def test_switching_to_a_point_in_another_area_finishes(site: Site) -> None:
             browser.close()
 
 
-def test_switching_points_loads_no_tile(site: Site) -> None:
-    """The viewer shows the city's temporal tileset at Cesium's default screen-space error:
-    going from one measurement point to another in the same area restyles the loaded
-    features, no tile (nor tileset) is requested, and the buildings shown are SQL's."""
+def export_tiles(site: Site, *options: str) -> None:
+    env = {**os.environ, "KC_HOME": str(site.home), "KC_DATABASE_URL": site.db_url}
+    kc = Path(sys.executable).parent / "kc"
+    subprocess.run([str(kc), "tiles", "export", "--all", *options], env=env, check=True)
+
+
+@pytest.mark.parametrize("tiling", ["explicit", "implicit"])
+def test_switching_points_loads_no_tile(site: Site, tiling: str) -> None:
+    """The viewer shows the city's temporal tileset at Cesium's default screen-space error
+    (explicit, or with implicit tiling: ``kc tiles export --implicit``): going from one
+    measurement point to another in the same area restyles the loaded features, no tile (nor
+    tileset) is requested, and the buildings shown are SQL's."""
+    if tiling == "implicit":
+        export_tiles(site, "--implicit")
+    try:
+        _switching_points_loads_no_tile(site, tiling)
+    finally:
+        if tiling == "implicit":
+            export_tiles(site)  # the other tests' tilesets
+
+
+def _switching_points_loads_no_tile(site: Site, tiling: str) -> None:
     from playwright.sync_api import sync_playwright
 
     base = site.server.base
@@ -645,6 +663,7 @@ def test_switching_points_loads_no_tile(site: Site) -> None:
     counts = {p: db_count(site.db_url, CITY, dates[p]) for p in ("PM24", "PM30")}
     index = requests.get(f"{base}/tiles/index.json", timeout=30).json()
     assert [t["city"] for t in index["temporal"]].count(CITY) == 1
+    assert {t["tiling"] for t in index["temporal"]} == {tiling}
     with sync_playwright() as pw:
         browser = Browser(pw, base)
         page = browser.page
@@ -664,7 +683,9 @@ def test_switching_points_loads_no_tile(site: Site) -> None:
                 assert state["buildings"] == counts[point]
             tiles = [u for u in browser.requests[before:] if "/tiles/" in u]
             assert tiles == []
-            browser.shot("10_lyon_PM24_temporal")
+            subtrees = [u for u in browser.requests[:before] if ".subtree" in u]
+            assert (len(subtrees) > 0) == (tiling == "implicit")
+            browser.shot("10_lyon_PM24_temporal" + ("_implicit" if tiling == "implicit" else ""))
             assert browser.errors == []
         finally:
             browser.close()
