@@ -41,6 +41,7 @@ from tiles.placement import TRUE_HEIGHTS, VERTICAL_REFERENCE, Frame
 from tiles.publish import INDEX, finish_run, start_run
 from tiles.read import (
     NO_JIT,
+    Touches,
     read_cities,
     read_fingerprints,
     read_palette,
@@ -142,7 +143,8 @@ def build_city(
             spill, summary, frame, opts.partition, Path(tmp), collapse=not opts.implicit
         )
         grid = partition.grid_of(summary, frame) if opts.implicit else None
-        city_tasks = _CityTasks(city, frame, points, cur, opts, len(points) > 1, files, grid)
+        touches = [read_touches(cur, city, at) for at in dates]
+        city_tasks = _CityTasks(city, frame, points, touches, opts, len(points) > 1, files, grid)
         trees: list[tiling.Node] = []
 
         def tasks():
@@ -301,7 +303,7 @@ class _CityTasks:
     city: str
     frame: Frame
     points: Sequence[tuple[str, dt.date]]
-    cur: psycopg2.extensions.cursor  # reads each partition's projects (``read_touches``)
+    touches: Sequence[Touches]  # the projects touching the city's buildings, per point
     opts: Options
     temporal: bool
     files: list[Path]  # each partition's layout
@@ -340,8 +342,7 @@ class _CityTasks:
 
     def _partition(self, square: partition.Square):
         layout = partition.read_part(self.files[square.part])
-        buildings = np.unique(layout.building_id).tolist()
-        touches = [read_touches(self.cur, self.city, at, buildings) for _, at in self.points]
+        touches = [t.among(layout.building_id) for t in self.touches]
         centres = layout.centres(self.frame)
         sizes = layout.sizes()
         if self.grid is not None:

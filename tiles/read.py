@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from gis.store.vocabulary import city_codes, point_dates, require_city, require_point
@@ -72,11 +74,6 @@ VERSIONS_BY_ID = """(SELECT v.version_id, v.building_id, b.source_id,
       JOIN kc.building b ON b.building_id = v.building_id) q"""
 TOUCH_COLUMNS = "p.code, p.status, p.thematic_field, s.sort_order, p.building_ids"
 TOUCH_FROM = "kc.project_state(%(at)s) p JOIN kc.implementation_status s ON s.code = p.status"
-#: As ``TOUCH_COLUMNS``, the buildings cut to those in ``%(ids)s``.
-TOUCH_AMONG = (
-    "p.code, p.status, p.thematic_field, s.sort_order, "
-    "ARRAY(SELECT unnest(p.building_ids) INTERSECT SELECT unnest(%(ids)s::bigint[]))"
-)
 
 
 #: The layout query's columns: all fixed-width and never NULL, so that its binary COPY has
@@ -307,30 +304,45 @@ def read_rows(
     )
 
 
-def read_touches(
-    cur, city: str, at: dt.date, buildings: Sequence[int] | None = None
-) -> dict[int, list[ProjectTouch]]:
-    """``{building_id: [projects touching it at at]}``, of every building of the city or only
-    of ``buildings`` (a partition's, ``tiles.partition``: what the export holds at a time;
-    each project's ids are cut to them in the database, not after transferring them all)."""
-    if buildings is None:
-        cur.execute(
-            f"SELECT {TOUCH_COLUMNS} FROM {TOUCH_FROM} "  # noqa: S608 - constants
-            "WHERE p.city_code = %(city)s ORDER BY p.code",
-            {"at": at, "city": city},
-        )
-    else:
-        cur.execute(
-            f"SELECT {TOUCH_AMONG} FROM {TOUCH_FROM} "  # noqa: S608 - constants
-            "WHERE p.city_code = %(city)s AND p.building_ids && %(ids)s::bigint[] "
-            "ORDER BY p.code",
-            {"at": at, "city": city, "ids": list(buildings)},
-        )
-    touches: dict[int, list[ProjectTouch]] = {}
-    for code, status, field, rank, ids in cur.fetchall():
-        for building_id in ids:
-            touches.setdefault(building_id, []).append(ProjectTouch(code, status, field, rank))
-    return touches
+@dataclass(frozen=True)
+class Touches:
+    """The projects touching a city's buildings at a point, as two arrays: ``building`` (ids)
+    and ``project`` (index into ``projects``, which are ordered by code), one entry a touch.
+
+    Read once for the city (one query, ~1 ms without projects) and cut per partition in numpy
+    (``among``): 16 bytes a touch, not a Python list per building, and no partition's 25,000
+    building ids sent to the database (~40 ms a query, most of it the array's text).
+    """
+
+    projects: list[ProjectTouch]
+    building: npt.NDArray[np.int64]
+    project: npt.NDArray[np.int64]
+
+    def among(self, buildings: npt.ArrayLike) -> dict[int, list[ProjectTouch]]:
+        """``{building_id: [projects touching it, by code]}`` for the ``buildings`` touched."""
+        keep = np.isin(self.building, buildings)
+        out: dict[int, list[ProjectTouch]] = {}
+        for building_id, k in zip(
+            self.building[keep].tolist(), self.project[keep].tolist(), strict=True
+        ):
+            out.setdefault(building_id, []).append(self.projects[k])
+        return out
+
+
+def read_touches(cur, city: str, at: dt.date) -> Touches:
+    """The projects touching the buildings of ``city`` at ``at`` (``Touches``)."""
+    cur.execute(
+        f"SELECT {TOUCH_COLUMNS} FROM {TOUCH_FROM} "  # noqa: S608 - constants
+        "WHERE p.city_code = %(city)s ORDER BY p.code",
+        {"at": at, "city": city},
+    )
+    projects, ids = [], []
+    for code, status, field, rank, building_ids in cur.fetchall():
+        projects.append(ProjectTouch(code, status, field, rank))
+        ids.append(np.asarray(building_ids, dtype=np.int64))
+    building = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+    project = np.repeat(np.arange(len(ids), dtype=np.int64), [len(i) for i in ids])
+    return Touches(projects, building, project)
 
 
 def read_fingerprints(cur, cities: Sequence[str], at: dt.date) -> dict[str, tuple]:
