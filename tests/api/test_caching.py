@@ -34,15 +34,19 @@ def test_a_repeated_request_is_a_304_without_a_body(api) -> None:
     assert get(api, ITEMS, headers={"If-None-Match": tag}, limit="6").status_code == 200
 
 
-def test_a_load_changes_the_tag(api, lyon_db) -> None:
-    tag = get(api, "/collections/reports/items").headers["ETag"]
-    conn = connect(lyon_db[0])
+def change_served_data(url: str) -> None:
+    """A reference change like any load: the served data changed (a new data version)."""
+    conn = connect(url)
     try:
         with conn, conn.cursor() as cur:
-            # A reference change like any load: the served data changed.
             cur.execute("UPDATE kc.city SET country = country WHERE code = 'lyon'")
     finally:
         conn.close()
+
+
+def test_a_load_changes_the_tag(api, lyon_db) -> None:
+    tag = get(api, "/collections/reports/items").headers["ETag"]
+    change_served_data(lyon_db[0])
     response = get(api, "/collections/reports/items", headers={"If-None-Match": tag})
     assert response.status_code == 200 and response.headers["ETag"] != tag
 
@@ -114,12 +118,7 @@ def test_a_page_tags_itself_as_a_conditional_request_would(api, lyon_db) -> None
             assert first.headers["Last-Modified"] and tag.startswith('W/"'), params
             assert get(api, ITEMS, headers={"If-None-Match": tag}, **params).status_code == 304
         if round_ == 0:
-            conn = connect(lyon_db[0])
-            try:
-                with conn, conn.cursor() as cur:
-                    cur.execute("UPDATE kc.city SET country = country WHERE code = 'lyon'")
-            finally:
-                conn.close()
+            change_served_data(lyon_db[0])
             again = get(api, ITEMS, headers={"If-None-Match": tag}, **queries[-1])
             assert again.status_code == 200 and again.headers["ETag"] != tag
 

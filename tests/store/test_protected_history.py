@@ -32,13 +32,6 @@ REFUSED = [
 ]
 
 
-@pytest.fixture
-def loaded(conn):
-    load(conn, "lyon", "PM18", {"B1": 10, "B2": 20, "B3": 30})
-    load(conn, "lyon", "PM24", {"B1": 10, "B2": 25})
-    return conn
-
-
 def snapshot_of_history(conn) -> list:
     with conn, conn.cursor() as cur:
         cur.execute(

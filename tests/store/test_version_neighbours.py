@@ -89,13 +89,6 @@ def versions_of(conn, source_id: str) -> list[int]:
         return [v for (v,) in cur.fetchall()]
 
 
-@pytest.fixture
-def loaded(conn):
-    load(conn, "lyon", "PM18", {"B1": 10, "B2": 20, "B3": 30})
-    load(conn, "lyon", "PM24", {"B1": 10, "B2": 25})
-    return conn
-
-
 def test_links_after_loads(loaded) -> None:
     rows = assert_stored_as_computed(loaded)
     assert len(rows) == 4  # B1, B2 twice, B3
