@@ -154,12 +154,6 @@ def build_city(
         stored = _Stored(folder, codes, opts.fmt, len(points) > 1 and not opts.implicit)
         _run(tasks(), conn, workers, city, stored)
     [tree] = trees
-    per_point, whole, blocks, blocks_whole = (
-        stored.per_point,
-        stored.whole,
-        stored.blocks,
-        stored.blocks_whole,
-    )
     # What is missed when nothing is drawn: the city's extent.
     error = max(tree.geometric_error * lod.GRID, summary.size)
     out = []
@@ -172,8 +166,8 @@ def build_city(
         extras["feature_count"] = count
         tileset, tiles = assemble(
             tree,
-            per_point[k].get,
-            blocks[k].get,
+            stored.per_point[k].get,
+            stored.blocks[k].get,
             frame,
             fmt=opts.fmt,
             extras=extras,
@@ -196,8 +190,8 @@ def build_city(
             tileset, _ = implicit.write(
                 folder / TEMPORAL,
                 tree,
-                whole.get,
-                blocks_whole.get,
+                stored.whole.get,
+                stored.blocks_whole.get,
                 frame,
                 grid,
                 opts.store,
@@ -209,8 +203,8 @@ def build_city(
         else:
             tileset, _ = assemble(
                 tree,
-                whole.get,
-                blocks_whole.get,
+                stored.whole.get,
+                stored.blocks_whole.get,
                 frame,
                 fmt=opts.fmt,
                 extras=extras,

@@ -22,6 +22,9 @@ from tiles.geometry import Mesh, bounds, lengths
 from tiles.metadata import Property
 from tiles.placement import y_up
 
+#: What wrote a glTF or a tileset (their ``asset``'s generator).
+GENERATOR = "knowledge-carrier tiles"
+
 FLOAT, UNSIGNED_BYTE, UNSIGNED_SHORT, UNSIGNED_INT = 5126, 5121, 5123, 5125
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
 SCHEMA_ID = "kc_buildings"
@@ -167,7 +170,7 @@ def glb(
         indices, UNSIGNED_SHORT if small else UNSIGNED_INT, "SCALAR", ELEMENT_ARRAY_BUFFER
     )
     primitive: dict = {"attributes": attributes, "indices": index_accessor, "material": 0}
-    gltf: dict = {"asset": {"version": "2.0", "generator": "knowledge-carrier tiles"}}
+    gltf: dict = {"asset": {"version": "2.0", "generator": GENERATOR}}
     used: list[str] = []
     root_extensions: dict = {}
     if not batch_ids:

@@ -27,7 +27,6 @@ contents only, so the files are the same however many processes drew the content
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -39,11 +38,14 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from py3dtiles.tileset import BoundingVolumeBox
 
 from tiles import tiling
 from tiles.content import Content
+from tiles.gltf import GENERATOR
 from tiles.partition import GRID_CELLS, Grid
 from tiles.placement import Frame
+from tiles.tileset import tileset_version
 
 FloatArray = npt.NDArray[np.float64]
 Coords = tuple[int, int, int]
@@ -137,9 +139,7 @@ def morton(x: int, y: int) -> int:
 
 def box12(box: FloatArray) -> list[float]:
     """A 3D Tiles ``box`` (centre, three half-axes) of mins then maxs."""
-    lo, hi = np.asarray(box[:3], float), np.asarray(box[3:], float)
-    c, h = (lo + hi) / 2, (hi - lo) / 2
-    return [*c.tolist(), h[0], 0.0, 0.0, 0.0, h[1], 0.0, 0.0, 0.0, h[2]]
+    return [float(v) for v in BoundingVolumeBox.from_mins_maxs(box).to_dict()["box"]]
 
 
 def _bits(flags: npt.NDArray[np.bool_]) -> bytes:
@@ -260,12 +260,11 @@ def write(
     root = tiles[(0, 0, 0)]
     side = grid.side * GRID_CELLS
     square = np.array([*grid.origin, root.box[2], *(grid.origin + side), root.box[5]])
-    digest = hashlib.sha256(repr((name, extras, names, levels)).encode()).hexdigest()
     tileset = {
         "asset": {
             "version": "1.1",
-            "tilesetVersion": f"{name}-{digest[:16]}",
-            "extras": {"generator": "knowledge-carrier tiles"},
+            "tilesetVersion": tileset_version(name, extras, names, levels),
+            "extras": {"generator": GENERATOR},
         },
         "schema": SCHEMA,
         "geometricError": error,

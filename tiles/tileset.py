@@ -24,6 +24,7 @@ from py3dtiles.tileset import BoundingVolumeBox, Tile, TileSet
 
 from tiles import tiling
 from tiles.content import CONTENT_DIR, Content
+from tiles.gltf import GENERATOR
 from tiles.placement import Frame
 
 URI_PREFIX = f"../../{CONTENT_DIR}/"
@@ -98,11 +99,16 @@ def assemble(
     spec = SpecVersion.V1_1 if fmt == "glb" else SpecVersion.V1_0
     tileset = TileSet(geometric_error=error, spec_version=spec)
     tileset.root_tile = root
-    digest = hashlib.sha256(repr((name, extras, names)).encode())
-    tileset.asset.tileset_version = f"{name}-{digest.hexdigest()[:16]}"
-    tileset.asset.extras = {"generator": "knowledge-carrier tiles"}
+    tileset.asset.tileset_version = tileset_version(name, extras, names)
+    tileset.asset.extras = {"generator": GENERATOR}
     tileset.extras = extras
     return tileset.to_dict(), len(names) - externals + counted
+
+
+def tileset_version(name: str, *held: object) -> str:
+    """``asset.tilesetVersion``: the tileset's name and a digest of what it holds, so that a
+    client's cache tells a rebuilt tileset from the one it has."""
+    return f"{name}-{hashlib.sha256(repr((name, *held)).encode()).hexdigest()[:16]}"
 
 
 def external(
